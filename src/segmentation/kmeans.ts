@@ -1,0 +1,74 @@
+import { kmeansPlusPlus } from './kmeansInit';
+import { resolveKMeansOptions, type KMeansOptions } from './kmeansParams';
+import { runLloydSync, type LloydResult } from './lloyd';
+import type { Matrix } from './matrix';
+import { Rng } from './rng';
+
+export type { KMeansOptions } from './kmeansParams';
+
+export interface KMeansResult {
+  /** k x cols, row-major. */
+  readonly centroids: Float64Array;
+  /** One label in [0, k) per row; each row's nearest centroid (exact squared distance, ties to the lower index). */
+  readonly labels: Int32Array;
+  /** Sum of squared distances of the rows to their centroid. */
+  readonly inertia: number;
+  /** Lloyd iterations of the kept restart. */
+  readonly iterations: number;
+}
+
+/**
+ * The absolute tolerance scikit-learn derives from `tol`: the mean over features of the
+ * (population) variance of the data, times tol.
+ */
+export function absoluteTolerance(m: Matrix, tol: number): number {
+  if (tol === 0) return 0;
+  const n = m.rows;
+  const d = m.cols;
+  const x = m.data;
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  const v = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      const t = x[i * d + j] - mean[j];
+      v[j] += t * t;
+    }
+  }
+  let s = 0;
+  for (let j = 0; j < d; j++) s += v[j] / n;
+  return (s / d) * tol;
+}
+
+/** The seed of restart `run`: restarts draw from independent streams forked from the seed. */
+export function restartRngs(seed: number, nInit: number): Rng[] {
+  const root = new Rng(seed);
+  const out: Rng[] = [];
+  for (let r = 0; r < nInit; r++) out.push(root.fork(r));
+  return out;
+}
+
+/** Keeps the restart with the strictly lowest inertia (the first one on ties). */
+export function better(best: LloydResult | undefined, run: LloydResult): boolean {
+  return best === undefined || run.inertia < best.inertia;
+}
+
+/**
+ * k-means on the rows of `m`: `nInit` restarts of seeded greedy k-means++ followed by Lloyd
+ * iterations (scikit-learn's algorithm and stopping rule), keeping the lowest inertia.
+ * Synchronous, single-threaded; same input and seed give byte-identical output, equal to
+ * {@link kmeansParallel} with any thread count.
+ */
+export function kmeans(m: Matrix, opts: KMeansOptions): KMeansResult {
+  const o = resolveKMeansOptions(m, opts);
+  const tolAbs = absoluteTolerance(m, o.tol);
+  let best: LloydResult | undefined;
+  for (const rng of restartRngs(o.seed, o.nInit)) {
+    const init = kmeansPlusPlus(m, o.k, rng);
+    const run = runLloydSync(m, init, o.k, o.maxIter, tolAbs);
+    if (better(best, run)) best = run;
+  }
+  const b = best as LloydResult;
+  return { centroids: b.centroids, labels: b.labels, inertia: b.inertia, iterations: b.iterations };
+}

@@ -1,0 +1,36 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import * as activities from './activities';
+import { TASK_QUEUE } from './shared/constants';
+import { temporalFromEnv } from './shared/env';
+
+/** A worker for autoseg's workflows and activities on `connection`. */
+export async function createWorker(connection: NativeConnection, options: Partial<WorkerOptions> = {}): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: options.namespace ?? temporalFromEnv().namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    workflowsPath: require.resolve('./workflows'),
+    activities,
+    ...options,
+  });
+}
+
+/** `autoseg worker` / `node dist/worker.js`: serve the task queue until SIGINT or SIGTERM. */
+export async function runWorker(): Promise<void> {
+  const { address, namespace } = temporalFromEnv();
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: point the worker at a Temporal frontend (host:port)');
+  const connection = await NativeConnection.connect({ address });
+  try {
+    const worker = await createWorker(connection, { namespace });
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  runWorker().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
