@@ -39,6 +39,15 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> 
   });
 }
 
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<number> {
   const unitOnly = process.argv.includes('--unit');
   const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -54,8 +63,11 @@ async function main(): Promise<number> {
   let temporal: TemporalDevServer | undefined;
   let trino: TrinoServer | undefined;
   const stopAll = async () => {
+    const procs = [temporal?.process, trino?.process].filter((p) => p !== undefined);
     await Promise.allSettled([temporal?.stop(), trino?.stop()]);
     temporal = trino = undefined;
+    const left = procs.filter((p) => groupAlive(p.pid));
+    if (left.length > 0) throw new Error(`still running after stop: ${left.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopAll().then(() => process.exit(130)));
   try {

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { SegmentationInputError, type SegmentationErrorCode } from './errors';
+
+/**
+ * Options of the segmentation engine. The zod schema is the type: {@link SegmentationOptions} is
+ * its output (defaults filled), {@link SegmentationOptionsInput} what a caller may pass.
+ * Every option is validated here and only here ({@link parseOptions}); checks that need the data
+ * (k against the row count, priority features against the columns) live in `engineer.ts`.
+ *
+ * Parameters
+ * ----------
+ * userId : string
+ *     Column holding the unique customer id. Required. Must exist, be non-null and unique.
+ * exclude : string[], default []
+ *     Columns to leave out, by exact name or glob pattern (`*` any run of characters, `?` one
+ *     character, `[abc]` / `[!abc]` a class), matched case-insensitively against the whole name.
+ *     Applied on top of the default exclusions: a column named `time` and any column whose name
+ *     contains `exclude` (both case-insensitive).
+ * minCategoryShare : number in (0, 1], default 0.10
+ *     A categorical value gets its own dummy column when it is on at least this share of rows;
+ *     rarer values are bucketed into `other`.
+ * maxNullShare : number in [0, 1], default 0.25
+ *     A column with a null share strictly greater than this is dropped.
+ * priority : {high: string[], med: string[], low: string[]}, default all empty
+ *     Feature (input column) names whose scaled columns are multiplied by the tier's factor; a
+ *     categorical's dummy columns follow their feature. A name may appear in one tier only.
+ * priorityFactors : {high: number, med: number, low: number}, default {high: 3, med: 2, low: 1.5}
+ *     The multipliers; real numbers > 0 (not cast to integers).
+ * kRange : {min: int, max: int}, default {min: 2, max: 10}
+ *     The k tried when choosing k; 2 <= min <= max < number of rows.
+ * k : int >= 2, optional
+ *     An explicit number of segments; overrides the elbow / silhouette choice. Must be < rows.
+ * sampleSize : int >= 2, default 10000
+ *     Rows sampled (seeded) to score each k.
+ * seed : safe integer, default 0
+ *     Seed of every random choice (sampling, k-means++). 0 is scikit-learn's `random_state=0`,
+ *     the value the original implementation used.
+ * nInit : int >= 1, default 10
+ *     k-means++ restarts; the lowest inertia is kept.
+ * maxIter : int >= 1, default 300
+ *     Maximum Lloyd iterations per restart.
+ * tol : number >= 0, default 1e-4
+ *     Relative tolerance (scikit-learn's definition) on the centroid shift.
+ * selection : 'elbow' | 'silhouette', default 'elbow'
+ *     How k is chosen when `k` is not given: the Kneedle elbow of the inertia curve, or the best
+ *     silhouette. When no elbow exists, the silhouette choice is used and the reason says so.
+ */
+const featureList = z.array(z.string().min(1, 'feature names must be non-empty'));
+
+const positiveFactor = (dflt: number) =>
+  z.number().refine((v) => Number.isFinite(v) && v > 0, { message: 'must be a finite number > 0' }).default(dflt);
+
+const kInt = z.number().int('must be an integer').min(2, 'must be at least 2');
+
+export const DEFAULT_PRIORITY_FACTORS = Object.freeze({ high: 3, med: 2, low: 1.5 });
+export const DEFAULT_K_RANGE = Object.freeze({ min: 2, max: 10 });
+
+export const segmentationOptionsSchema = z.strictObject({
+  userId: z.string().min(1, 'userId must name the user id column'),
+  exclude: z.array(z.string().min(1)).default(() => []),
+  minCategoryShare: z.number().gt(0).lte(1).default(0.1),
+  maxNullShare: z.number().gte(0).lte(1).default(0.25),
+  priority: z
+    .strictObject({ high: featureList.default(() => []), med: featureList.default(() => []), low: featureList.default(() => []) })
+    .default(() => ({ high: [], med: [], low: [] }))
+    .superRefine((p, ctx) => {
+      const seen = new Map<string, string>();
+      for (const tier of ['high', 'med', 'low'] as const) {
+        for (const f of p[tier]) {
+          const before = seen.get(f);
+          if (before !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [tier], message: `feature ${JSON.stringify(f)} is listed in both priority.${before} and priority.${tier}; keep it in one tier` });
+          }
+          seen.set(f, tier);
+        }
+      }
+    }),
+  priorityFactors: z
+    .strictObject({ high: positiveFactor(3), med: positiveFactor(2), low: positiveFactor(1.5) })
+    .default(() => ({ ...DEFAULT_PRIORITY_FACTORS })),
+  kRange: z
+    .strictObject({ min: kInt, max: kInt })
+    .default(() => ({ ...DEFAULT_K_RANGE }))
+    .refine((r) => r.min <= r.max, { message: 'kRange.min must be <= kRange.max' }),
+  k: kInt.optional(),
+  sampleSize: z.number().int().min(2).default(10_000),
+  seed: z.number().int().refine(Number.isSafeInteger, { message: 'must be a safe integer' }).default(0),
+  nInit: z.number().int().min(1).default(10),
+  maxIter: z.number().int().min(1).default(300),
+  tol: z.number().gte(0).refine(Number.isFinite, { message: 'must be finite' }).default(1e-4),
+  selection: z.enum(['elbow', 'silhouette']).default('elbow'),
+});
+
+/** Options with every default filled in (the schema's output). */
+export type SegmentationOptions = z.output<typeof segmentationOptionsSchema>;
+/** What a caller may pass (the schema's input): only `userId` is required. */
+export type SegmentationOptionsInput = z.input<typeof segmentationOptionsSchema>;
+export type PriorityTier = 'high' | 'med' | 'low';
+
+function codeFor(path: ReadonlyArray<PropertyKey>): SegmentationErrorCode {
+  const head = path[0];
+  if (head === 'priorityFactors') return 'BAD_FACTOR';
+  if (head === 'k' || head === 'kRange') return 'K_OUT_OF_RANGE';
+  return 'BAD_OPTION';
+}
+
+/**
+ * Validates `input` and fills the defaults. Throws {@link SegmentationInputError} (code
+ * BAD_FACTOR for priority factors, K_OUT_OF_RANGE for k / kRange, BAD_OPTION otherwise) whose
+ * message names the option, the value given and what is expected.
+ */
+export function parseOptions(input: unknown): SegmentationOptions {
+  const r = segmentationOptionsSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = issue.path;
+  const name = path.length > 0 ? path.map(String).join('.') : '(options)';
+  const given = valueAt(input, path);
+  const shown = given === undefined ? 'nothing' : safeJson(given);
+  const all = r.error.issues.map((i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}`);
+  throw new SegmentationInputError(codeFor(path), `option ${name} is invalid (${issue.message}); got ${shown}. Fix the option and run again.`, {
+    value: shown,
+    details: { option: name, issues: all },
+  });
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v: unknown = input;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function safeJson(v: unknown): string {
+  if (typeof v === 'number') return String(v); // NaN and Infinity print as themselves
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,162 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { absoluteTolerance, kmeans } from '../../src/segmentation/kmeans';
+import { kmeansPlusPlus } from '../../src/segmentation/kmeansInit';
+import { relocateEmptyClusters, runLloydSync } from '../../src/segmentation/lloyd';
+import { matrix, type Matrix } from '../../src/segmentation/matrix';
+import { nearestCentroids } from '../../src/segmentation/distance';
+import { Rng } from '../../src/segmentation/rng';
+import { blobs } from './blobs';
+
+function bytes(a: Float64Array | Int32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Naive nearest centroid and squared distance per row. */
+function bruteForce(m: Matrix, centroids: Float64Array, k: number): { labels: Int32Array; inertia: number } {
+  const labels = new Int32Array(m.rows);
+  let inertia = 0;
+  for (let i = 0; i < m.rows; i++) {
+    const dists = [];
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < m.cols; j++) s += (m.data[i * m.cols + j] - centroids[c * m.cols + j]) ** 2;
+      dists.push(s);
+    }
+    const best = dists.indexOf(Math.min(...dists));
+    labels[i] = best;
+    inertia += dists[best];
+  }
+  return { labels, inertia };
+}
+
+test('well-separated blobs are recovered exactly (up to renaming)', () => {
+  for (const [k, d, seed] of [[3, 2, 1], [5, 4, 2], [8, 20, 3]] as const) {
+    const { m, truth } = blobs(k, 60, d, seed, 0.02);
+    const r = kmeans(m, { k, seed: 11 });
+    const map = new Map<number, number>();
+    for (let i = 0; i < m.rows; i++) {
+      const seen = map.get(truth[i]);
+      if (seen === undefined) map.set(truth[i], r.labels[i]);
+      else assert.equal(r.labels[i], seen, `row ${i} split from its blob`);
+    }
+    assert.equal(new Set(map.values()).size, k, 'every blob is its own cluster');
+  }
+});
+
+test('labels, inertia and centroids agree with a brute-force computation', () => {
+  const { m } = blobs(4, 150, 6, 5, 0.6);
+  const r = kmeans(m, { k: 4, seed: 3, nInit: 3 });
+  const bf = bruteForce(m, r.centroids, 4);
+  assert.deepEqual(Array.from(r.labels), Array.from(bf.labels));
+  assert.ok(Math.abs(r.inertia - bf.inertia) <= 1e-9 * bf.inertia, `${r.inertia} vs ${bf.inertia}`);
+  // converged: each centroid is (within tolerance) the mean of its rows
+  for (let c = 0; c < 4; c++) {
+    for (let j = 0; j < m.cols; j++) {
+      let s = 0;
+      let n = 0;
+      for (let i = 0; i < m.rows; i++) if (r.labels[i] === c) { s += m.data[i * m.cols + j]; n++; }
+      assert.ok(Math.abs(s / n - r.centroids[c * m.cols + j]) < 1e-2);
+    }
+  }
+  // the exported assignment gives the same labels and the same inertia, bit for bit
+  const nc = nearestCentroids(m, r.centroids, 4);
+  assert.deepEqual(bytes(nc.labels), bytes(r.labels));
+  assert.equal(nc.inertia, r.inertia);
+});
+
+test('more restarts never give a higher inertia than the best single restart among them', () => {
+  const { m } = blobs(6, 40, 3, 9, 2.5);
+  const all = kmeans(m, { k: 6, seed: 4, nInit: 8 });
+  const one = kmeans(m, { k: 6, seed: 4, nInit: 1 });
+  assert.ok(all.inertia <= one.inertia);
+});
+
+test('same input and seed give byte-identical output; the seed matters', () => {
+  const { m } = blobs(5, 200, 7, 8, 3);
+  const a = kmeans(m, { k: 5, seed: 42, nInit: 4 });
+  const b = kmeans(m, { k: 5, seed: 42, nInit: 4 });
+  assert.deepEqual(bytes(a.centroids), bytes(b.centroids));
+  assert.deepEqual(bytes(a.labels), bytes(b.labels));
+  assert.equal(a.inertia, b.inertia);
+  assert.equal(a.iterations, b.iterations);
+  const inits = new Set<string>();
+  for (let s = 0; s < 5; s++) inits.add(bytes(kmeansPlusPlus(m, 5, new Rng(s))).toString('hex'));
+  assert.ok(inits.size > 1, 'different seeds give different seeds of centres');
+});
+
+test('k-means++ picks k distinct data rows, far apart on blobs', () => {
+  const { m, truth } = blobs(6, 50, 3, 2, 0.01);
+  const c = kmeansPlusPlus(m, 6, new Rng(5));
+  const blobsHit = new Set<number>();
+  for (let q = 0; q < 6; q++) {
+    let row = -1;
+    for (let i = 0; i < m.rows && row < 0; i++) {
+      if (m.data.subarray(i * 3, i * 3 + 3).every((v, j) => v === c[q * 3 + j])) row = i;
+    }
+    assert.ok(row >= 0, `centre ${q} is a data row`);
+    blobsHit.add(truth[row]);
+  }
+  assert.equal(blobsHit.size, 6, 'one centre per well-separated blob');
+});
+
+test('tolerance is tol times the mean per-feature variance', () => {
+  const m = matrix(4, 2, Float64Array.from([0, 0, 2, 10, 4, 0, 6, 10]));
+  // variances: col0 mean 3 -> (9+1+1+9)/4 = 5; col1 mean 5 -> 25
+  assert.equal(absoluteTolerance(m, 1e-4), ((5 + 25) / 2) * 1e-4);
+  assert.equal(absoluteTolerance(m, 0), 0);
+});
+
+test('maxIter bounds the iterations; labels still match the returned centroids', () => {
+  const { m } = blobs(4, 100, 5, 1, 4);
+  const r = kmeans(m, { k: 4, seed: 1, nInit: 1, maxIter: 1 });
+  assert.equal(r.iterations, 1);
+  assert.deepEqual(Array.from(r.labels), Array.from(bruteForce(m, r.centroids, 4).labels));
+});
+
+test('an empty cluster takes the row farthest from its centre', () => {
+  // rows 0..3 near 0, row 4 far; centres 0 and 1 are identical, so cluster 1 starts empty
+  const m = matrix(5, 1, Float64Array.from([0, 0.1, -0.1, 0.2, 10]));
+  const init = Float64Array.from([0, 0, 20]);
+  const r = runLloydSync(m, init, 3, 50, 0);
+  const counts = [0, 0, 0];
+  for (const l of r.labels) counts[l]++;
+  assert.ok(counts.every((c) => c > 0), `no empty cluster at the end: ${counts}`);
+  // direct check of one relocation: labels all 0 against centre 0; cluster 1 and 2 empty
+  const labels = new Int32Array(5);
+  const sums = Float64Array.from([10.2, 0, 0]);
+  const cnt = Float64Array.from([5, 0, 0]);
+  const moved = relocateEmptyClusters(m, 3, Float64Array.from([0, 0, 0]), labels, sums, cnt);
+  assert.equal(moved, 2);
+  assert.deepEqual(Array.from(cnt), [3, 1, 1]);
+  assert.deepEqual(Array.from(sums), [10.2 - 10 - 0.2, 10, 0.2]); // farthest (row 4) first, then row 3
+});
+
+test('duplicate rows with k above the distinct count stay deterministic and valid', () => {
+  const m = matrix(10, 2, Float64Array.from([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 1, 1, 2, 2, 3, 3, 1, 1]));
+  const a = kmeans(m, { k: 4, seed: 3 });
+  const b = kmeans(m, { k: 4, seed: 3 });
+  assert.deepEqual(bytes(a.labels), bytes(b.labels));
+  assert.equal(a.inertia, 0);
+  for (const l of a.labels) assert.ok(l >= 0 && l < 4);
+});
+
+test('invalid parameters give clear RangeErrors', () => {
+  const { m } = blobs(2, 5, 2, 1);
+  const bad: Array<[object, RegExp]> = [
+    [{ k: 1, seed: 1 }, /k must be an integer >= 2/],
+    [{ k: 2.5, seed: 1 }, /k must be an integer >= 2/],
+    [{ k: 10, seed: 1 }, /smaller than the number of rows \(10\)/],
+    [{ k: 2, seed: 0.5 }, /seed must be a safe integer/],
+    [{ k: 2, seed: 1, nInit: 0 }, /nInit must be an integer >= 1/],
+    [{ k: 2, seed: 1, maxIter: -1 }, /maxIter/],
+    [{ k: 2, seed: 1, tol: -1 }, /tol must be a finite number >= 0/],
+    [{ k: 2, seed: 1, tol: NaN }, /tol/],
+  ];
+  for (const [opts, re] of bad) assert.throws(() => kmeans(m, opts as never), (e: unknown) => e instanceof RangeError && re.test(e.message));
+  const nan = matrix(3, 2, Float64Array.from([0, 1, 2, NaN, 4, 5]));
+  assert.throws(() => kmeans(nan, { k: 2, seed: 1 }), /non-finite value NaN at row 1, column 1/);
+  const inf = matrix(3, 1, Float64Array.from([0, Infinity, 1]));
+  assert.throws(() => kmeans(inf, { k: 2, seed: 1 }), RangeError);
+  assert.throws(() => kmeans({ rows: 3, cols: 2, data: new Float64Array(5) }, { k: 2, seed: 1 }), /5 values, expected 3 x 2/);
+});
