@@ -15,7 +15,6 @@ export type WarehouseInputCode =
   | 'INVALID_TYPE'
   | 'INVALID_VALUE'
   | 'DUPLICATE_COLUMN'
-  | 'ROW_COUNT_MISMATCH'
   | 'PERMISSION_DENIED'
   | 'UNSUPPORTED_SOURCE'
   | 'QUERY_FAILED';

@@ -1,0 +1,130 @@
+/**
+ * The Trino warehouse: describe and scan any table or SELECT into a ColumnarTable, and write the
+ * segment table back atomically (see trino-write.ts).
+ *
+ * Exactness: trino-client parses result JSON with JSON.parse, which rounds BIGINTs above 2^53, so
+ * the user id column is CAST to VARCHAR inside Trino and never travels as a number.
+ */
+import type { ColumnarTable } from '../segmentation/table';
+import { columnBuilder } from './column-builder';
+import { WarehouseInputError } from './errors';
+import { checkIdentifier, parseTableRef, quoteIdentifier, quoteTableRef, type TableRef } from './identifiers';
+import { TrinoConnection, resolveTrinoConfig, type TrinoConfig } from './trino-connection';
+import { trinoTableExists, writeTrinoTable } from './trino-write';
+import { classifySqlType, kindOf, type ColumnInfo, type OutputTable, type ScanOptions, type Source, type Warehouse, type WriteOptions, type WriteResult } from './warehouse';
+
+/** The Trino expression that reads a column the way the engine wants it. */
+function selectExpression(name: string, sqlType: string, asUserId: boolean): string {
+  const col = quoteIdentifier(name);
+  if (asUserId) return `CAST(${col} AS varchar)`;
+  switch (classifySqlType(sqlType)) {
+    case 'numeric':
+    case 'boolean':
+    case 'text':
+      return col;
+    case 'date':
+      return `date_diff('day', DATE '1970-01-01', ${col})`;
+    case 'timestamp':
+      return `date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', ${col}) / 86400000e0`;
+    case 'timestamptz':
+      return `to_unixtime(${col}) / 86400e0`;
+    case 'other':
+      // Arrays, maps and rows have no VARCHAR cast; JSON text keeps them comparable as categories.
+      if (/^(array|map|row)\b/i.test(sqlType)) return `json_format(CAST(${col} AS json))`;
+      if (/^varbinary/i.test(sqlType)) return `to_hex(${col})`;
+      return `CAST(${col} AS varchar)`;
+  }
+}
+
+/** Finds a caller-named column among the described ones (Trino names are case-insensitive). */
+function findColumn(columns: readonly ColumnInfo[], name: string, sourceName: string): ColumnInfo {
+  checkIdentifier(name, 'column name');
+  const found = columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (!found) throw new WarehouseInputError('COLUMN_NOT_FOUND', `column ${name} not found in ${sourceName}`, { table: sourceName, column: name });
+  return found;
+}
+
+export class TrinoWarehouse implements Warehouse {
+  readonly kind = 'trino';
+  private readonly connection: TrinoConnection;
+  /** Learned once per instance: whether the target's connector supports CREATE OR REPLACE TABLE. */
+  private readonly replaceSupport = new Map<string, boolean>();
+
+  constructor(config: TrinoConfig = {}) {
+    this.connection = new TrinoConnection(resolveTrinoConfig(config));
+  }
+
+  /** A table reference completed to catalog.schema.table from the configured defaults, lowercased. */
+  resolveTable(ref: string): TableRef {
+    const parts = parseTableRef(ref).parts.map((p) => p.toLowerCase());
+    const { catalog, schema } = this.connection.config;
+    if (parts.length === 3) return { parts };
+    if (parts.length === 2 && catalog) return { parts: [catalog, ...parts] };
+    if (parts.length === 1 && catalog && schema) return { parts: [catalog, schema, ...parts] };
+    throw new WarehouseInputError('INVALID_IDENTIFIER', `table ${ref} needs a catalog and schema (give catalog.schema.table or set TRINO_CATALOG / TRINO_SCHEMA)`, { table: ref });
+  }
+
+  private fromClause(source: Source): { sql: string; name: string } {
+    if (source.kind === 'table') {
+      const ref = this.resolveTable(source.table);
+      return { sql: quoteTableRef(ref), name: ref.parts.join('.') };
+    }
+    if (source.kind === 'sql') {
+      // A subquery can only hold a query: DDL or a second statement is a syntax error there.
+      const sql = source.sql.trim().replace(/;+\s*$/, '');
+      if (!/^(\(|select\b|with\b|values\b|table\b)/i.test(sql)) {
+        throw new WarehouseInputError('INVALID_SQL', 'a SQL source must be a single SELECT (or WITH ... SELECT) statement');
+      }
+      return { sql: `(${sql}) AS autoseg_source`, name: `query (${sql.slice(0, 60)}${sql.length > 60 ? '...' : ''})` };
+    }
+    throw new WarehouseInputError('UNSUPPORTED_SOURCE', `Trino cannot read the file ${source.path}; use the DuckDB warehouse`);
+  }
+
+  async describe(source: Source): Promise<ColumnInfo[]> {
+    const from = this.fromClause(source);
+    const { columns } = await this.connection.execute(`SELECT * FROM ${from.sql} LIMIT 0`);
+    return columns.map((c) => ({ name: c.name, sqlType: c.type, kind: kindOf(c.type) }));
+  }
+
+  async scan(source: Source, options: ScanOptions = {}): Promise<ColumnarTable> {
+    const from = this.fromClause(source);
+    const described = await this.describe(source);
+    const names = new Set<string>();
+    for (const c of described) {
+      if (names.has(c.name)) throw new WarehouseInputError('DUPLICATE_COLUMN', `${from.name} has two columns named ${c.name}`, { table: from.name, column: c.name });
+      names.add(c.name);
+    }
+    const userId = options.userId === undefined ? undefined : findColumn(described, options.userId, from.name);
+    let selected = described;
+    if (options.columns) {
+      const wanted = new Set(options.columns.map((n) => findColumn(described, n, from.name).name));
+      selected = described.filter((c) => wanted.has(c.name) || c.name === userId?.name);
+    }
+    if (selected.length === 0) throw new WarehouseInputError('COLUMN_NOT_FOUND', `no columns selected from ${from.name}`, { table: from.name });
+
+    const builders = selected.map((c) => (c === userId ? columnBuilder(c.name, c.sqlType, 'categorical') : columnBuilder(c.name, c.sqlType, c.kind)));
+    const list = selected.map((c) => `${selectExpression(c.name, c.sqlType, c === userId)} AS ${quoteIdentifier(c.name)}`).join(', ');
+    let rowsRead = 0;
+    let batches = 0;
+    await this.connection.execute(`SELECT ${list} FROM ${from.sql}`, async (_columns, rows) => {
+      for (const row of rows) for (let j = 0; j < builders.length; j++) builders[j].push(row[j]);
+      rowsRead += rows.length;
+      batches++;
+      if (options.onBatch) await options.onBatch({ rowsRead, batches });
+    });
+    return { name: from.name, rowCount: rowsRead, columns: builders.map((b) => b.finish()) };
+  }
+
+  async tableExists(target: string): Promise<boolean> {
+    return trinoTableExists(this.connection, this.resolveTable(target));
+  }
+
+  async writeTable(target: string, table: OutputTable, options: WriteOptions): Promise<WriteResult> {
+    const ref = this.resolveTable(target);
+    return writeTrinoTable(this.connection, ref, table, options, this.replaceSupport);
+  }
+
+  async close(): Promise<void> {
+    // trino-client holds no open connection between statements.
+  }
+}
