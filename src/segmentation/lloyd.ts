@@ -1,42 +1,6 @@
-import { ROW_BLOCK, nearestBlock } from './distance';
+import { ROW_BLOCK } from './distance';
+import { kernels } from './kernels';
 import type { Matrix } from './matrix';
-
-/**
- * One Lloyd assignment over rows [start, end): each row goes to the centroid minimising
- * 0.5 * ||c||^2 - x.c (the squared distance minus ||x||^2 / 2; ties to the lower index),
- * `labels[i]` is overwritten and the row is added to `sums[label]` / `counts[label]`.
- * Returns how many labels changed. `halfNorms[c]` = 0.5 * ||c||^2.
- *
- * Self-contained (no closures, no imports, no nested functions): worker threads compile the
- * same source, so every thread computes bit-identical labels and partial sums.
- */
-export function lloydBlock(
-  x: Float64Array, d: number, k: number, centers: Float64Array, halfNorms: Float64Array,
-  start: number, end: number, labels: Int32Array, sums: Float64Array, counts: Float64Array,
-): number {
-  let changed = 0;
-  for (let i = start; i < end; i++) {
-    const xo = i * d;
-    let best = 0;
-    let bestV = Infinity;
-    for (let c = 0; c < k; c++) {
-      const co = c * d;
-      let s = 0;
-      for (let j = 0; j < d; j++) s += x[xo + j] * centers[co + j];
-      const v = halfNorms[c] - s;
-      if (v < bestV) {
-        bestV = v;
-        best = c;
-      }
-    }
-    if (labels[i] !== best) changed++;
-    labels[i] = best;
-    const so = best * d;
-    for (let j = 0; j < d; j++) sums[so + j] += x[xo + j];
-    counts[best] += 1;
-  }
-  return changed;
-}
 
 /** What the Lloyd loop asks its engine for. */
 export type LloydRequest =
@@ -154,6 +118,8 @@ export function relocateEmptyClusters(m: Matrix, k: number, centersOld: Float64A
 export function runLloydSync(m: Matrix, init: Float64Array, k: number, maxIter: number, tolAbs: number): LloydResult {
   const n = m.rows;
   const d = m.cols;
+  const x = m.data;
+  const { lloyd, nearest } = kernels(k, d);
   const labels = new Int32Array(n);
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
@@ -168,15 +134,13 @@ export function runLloydSync(m: Matrix, init: Float64Array, k: number, maxIter: 
       let changed = 0;
       for (let start = 0; start < n; start += ROW_BLOCK) {
         blockSums.fill(0);
-        changed += lloydBlock(m.data, d, k, r.centers, r.halfNorms, start, Math.min(n, start + ROW_BLOCK), labels, blockSums, counts);
+        changed += lloyd(x, r.centers, r.halfNorms, start, Math.min(n, start + ROW_BLOCK), labels, blockSums, counts);
         for (let t = 0; t < blockSums.length; t++) sums[t] += blockSums[t];
       }
       req = loop.next({ sums, counts, changed, inertia: 0 });
     } else {
       let inertia = 0;
-      for (let start = 0; start < n; start += ROW_BLOCK) {
-        inertia += nearestBlock(m.data, d, k, r.centers, start, Math.min(n, start + ROW_BLOCK), labels);
-      }
+      for (let start = 0; start < n; start += ROW_BLOCK) inertia += nearest(x, r.centers, start, Math.min(n, start + ROW_BLOCK), labels);
       req = loop.next({ sums, counts, changed: 0, inertia });
     }
   }
