@@ -82,12 +82,13 @@ export type TypeClass = 'numeric' | 'date' | 'timestamp' | 'timestamptz' | 'bool
 /** Classifies Trino and DuckDB type text (case-insensitive). */
 export function classifySqlType(sqlType: string): TypeClass {
   const t = sqlType.trim().toLowerCase();
-  if (/^(tinyint|smallint|integer|int|bigint|hugeint|utinyint|usmallint|uinteger|ubigint|uhugeint|real|float|double|decimal|numeric)\b/.test(t)) return 'numeric';
+  // Whole-text matches: `integer[]` (a DuckDB list) or `varchar(3)[]` must not pass as scalars.
+  if (/^(tinyint|smallint|integer|int|bigint|hugeint|utinyint|usmallint|uinteger|ubigint|uhugeint|real|float|double|decimal|numeric)(\(\d+(, ?\d+)?\))?$/.test(t)) return 'numeric';
   if (t === 'date') return 'date';
-  if (/^timestamp.*with time zone$/.test(t) || t === 'timestamptz') return 'timestamptz';
-  if (/^timestamp/.test(t)) return 'timestamp';
+  if (/^timestamp(\(\d+\))? with time zone$/.test(t) || t === 'timestamptz') return 'timestamptz';
+  if (/^timestamp(\(\d+\)|_s|_ms|_ns)?$/.test(t)) return 'timestamp';
   if (t === 'boolean' || t === 'bool') return 'boolean';
-  if (/^(varchar|char|string|text|bpchar)\b/.test(t)) return 'text';
+  if (/^(varchar|char|string|text|bpchar)(\(\d+\))?$/.test(t)) return 'text';
   return 'other';
 }
 
