@@ -1,1 +1,2 @@
 export * from './smoke';
+export * from './segmentation';

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * The `autoseg` command. Exit codes: 0 success, 1 the run failed, 2 bad input
+ * (flags, config file, source table or columns, engine options).
+ */
+import { Command } from 'commander';
+import { classifyError } from './exitCodes';
+import { registerRun } from './commands/run';
+import { registerDemo } from './commands/demo';
+import { registerWorker } from './commands/worker';
+import { registerStatus } from './commands/status';
+import { registerSchedule } from './commands/schedule';
+import { registerServe } from './commands/serve';
+
+export function buildProgram(): Command {
+  const program = new Command('autoseg')
+    .description('Durable customer segmentation: Trino or DuckDB in, segments out, orchestrated by Temporal.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerRun(program);
+  registerDemo(program);
+  registerWorker(program);
+  registerStatus(program);
+  registerSchedule(program);
+  registerServe(program);
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    }
+    const { code, message } = classifyError(err);
+    process.stderr.write(`autoseg: ${message}\n`);
+    return code;
+  }
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code));
+}

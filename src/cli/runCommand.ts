@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { workflowIdFor, type RunConfig } from '../config/runConfig';
+import type { RunSummary } from '../activities/types';
+import { segmentationWorkflow } from '../workflows';
+import { progressQuery } from '../workflows/progress';
+import { ProgressView } from './progressView';
+
+/**
+ * Starts (or joins, when the same runKey is already running) a segmentation run and waits for
+ * it, showing progress. With a runKey, a completed run with the same key is not started again.
+ */
+export async function startAndWait(client: Client, taskQueue: string, config: RunConfig, opts: { quiet?: boolean } = {}): Promise<RunSummary> {
+  const workflowId = workflowIdFor(config, () => `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`);
+  const handle = await client.workflow.start(segmentationWorkflow, {
+    taskQueue,
+    workflowId,
+    args: [config],
+    workflowIdReusePolicy: config.runKey ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+  const view = opts.quiet ? undefined : new ProgressView();
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      try {
+        view?.update(await handle.query(progressQuery));
+      } catch {
+        /* not started yet, or finished between two polls */
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  try {
+    return await handle.result();
+  } finally {
+    polling = false;
+    await poll;
+    view?.finish();
+  }
+}
+
+/** What the CLI prints after a successful run: where everything went. */
+export function describeOutputs(summary: RunSummary): string {
+  const lines = [
+    `run ${summary.runId}: ${summary.rows} customers in ${summary.k} segments (k chosen by ${summary.choice.reason})`,
+    ...summary.segments.map((s) => `  segment ${s.segment}: ${s.size} customers (${(s.share * 100).toFixed(1)}%)  ${s.label}`),
+    `segments: ${summary.outputs.segments}`,
+    `model:    ${summary.outputs.model}`,
+  ];
+  if (summary.outputs.summary) lines.push(`summary:  ${summary.outputs.summary}`);
+  if (summary.outputs.report) lines.push(`report:   ${summary.outputs.report}`);
+  return lines.join('\n');
+}

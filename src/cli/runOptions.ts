@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseRunConfig, type RunConfig } from '../config/runConfig';
+import type { Command } from 'commander';
+import { CliUsageError } from './exitCodes';
+
+/** The flags of `autoseg run`, as commander hands them over. */
+export interface RunFlags {
+  input?: string;
+  inputTable?: string;
+  sourceTable?: string;
+  sourceSql?: string;
+  userId?: string;
+  k?: string;
+  kMin?: string;
+  kMax?: string;
+  exclude?: string;
+  priorityHigh?: string;
+  priorityMed?: string;
+  priorityLow?: string;
+  seed?: string;
+  sampleSize?: string;
+  selection?: string;
+  outputTable?: string;
+  out?: string;
+  config?: string;
+  runKey?: string;
+  keepStage?: boolean;
+}
+
+const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v.trim())) throw new CliUsageError(`--${name} must be a whole number, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliUsageError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new CliUsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Flags over the config file over the defaults, parsed by the one run-config schema. */
+export function runConfigFromFlags(flags: RunFlags): RunConfig {
+  const base = flags.config ? readConfigFile(flags.config) : {};
+  const sources = [flags.input, flags.sourceTable, flags.sourceSql].filter((s) => s !== undefined);
+  if (sources.length > 1) throw new CliUsageError('give only one of --input, --source-table, --source-sql');
+  if (flags.outputTable && flags.out) throw new CliUsageError('give only one of --output-table, --out');
+  const merged: Record<string, unknown> = { ...base };
+  if (flags.input) merged.source = { kind: 'file', path: resolve(flags.input), ...(flags.inputTable ? { table: flags.inputTable } : {}) };
+  if (flags.sourceTable) merged.source = { kind: 'table', table: flags.sourceTable };
+  if (flags.sourceSql) merged.source = { kind: 'sql', sql: flags.sourceSql };
+  if (flags.outputTable) merged.output = { kind: 'table', table: flags.outputTable };
+  if (flags.out) merged.output = { kind: 'dir', dir: resolve(flags.out) };
+  if (merged.output === undefined && merged.source !== undefined) merged.output = { kind: 'dir', dir: resolve('autoseg-output') };
+  const set = (key: string, value: unknown) => { if (value !== undefined) merged[key] = value; };
+  set('userId', flags.userId);
+  set('k', int('k', flags.k));
+  if (flags.kMin !== undefined || flags.kMax !== undefined) {
+    const prev = (base.kRange ?? {}) as { min?: number; max?: number };
+    merged.kRange = { min: int('k-min', flags.kMin) ?? prev.min ?? 2, max: int('k-max', flags.kMax) ?? prev.max ?? 10 };
+  }
+  set('exclude', list(flags.exclude));
+  if (flags.priorityHigh || flags.priorityMed || flags.priorityLow) {
+    const prev = (base.priority ?? {}) as Record<string, string[]>;
+    merged.priority = { high: list(flags.priorityHigh) ?? prev.high ?? [], med: list(flags.priorityMed) ?? prev.med ?? [], low: list(flags.priorityLow) ?? prev.low ?? [] };
+  }
+  set('seed', int('seed', flags.seed));
+  set('sampleSize', int('sample-size', flags.sampleSize));
+  set('selection', flags.selection);
+  set('runKey', flags.runKey);
+  if (flags.keepStage) merged.keepStage = true;
+  if (merged.source === undefined) throw new CliUsageError('no source: give --input FILE, --source-table catalog.schema.table or --source-sql "SELECT ..." (or `source` in --config)');
+  if (merged.userId === undefined) throw new CliUsageError('no user id column: give --user-id COLUMN (or `userId` in --config)');
+  return parseRunConfig(merged);
+}
+
+/** The source, output and engine flags shared by `run` and `schedule create`. */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--input <file>', 'a CSV, Parquet or .duckdb file (read by the embedded DuckDB)')
+    .option('--input-table <name>', 'the table inside a .duckdb file')
+    .option('--source-table <catalog.schema.table>', 'a Trino table')
+    .option('--source-sql <sql>', 'a Trino SELECT')
+    .option('--user-id <column>', 'the unique customer id column')
+    .option('--k <n>', 'the number of segments (overrides the elbow / silhouette choice)')
+    .option('--k-min <a>', 'smallest k scored (default 2)')
+    .option('--k-max <b>', 'largest k scored (default 10)')
+    .option('--exclude <a,b>', 'columns to leave out, by name or glob')
+    .option('--priority-high <a,b>', 'features weighted x3')
+    .option('--priority-med <c>', 'features weighted x2')
+    .option('--priority-low <d>', 'features weighted x1.5')
+    .option('--seed <n>', 'seed of every random choice (default 0)')
+    .option('--sample-size <n>', 'rows sampled to score each k (default 10000)')
+    .option('--selection <how>', 'elbow | silhouette (default elbow)')
+    .option('--output-table <catalog.schema.table>', 'the Trino table to replace with the segments')
+    .option('--out <dir>', 'a directory for segments.csv, summary.json, model.json, report.html')
+    .option('--config <file>', 'a JSON run config; flags override it')
+    .option('--run-key <key>', 'an idempotency key: a run with the same key is started only once')
+    .option('--keep-stage', 'keep intermediate data after success');
+}

@@ -1,0 +1,48 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { startTemporalDevServer } from '../embedded/temporal';
+import { TASK_QUEUE } from '../shared/constants';
+import { temporalFromEnv } from '../shared/env';
+import { createWorker } from '../worker';
+
+export interface TemporalSession {
+  client: Client;
+  taskQueue: string;
+  /** True when autoseg started its own dev server and worker for this command. */
+  embedded: boolean;
+}
+
+/**
+ * Runs `body` against Temporal: the cluster at TEMPORAL_ADDRESS (a worker must serve the task
+ * queue there), or, when it is unset, the embedded default: a dev server started for this
+ * command and an in-process worker, both stopped when `body` settles.
+ */
+export async function withTemporal<T>(body: (session: TemporalSession) => Promise<T>, opts: { embeddedWorker?: boolean } = {}): Promise<T> {
+  const { address, namespace } = temporalFromEnv();
+  if (address) {
+    const connection = await Connection.connect({ address });
+    try {
+      return await body({ client: new Client({ connection, namespace }), taskQueue: TASK_QUEUE, embedded: false });
+    } finally {
+      await connection.close();
+    }
+  }
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const server = await startTemporalDevServer({ namespace });
+  try {
+    const connection = await Connection.connect({ address: server.address });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    try {
+      const client = new Client({ connection, namespace });
+      const session = { client, taskQueue: TASK_QUEUE, embedded: true };
+      if (opts.embeddedWorker === false) return await body(session);
+      const worker = await createWorker(nativeConnection, { namespace, taskQueue: TASK_QUEUE });
+      return await worker.runUntil(body(session));
+    } finally {
+      await nativeConnection.close();
+      await connection.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { segmentationOptionsSchema } from '../segmentation/options';
+
+/**
+ * One run of autoseg, as the CLI, a config file and the HTTP trigger all give it. The zod
+ * schema is the type; it is parsed once at each boundary and trusted inside.
+ *
+ * - `source`: a Trino table (`catalog.schema.table`), a Trino SELECT, or a CSV / Parquet /
+ *   `.duckdb` file read by the embedded DuckDB (`table` names the table inside a `.duckdb`).
+ * - `output`: a Trino table replaced atomically (the model goes to `<table>_model`), or a
+ *   directory receiving `segments.csv`, `summary.json`, `model.json` and `report.html`.
+ * - `runKey`: a caller-supplied key; the run's workflow id is derived from it, so a trigger
+ *   that fires twice with the same key cannot start the same run twice.
+ * - `keepStage`: keep the intermediate data after a successful run (debugging).
+ * - everything else: the engine's options (see src/segmentation/options.ts).
+ */
+const identifierPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/, 'must be a table name: [catalog.][schema.]table of letters, digits and underscores');
+
+export const sourceSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('table'), table: identifierPath }),
+  z.strictObject({ kind: z.literal('sql'), sql: z.string().regex(/^\s*(select|with)\b/i, 'must be a SELECT (or WITH ... SELECT) query') }),
+  z.strictObject({ kind: z.literal('file'), path: z.string().min(1), table: z.string().optional() }),
+]);
+
+export const outputSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('table'), table: identifierPath }),
+  z.strictObject({ kind: z.literal('dir'), dir: z.string().min(1) }),
+]);
+
+export const runConfigSchema = segmentationOptionsSchema.extend({
+  source: sourceSchema,
+  output: outputSchema,
+  runKey: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1-200 letters, digits, or . _ : -').optional(),
+  keepStage: z.boolean().default(false),
+});
+
+export type RunConfig = z.output<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type SourceSpec = z.output<typeof sourceSchema>;
+export type OutputSpec = z.output<typeof outputSchema>;
+
+/** Raised for a config that does not parse: names every bad field. */
+export class RunConfigError extends Error {
+  override readonly name = 'RunConfigError';
+  constructor(readonly issues: string[]) {
+    super(`invalid run config: ${issues.join('; ')}`);
+  }
+}
+
+/** Parses and fills defaults, or throws RunConfigError listing each problem by its path. */
+export function parseRunConfig(input: unknown): RunConfig {
+  const r = runConfigSchema.safeParse(input);
+  if (r.success) return r.data;
+  throw new RunConfigError(r.error.issues.map((i) => `${i.path.map(String).join('.') || '(config)'}: ${i.message}`));
+}
+
+/** The workflow id of a run: derived from the caller's key when given, else fresh. */
+export function workflowIdFor(config: Pick<RunConfig, 'runKey'>, fresh: () => string): string {
+  return config.runKey ? `autoseg-${config.runKey}` : `autoseg-${fresh()}`;
+}

@@ -1,0 +1,20 @@
+import { defineQuery } from '@temporalio/workflow';
+
+/** The stages of a segmentation run, in order. */
+export const STAGES = ['extract', 'engineer', 'score', 'choose', 'cluster', 'explain', 'write', 'report', 'finish'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export interface RunProgress {
+  stage: StageName | 'done' | 'failed';
+  /** Stages finished so far, with their wall time in ms. */
+  completed: { stage: StageName; ms: number }[];
+  /** During `score`: how many k have been scored out of how many. */
+  kScored: number;
+  kTotal: number;
+  rows?: number;
+  features?: number;
+  chosenK?: number;
+}
+
+/** `autoseg status` and the CLI's progress bar read this. */
+export const progressQuery = defineQuery<RunProgress>('progress');
