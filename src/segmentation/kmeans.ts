@@ -1,6 +1,7 @@
 import { kmeansPlusPlus } from './kmeansInit';
 import { resolveKMeansOptions, type KMeansOptions } from './kmeansParams';
 import { runLloydSync, type LloydResult } from './lloyd';
+import { LloydPool } from './lloydParallel';
 import type { Matrix } from './matrix';
 import { Rng } from './rng';
 
@@ -71,4 +72,28 @@ export function kmeans(m: Matrix, opts: KMeansOptions): KMeansResult {
   }
   const b = best as LloydResult;
   return { centroids: b.centroids, labels: b.labels, inertia: b.inertia, iterations: b.iterations };
+}
+
+/**
+ * {@link kmeans} with the Lloyd iterations spread over `opts.threads` worker threads (default 1:
+ * no worker). The k-means++ seeding runs on the calling thread. The result is byte-identical to
+ * `kmeans(m, opts)` for every thread count.
+ */
+export async function kmeansParallel(m: Matrix, opts: KMeansOptions): Promise<KMeansResult> {
+  const o = resolveKMeansOptions(m, opts);
+  if (o.threads === 1) return kmeans(m, opts);
+  const tolAbs = absoluteTolerance(m, o.tol);
+  const pool = new LloydPool(m, o.k, o.threads);
+  try {
+    let best: LloydResult | undefined;
+    for (const rng of restartRngs(o.seed, o.nInit)) {
+      const init = kmeansPlusPlus(m, o.k, rng);
+      const run = await pool.run(init, o.maxIter, tolAbs);
+      if (better(best, run)) best = run;
+    }
+    const b = best as LloydResult;
+    return { centroids: b.centroids, labels: b.labels, inertia: b.inertia, iterations: b.iterations };
+  } finally {
+    await pool.close();
+  }
 }

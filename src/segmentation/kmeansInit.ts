@@ -1,4 +1,5 @@
 import type { Matrix } from './matrix';
+import { compileKernel, UNROLL_LIMIT } from './kernels';
 import type { Rng } from './rng';
 
 /**
@@ -40,6 +41,7 @@ export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng): Float64Array {
   // trial[t * n + i]: min(closest[i], dist(i, candidate t)); one buffer per trial, the winner becomes `closest`.
   const trial = new Float64Array(nTrials * n);
   const pots = new Float64Array(nTrials);
+  const trialKernel = trialKernelFor(nTrials, d);
 
   for (let c = 1; c < k; c++) {
     let acc = 0;
@@ -53,21 +55,7 @@ export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng): Float64Array {
       candRows.set(x.subarray(candidates[t] * d, candidates[t] * d + d), t * d);
     }
     pots.fill(0);
-    for (let i = 0; i < n; i++) {
-      const o = i * d;
-      const ci = closest[i];
-      for (let t = 0; t < nTrials; t++) {
-        const co = t * d;
-        let s = 0;
-        for (let j = 0; j < d; j++) {
-          const u = x[o + j] - candRows[co + j];
-          s += u * u;
-        }
-        const v = s < ci ? s : ci;
-        trial[t * n + i] = v;
-        pots[t] += v;
-      }
-    }
+    trialKernel(x, candRows, closest, n, trial, pots);
     let best = 0;
     for (let t = 1; t < nTrials; t++) if (pots[t] < pots[best]) best = t;
     pot = pots[best];
@@ -88,4 +76,55 @@ function searchLeft(a: Float64Array, v: number): number {
     else hi = mid;
   }
   return lo < a.length ? lo : a.length - 1;
+}
+
+/**
+ * For every row i and candidate t: trial[t * n + i] = min(closest[i], |x_i - cand_t|^2), and
+ * pots[t] += that value, rows in order. Specialised for (trials, d) like the Lloyd kernels.
+ */
+type TrialKernel = (x: Float64Array, cand: Float64Array, closest: Float64Array, n: number, trial: Float64Array, pots: Float64Array) => void;
+
+const TRIAL_PARAMS = ['x', 'cand', 'closest', 'n', 'trial', 'pots'] as const;
+const trialCache = new Map<string, TrialKernel>();
+
+export function trialKernelSource(trials: number, d: number): string {
+  if (trials * d > UNROLL_LIMIT) {
+    return `
+for (let t = 0; t < ${trials}; t++) {
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const xo = i * ${d};
+    let s = 0;
+    for (let j = 0; j < ${d}; j++) { const u = x[xo + j] - cand[t * ${d} + j]; s += u * u; }
+    const ci = closest[i];
+    const v = s < ci ? s : ci;
+    trial[t * n + i] = v;
+    p += v;
+  }
+  pots[t] += p;
+}`;
+  }
+  let src = '';
+  for (let t = 0; t < trials; t++) for (let j = 0; j < d; j++) src += `const c${t}_${j} = cand[${t * d + j}];\n`;
+  for (let t = 0; t < trials; t++) src += `let p${t} = 0;\nconst o${t} = ${t} * n;\n`;
+  src += `for (let i = 0, xo = 0; i < n; i++, xo += ${d}) {\n const ci = closest[i];\n`;
+  for (let j = 0; j < d; j++) src += ` const x${j} = x[xo + ${j}];\n`;
+  for (let t = 0; t < trials; t++) {
+    src += ` let s${t} = 0;\n`;
+    for (let j = 0; j < d; j++) src += ` { const u = x${j} - c${t}_${j}; s${t} += u * u; }\n`;
+    src += ` { const v = s${t} < ci ? s${t} : ci; trial[o${t} + i] = v; p${t} += v; }\n`;
+  }
+  src += '}\n';
+  for (let t = 0; t < trials; t++) src += `pots[${t}] += p${t};\n`;
+  return src;
+}
+
+function trialKernelFor(trials: number, d: number): TrialKernel {
+  const key = `${trials}:${d}`;
+  let f = trialCache.get(key);
+  if (f === undefined) {
+    f = compileKernel<TrialKernel>(TRIAL_PARAMS, trialKernelSource(trials, d));
+    trialCache.set(key, f);
+  }
+  return f;
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { absoluteTolerance, kmeans } from '../../src/segmentation/kmeans';
+import { absoluteTolerance, kmeans, kmeansParallel } from '../../src/segmentation/kmeans';
+import { UNROLL_LIMIT } from '../../src/segmentation/kernels';
 import { kmeansPlusPlus } from '../../src/segmentation/kmeansInit';
 import { relocateEmptyClusters, runLloydSync } from '../../src/segmentation/lloyd';
 import { matrix, type Matrix } from '../../src/segmentation/matrix';
@@ -159,4 +160,34 @@ test('invalid parameters give clear RangeErrors', () => {
   const inf = matrix(3, 1, Float64Array.from([0, Infinity, 1]));
   assert.throws(() => kmeans(inf, { k: 2, seed: 1 }), RangeError);
   assert.throws(() => kmeans({ rows: 3, cols: 2, data: new Float64Array(5) }, { k: 2, seed: 1 }), /5 values, expected 3 x 2/);
+});
+
+test('1, 2 and 3 threads give byte-identical results', async () => {
+  const { m } = blobs(5, 3000, 9, 12, 3); // 15,000 rows: 4 row blocks
+  const one = kmeans(m, { k: 5, seed: 7, nInit: 2 });
+  for (const threads of [1, 2, 3]) {
+    const par = await kmeansParallel(m, { k: 5, seed: 7, nInit: 2, threads });
+    assert.deepEqual(bytes(par.centroids), bytes(one.centroids), `${threads} threads: centroids`);
+    assert.deepEqual(bytes(par.labels), bytes(one.labels), `${threads} threads: labels`);
+    assert.equal(par.inertia, one.inertia);
+    assert.equal(par.iterations, one.iterations);
+  }
+  await assert.rejects(kmeansParallel(m, { k: 5, seed: 7, threads: 0 }), /threads must be an integer in \[1, 64\]/);
+});
+
+test('the unrolled and the plain-loop kernels compute the same bits', () => {
+  // k * d above UNROLL_LIMIT takes the plain loops; split the same data into a narrow and a wide view
+  const { m } = blobs(4, 300, 3, 21, 2);
+  const wide = matrix(m.rows, 3 * 200, new Float64Array(m.rows * 600));
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < 3; j++) wide.data[i * 600 + j] = m.data[i * 3 + j];
+  assert.ok(4 * 600 > UNROLL_LIMIT && 4 * 3 <= UNROLL_LIMIT);
+  const init = kmeansPlusPlus(m, 4, new Rng(1));
+  const a = runLloydSync(m, init, 4, 100, 0);
+  const wideInit = new Float64Array(4 * 600);
+  for (let c = 0; c < 4; c++) for (let j = 0; j < 3; j++) wideInit[c * 600 + j] = init[c * 3 + j];
+  const b = runLloydSync(wide, wideInit, 4, 100, 0);
+  assert.deepEqual(bytes(a.labels), bytes(b.labels));
+  assert.equal(a.inertia, b.inertia);
+  assert.equal(a.iterations, b.iterations);
+  for (let c = 0; c < 4; c++) for (let j = 0; j < 3; j++) assert.equal(b.centroids[c * 600 + j], a.centroids[c * 3 + j]);
 });

@@ -1,0 +1,175 @@
+import { Worker } from 'node:worker_threads';
+import { ROW_BLOCK } from './distance';
+import { kernels, LLOYD_PARAMS, NEAREST_PARAMS } from './kernels';
+import { lloydLoop, type LloydAnswer, type LloydResult } from './lloyd';
+import type { Matrix } from './matrix';
+
+/**
+ * Lloyd iterations over worker threads. The rows are cut into the same fixed blocks of
+ * ROW_BLOCK rows as the single-threaded engine; each worker runs the same generated kernel
+ * source over a contiguous range of blocks and writes one partial result per block into shared
+ * memory; the main thread adds the partials in block order. Labels and sums are therefore
+ * bit-identical to `runLloydSync`, whatever the number of threads.
+ */
+
+/** The worker: plain JavaScript (no TypeScript loader needed), compiled from the kernel sources it is sent. */
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData: w } = require('node:worker_threads');
+const x = new Float64Array(w.x);
+const centers = new Float64Array(w.centers);
+const halfNorms = new Float64Array(w.halfNorms);
+const labels = new Int32Array(w.labels);
+const partSums = new Float64Array(w.partSums);
+const partCounts = new Float64Array(w.partCounts);
+const partScalar = new Float64Array(w.partScalar);
+const lloyd = new Function(...w.lloydParams, "'use strict';\\n" + w.lloydSource);
+const nearest = new Function(...w.nearestParams, "'use strict';\\n" + w.nearestSource);
+const kd = w.k * w.d;
+parentPort.on('message', (msg) => {
+  for (let b = msg.b0; b < msg.b1; b++) {
+    const start = b * w.block;
+    const end = Math.min(w.n, start + w.block);
+    if (msg.cmd === 'assign') {
+      const sums = partSums.subarray(b * kd, b * kd + kd).fill(0);
+      const counts = partCounts.subarray(b * w.k, b * w.k + w.k).fill(0);
+      partScalar[b] = lloyd(x, centers, halfNorms, start, end, labels, sums, counts);
+    } else {
+      partScalar[b] = nearest(x, centers, start, end, labels);
+    }
+  }
+  parentPort.postMessage(msg.seq);
+});
+`;
+
+function shared(bytes: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(Math.max(8, bytes));
+}
+
+/** A set of worker threads bound to one matrix and one k; run Lloyd from any initial centres. */
+export class LloydPool {
+  private readonly workers: Worker[] = [];
+  private readonly ranges: Array<[number, number]> = [];
+  private readonly n: number;
+  private readonly nBlocks: number;
+  private readonly centers: Float64Array;
+  private readonly halfNorms: Float64Array;
+  private readonly labels: Int32Array;
+  private readonly partSums: Float64Array;
+  private readonly partCounts: Float64Array;
+  private readonly partScalar: Float64Array;
+  private readonly shm: Matrix;
+  private seq = 0;
+
+  /**
+   * `threads` workers over `m` (its data is copied into shared memory unless it already lives
+   * there). Call {@link close} when done.
+   */
+  constructor(m: Matrix, private readonly k: number, threads: number) {
+    const d = m.cols;
+    this.n = m.rows;
+    this.nBlocks = Math.ceil(this.n / ROW_BLOCK);
+    let data = m.data;
+    if (!(data.buffer instanceof SharedArrayBuffer)) {
+      data = new Float64Array(shared(data.byteLength));
+      data.set(m.data);
+    }
+    this.shm = { rows: m.rows, cols: d, data };
+    this.centers = new Float64Array(shared(k * d * 8));
+    this.halfNorms = new Float64Array(shared(k * 8));
+    this.labels = new Int32Array(shared(this.n * 4));
+    this.partSums = new Float64Array(shared(this.nBlocks * k * d * 8));
+    this.partCounts = new Float64Array(shared(this.nBlocks * k * 8));
+    this.partScalar = new Float64Array(shared(this.nBlocks * 8));
+    const ks = kernels(k, d);
+    const workerData = {
+      x: data.buffer, centers: this.centers.buffer, halfNorms: this.halfNorms.buffer, labels: this.labels.buffer,
+      partSums: this.partSums.buffer, partCounts: this.partCounts.buffer, partScalar: this.partScalar.buffer,
+      n: this.n, k, d, block: ROW_BLOCK,
+      lloydParams: [...LLOYD_PARAMS], lloydSource: ks.lloydSource, nearestParams: [...NEAREST_PARAMS], nearestSource: ks.nearestSource,
+    };
+    const t = Math.max(1, Math.min(threads, this.nBlocks));
+    for (let w = 0; w < t; w++) {
+      this.ranges.push([Math.floor((w * this.nBlocks) / t), Math.floor(((w + 1) * this.nBlocks) / t)]);
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+      this.workers.push(worker);
+    }
+  }
+
+  /** Every worker runs `cmd` over its blocks; resolves when all are done. */
+  private dispatch(cmd: 'assign' | 'final'): Promise<void> {
+    const seq = ++this.seq;
+    return Promise.all(
+      this.workers.map(
+        (w, i) =>
+          new Promise<void>((resolve, reject) => {
+            const onMessage = (got: number): void => {
+              w.off('error', onError);
+              if (got === seq) resolve();
+              else reject(new Error(`k-means worker answered step ${got}, expected ${seq}`));
+            };
+            const onError = (e: Error): void => {
+              w.off('message', onMessage);
+              reject(e);
+            };
+            w.once('message', onMessage);
+            w.once('error', onError);
+            w.postMessage({ cmd, seq, b0: this.ranges[i][0], b1: this.ranges[i][1] });
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  /** Lloyd from `init` (k x d), exactly as `runLloydSync`. */
+  async run(init: Float64Array, maxIter: number, tolAbs: number): Promise<LloydResult> {
+    const k = this.k;
+    const kd = k * this.shm.cols;
+    const sums = new Float64Array(kd);
+    const counts = new Float64Array(k);
+    const loop = lloydLoop(this.shm, init, k, maxIter, tolAbs, this.labels);
+    let req = loop.next();
+    while (!req.done) {
+      const r = req.value;
+      this.centers.set(r.centers);
+      let answer: LloydAnswer;
+      if (r.kind === 'assign') {
+        this.halfNorms.set(r.halfNorms);
+        await this.dispatch('assign');
+        sums.fill(0);
+        counts.fill(0);
+        let changed = 0;
+        for (let b = 0; b < this.nBlocks; b++) {
+          const ps = this.partSums.subarray(b * kd, b * kd + kd);
+          for (let t = 0; t < kd; t++) sums[t] += ps[t];
+          for (let c = 0; c < k; c++) counts[c] += this.partCounts[b * k + c];
+          changed += this.partScalar[b];
+        }
+        answer = { sums, counts, changed, inertia: 0 };
+      } else {
+        await this.dispatch('final');
+        let inertia = 0;
+        for (let b = 0; b < this.nBlocks; b++) inertia += this.partScalar[b];
+        answer = { sums, counts, changed: 0, inertia };
+      }
+      req = loop.next(answer);
+    }
+    const res = req.value;
+    // the pool's label buffer is reused by the next run: hand out a private copy
+    return { ...res, labels: Int32Array.from(res.labels) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+}
+
+/** `runLloydSync` on `threads` worker threads; same result, bit for bit. */
+export async function runLloydParallel(m: Matrix, init: Float64Array, k: number, maxIter: number, tolAbs: number, threads: number): Promise<LloydResult> {
+  const pool = new LloydPool(m, k, threads);
+  try {
+    return await pool.run(init, maxIter, tolAbs);
+  } finally {
+    await pool.close();
+  }
+}
