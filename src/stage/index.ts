@@ -1,0 +1,1 @@
+export { StageStore, StageNotFoundError, defaultStageDir } from './stage-store';

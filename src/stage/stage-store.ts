@@ -1,0 +1,175 @@
+/**
+ * The stage store: each run's intermediate data on a directory shared by the workers, so
+ * activities pass small references instead of large payloads. Keyed by run id and stage name:
+ * a retried activity finds its input where the previous stage left it and overwrites its own
+ * output atomically (see container.ts). Numbers are stored as raw typed-array bytes, never JSON.
+ *
+ * Layout: <dir>/<run id, escaped>/<stage>.<kind>.bin
+ */
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ColumnarTable, InputColumn } from '../segmentation/table';
+import type { Matrix } from '../segmentation/matrix';
+import { readContainer, writeContainer } from './container';
+
+export function defaultStageDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.AUTOSEG_STAGE_DIR && env.AUTOSEG_STAGE_DIR !== '' ? env.AUTOSEG_STAGE_DIR : join(tmpdir(), 'autoseg-stage');
+}
+
+type Kind = 'table' | 'matrix' | 'labels' | 'json';
+
+type ColumnMeta =
+  | { readonly name: string; readonly kind: 'numeric'; readonly sourceType?: string }
+  | { readonly name: string; readonly kind: 'categorical'; readonly sourceType?: string };
+
+interface TableMeta {
+  readonly name: string;
+  readonly rowCount: number;
+  readonly columns: readonly ColumnMeta[];
+}
+
+/** Run ids come from callers (workflow ids may hold `/` or `:`): escape to one safe path segment. */
+function runDirName(runId: string): string {
+  if (typeof runId !== 'string' || runId.length === 0) throw new Error('runId must be a non-empty string');
+  return runId.replace(/[^A-Za-z0-9_-]/g, (ch) => `~${ch.codePointAt(0)!.toString(16)}~`);
+}
+
+function checkStage(stage: string): string {
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(stage)) throw new Error(`stage name ${JSON.stringify(stage)} must be letters, digits, . _ - (not starting with .)`);
+  return stage;
+}
+
+/** Strings as a dictionary (UTF-8 JSON) plus one Int32 code per row (-1 for null). */
+function encodeCategorical(values: ReadonlyArray<string | null>): [Uint8Array, Int32Array] {
+  const index = new Map<string, number>();
+  const dict: string[] = [];
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null) {
+      codes[i] = -1;
+      continue;
+    }
+    let code = index.get(v);
+    if (code === undefined) {
+      code = dict.length;
+      index.set(v, code);
+      dict.push(v);
+    }
+    codes[i] = code;
+  }
+  return [Buffer.from(JSON.stringify(dict), 'utf8'), codes];
+}
+
+function decodeCategorical(dictBytes: ArrayBuffer, codesBytes: ArrayBuffer): (string | null)[] {
+  const dict = JSON.parse(Buffer.from(dictBytes).toString('utf8')) as string[];
+  const codes = new Int32Array(codesBytes);
+  const out = new Array<string | null>(codes.length);
+  for (let i = 0; i < codes.length; i++) out[i] = codes[i] < 0 ? null : dict[codes[i]];
+  return out;
+}
+
+export class StageNotFoundError extends Error {
+  override readonly name = 'StageNotFoundError';
+  constructor(readonly runId: string, readonly stage: string, readonly path: string) {
+    super(`stage ${stage} of run ${runId} not found (${path})`);
+  }
+}
+
+export class StageStore {
+  constructor(readonly dir: string = defaultStageDir()) {}
+
+  /** The file holding `stage` of `runId` (exposed for diagnostics). */
+  pathOf(runId: string, stage: string, kind: Kind): string {
+    return join(this.dir, runDirName(runId), `${checkStage(stage)}.${kind}.bin`);
+  }
+
+  private async prepare(runId: string, stage: string, kind: Kind): Promise<string> {
+    const path = this.pathOf(runId, stage, kind);
+    await mkdir(join(this.dir, runDirName(runId)), { recursive: true });
+    return path;
+  }
+
+  /** Reads a stage file; a missing one is a StageNotFoundError naming the run and stage. */
+  private async read<M>(runId: string, stage: string, kind: Kind): ReturnType<typeof readContainer<M>> {
+    const path = this.pathOf(runId, stage, kind);
+    try {
+      return await readContainer<M>(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StageNotFoundError(runId, stage, path);
+      throw err;
+    }
+  }
+
+  async putTable(runId: string, stage: string, table: ColumnarTable): Promise<void> {
+    const segments: ArrayBufferView[] = [];
+    const columns: ColumnMeta[] = [];
+    for (const c of table.columns) {
+      if (c.values.length !== table.rowCount) throw new Error(`column ${c.name} has ${c.values.length} values, table has ${table.rowCount} rows`);
+      if (c.kind === 'numeric') {
+        segments.push(c.values, c.nulls);
+        columns.push({ name: c.name, kind: 'numeric', sourceType: c.sourceType });
+      } else {
+        segments.push(...encodeCategorical(c.values));
+        columns.push({ name: c.name, kind: 'categorical', sourceType: c.sourceType });
+      }
+    }
+    await writeContainer<TableMeta>(await this.prepare(runId, stage, 'table'), { name: table.name, rowCount: table.rowCount, columns }, segments);
+  }
+
+  async getTable(runId: string, stage: string): Promise<ColumnarTable> {
+    const { meta, segments } = await this.read<TableMeta>(runId, stage, 'table');
+    const columns: InputColumn[] = meta.columns.map((c, j) => {
+      const [a, b] = [segments[2 * j], segments[2 * j + 1]];
+      const sourceType = c.sourceType === undefined ? {} : { sourceType: c.sourceType };
+      return c.kind === 'numeric'
+        ? { name: c.name, kind: 'numeric', ...sourceType, values: new Float64Array(a), nulls: new Uint8Array(b) }
+        : { name: c.name, kind: 'categorical', ...sourceType, values: decodeCategorical(a, b) };
+    });
+    return { name: meta.name, rowCount: meta.rowCount, columns };
+  }
+
+  async putMatrix(runId: string, stage: string, m: Matrix): Promise<void> {
+    if (m.data.length !== m.rows * m.cols) throw new Error(`matrix data has ${m.data.length} values, expected ${m.rows} x ${m.cols}`);
+    await writeContainer(await this.prepare(runId, stage, 'matrix'), { rows: m.rows, cols: m.cols }, [m.data]);
+  }
+
+  async getMatrix(runId: string, stage: string): Promise<Matrix> {
+    const { meta, segments } = await this.read<{ rows: number; cols: number }>(runId, stage, 'matrix');
+    return { rows: meta.rows, cols: meta.cols, data: new Float64Array(segments[0]) };
+  }
+
+  async putLabels(runId: string, stage: string, labels: Int32Array): Promise<void> {
+    await writeContainer(await this.prepare(runId, stage, 'labels'), { length: labels.length }, [labels]);
+  }
+
+  async getLabels(runId: string, stage: string): Promise<Int32Array> {
+    const { segments } = await this.read<{ length: number }>(runId, stage, 'labels');
+    return new Int32Array(segments[0]);
+  }
+
+  async putJson(runId: string, stage: string, value: unknown): Promise<void> {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new Error(`stage ${stage}: value is not JSON-serialisable`);
+    await writeContainer(await this.prepare(runId, stage, 'json'), {}, [Buffer.from(text, 'utf8')]);
+  }
+
+  async getJson<T = unknown>(runId: string, stage: string): Promise<T> {
+    const { segments } = await this.read<Record<string, never>>(runId, stage, 'json');
+    return JSON.parse(Buffer.from(segments[0]).toString('utf8')) as T;
+  }
+
+  /** Whether a stage's output of this kind exists (a retried activity may skip work it already finished). */
+  async has(runId: string, stage: string, kind: Kind): Promise<boolean> {
+    return stat(this.pathOf(runId, stage, kind)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Deletes everything stored for the run; a no-op when nothing is there. */
+  async remove(runId: string): Promise<void> {
+    await rm(join(this.dir, runDirName(runId)), { recursive: true, force: true });
+  }
+}
