@@ -141,3 +141,30 @@ function safeJson(v: unknown): string {
     return String(v);
   }
 }
+
+/**
+ * The k checks that need the data, kept beside the schema: an explicit `k` must be < rows; when
+ * k is chosen from `kRange`, kRange.max must be < the rows scored (min(rows, sampleSize)).
+ * Returns the k values to score: all of kRange, or (with an explicit k, when scores are only
+ * informative) the part of kRange that fits the rows, possibly none. Throws K_OUT_OF_RANGE.
+ */
+export function kCandidates(opts: SegmentationOptions, rows: number, table: string): number[] {
+  const scored = Math.min(rows, opts.sampleSize);
+  if (opts.k !== undefined && opts.k >= rows) {
+    throw new SegmentationInputError('K_OUT_OF_RANGE', `k = ${opts.k} segments needs more than ${opts.k} customers, but table ${table} has ${rows}; choose k between 2 and ${rows - 1}.`, {
+      table,
+      value: String(opts.k),
+      details: { rows },
+    });
+  }
+  if (opts.k === undefined && opts.kRange.max >= scored) {
+    throw new SegmentationInputError(
+      'K_OUT_OF_RANGE',
+      `kRange ${opts.kRange.min}..${opts.kRange.max} does not fit table ${table}: k must stay below the ${scored} rows scored (min(rows ${rows}, sampleSize ${opts.sampleSize})); set kRange.max to at most ${scored - 1}${scored - 1 < opts.kRange.min ? ' and lower kRange.min' : ''}, or pass an explicit k.`,
+      { table, value: `${opts.kRange.min}..${opts.kRange.max}`, details: { rows, sampleSize: opts.sampleSize } },
+    );
+  }
+  const ks: number[] = [];
+  for (let k = opts.kRange.min; k <= Math.min(opts.kRange.max, scored - 1); k++) ks.push(k);
+  return ks;
+}

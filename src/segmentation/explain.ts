@@ -1,0 +1,190 @@
+import { featureEntries, type DataDictionary, type FeatureColumn, type FeatureEntry } from './dictionary';
+import { binaryProfile, categoricalProfile, continuousProfile, indexSegments, type CategoricalProfile, type ContinuousProfile, type FeatureProfile } from './featureProfiles';
+import type { Matrix } from './matrix';
+import type { ColumnarTable } from './table';
+
+export type { CategoricalProfile, ContinuousProfile, FeatureProfile } from './featureProfiles';
+
+/**
+ * Explains segments, as one JSON-serialisable summary the report draws from:
+ *
+ * - per segment: size and share of customers; each feature's share of the squared distance
+ *   between the segment's centroid and the global mean, in the weighted scaled space the
+ *   clustering saw (a feature's dummies are summed: share_f = sum_{j in f} (mu_cj - m_j)^2 /
+ *   sum_j (mu_cj - m_j)^2, so shares sum to 1; all 0 in the degenerate case of a centroid equal to
+ *   the mean); a short label from the top features, unique across segments;
+ * - per continuous feature (original, imputed values): mean, std, min, max, median, quantiles and
+ *   a histogram on fixed bins over the population range, for the population and each segment,
+ *   and relative feature compactness 1 - std(segment) / std(population);
+ * - per binary / categorical feature (engineered categories): counts and shares per segment and
+ *   in the population, information gain (mutual information with the segment labels, bits) and
+ *   per-segment purity (share of the most frequent category).
+ *
+ * The centroid of a segment is the mean of its rows (what Lloyd converges to). Cost: one pass over
+ * the matrix, and per feature a few O(n) passes (quantiles by selection, not sorting).
+ */
+export interface ExplainOptions {
+  /** Histogram bins per continuous feature. Default 20. */
+  readonly bins?: number;
+  /** Quantile levels reported per continuous feature. Default [0.1, 0.25, 0.5, 0.75, 0.9]. */
+  readonly quantileLevels?: number[];
+  /** Features named in a segment label. Default 2 (more are added only to make labels unique). */
+  readonly labelFeatures?: number;
+}
+
+export interface FeatureShare {
+  readonly feature: string;
+  readonly share: number;
+}
+
+export interface SegmentSummary {
+  /** Segment number (0 = the largest; see `segment()`). */
+  readonly segment: number;
+  /** e.g. `high total_spend, country=JP`; unique across segments. */
+  readonly label: string;
+  readonly size: number;
+  readonly share: number;
+  /** Every feature's share of the squared centroid-to-mean distance, largest first (ties: feature order). */
+  readonly distanceShares: FeatureShare[];
+}
+
+export interface SegmentationSummary {
+  readonly rowCount: number;
+  readonly k: number;
+  readonly segments: SegmentSummary[];
+  /** One profile per kept feature, in feature order. */
+  readonly features: FeatureProfile[];
+}
+
+/** What `explainSegments` needs of the feature engineering result. */
+export interface ExplainInput {
+  readonly matrix: Matrix;
+  readonly dictionary: DataDictionary;
+  readonly featureColumns: FeatureColumn[];
+}
+
+/** Per-segment and global column means of the matrix (weighted scaled space). */
+function centroidsAndMean(m: Matrix, labels: Int32Array, k: number, sizes: Int32Array): { centroids: Float64Array; mean: Float64Array } {
+  const d = m.cols;
+  const x = m.data;
+  const sums = new Float64Array(k * d);
+  for (let i = 0; i < m.rows; i++) {
+    const o = labels[i] * d;
+    const r = i * d;
+    for (let j = 0; j < d; j++) sums[o + j] += x[r + j];
+  }
+  const mean = new Float64Array(d);
+  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) mean[j] += sums[c * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= m.rows;
+  for (let c = 0; c < k; c++) {
+    const s = sizes[c];
+    for (let j = 0; j < d; j++) sums[c * d + j] = s > 0 ? sums[c * d + j] / s : mean[j];
+  }
+  return { centroids: sums, mean };
+}
+
+/** Each feature's share of one segment's squared distance from the mean, in feature order. */
+function distanceShares(entries: FeatureEntry[], centroids: Float64Array, mean: Float64Array, c: number, d: number): number[] {
+  const parts = entries.map((e) => e.columns.reduce((s, j) => s + (centroids[c * d + j] - mean[j]) ** 2, 0));
+  const total = parts.reduce((s, v) => s + v, 0);
+  return parts.map((v) => (total > 0 ? v / total : 0));
+}
+
+/** The label phrase of feature f for segment s: `high x` / `low x`, or `x=value`. */
+function phrase(p: FeatureProfile, s: number): string {
+  if (p.kind === 'continuous') {
+    const seg = p.segments[s].mean;
+    const pop = p.population.mean ?? 0;
+    return `${seg !== null && seg >= pop ? 'high' : 'low'} ${p.feature}`;
+  }
+  return `${p.feature}=${p.categories[overRepresented(p, s)]}`;
+}
+
+/** The category whose share in segment s exceeds its population share the most (ties: first). */
+function overRepresented(p: CategoricalProfile, s: number): number {
+  const seg = p.segments[s].shares;
+  let best = 0;
+  let lift = -Infinity;
+  for (let j = 0; j < seg.length; j++) {
+    const l = seg[j] - p.population.shares[j];
+    if (l > lift) {
+      lift = l;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/**
+ * Labels from the top `want` features by distance share; segments whose labels collide get one
+ * more feature at a time until they differ, and ` (segment N)` as a last resort.
+ */
+function uniqueLabels(ranked: number[][], profiles: FeatureProfile[], want: number): string[] {
+  const k = ranked.length;
+  const used = ranked.map((r) => Math.min(want, r.length));
+  const make = (s: number): string => ranked[s].slice(0, used[s]).map((f) => phrase(profiles[f], s)).join(', ');
+  let labels = ranked.map((_, s) => make(s));
+  for (;;) {
+    const groups = new Map<string, number[]>();
+    labels.forEach((l, s) => groups.set(l, [...(groups.get(l) ?? []), s]));
+    let grew = false;
+    for (const members of groups.values()) {
+      if (members.length < 2) continue;
+      for (const s of members) {
+        if (used[s] < ranked[s].length) {
+          used[s]++;
+          grew = true;
+        }
+      }
+    }
+    if (!grew) break;
+    labels = ranked.map((_, s) => make(s));
+  }
+  const seen = new Map<string, number>();
+  for (const l of labels) seen.set(l, (seen.get(l) ?? 0) + 1);
+  return labels.map((l, s) => ((seen.get(l) ?? 0) > 1 || l === '' ? `${l}${l ? ' ' : ''}(segment ${s})` : l));
+}
+
+/**
+ * Explains the segments `labels` (in [0, k)) of the engineered rows; `table` is the input table
+ * the features were engineered from (read for the original values). See the module comment.
+ */
+export function explainSegments(table: ColumnarTable, input: ExplainInput, labels: Int32Array, k: number, options: ExplainOptions = {}): SegmentationSummary {
+  const bins = options.bins ?? 20;
+  const quantileLevels = options.quantileLevels ?? [0.1, 0.25, 0.5, 0.75, 0.9];
+  const want = options.labelFeatures ?? 2;
+  if (!Number.isSafeInteger(bins) || bins < 1) throw new RangeError(`bins must be an integer >= 1, got ${bins}`);
+  if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`k must be an integer >= 1, got ${k}`);
+  if (labels.length !== input.matrix.rows || table.rowCount !== input.matrix.rows) {
+    throw new RangeError(`labels (${labels.length}), table (${table.rowCount}) and matrix (${input.matrix.rows}) must have the same rows`);
+  }
+  const n = input.matrix.rows;
+  const seg = indexSegments(labels, k);
+  const entries = featureEntries(input.dictionary);
+  const scratch = new Float64Array(n);
+  const profileOpts = { bins, quantileLevels };
+  const profiles: FeatureProfile[] = entries.map((e): FeatureProfile => {
+    const c = table.columns.find((x) => x.name === e.column);
+    if (c === undefined || c.kind !== e.sourceKind) throw new RangeError(`table ${table.name} has no ${e.sourceKind} column ${e.column}`);
+    if (e.treatment === 'continuous') {
+      if (c.kind !== 'numeric') throw new Error('unreachable');
+      return continuousProfile(c, e, seg, scratch, profileOpts);
+    }
+    if (e.treatment === 'binary') return binaryProfile(table, c, e, seg, labels);
+    if (c.kind !== 'categorical') throw new Error('unreachable');
+    return categoricalProfile(c, e, seg, labels);
+  });
+
+  const { centroids, mean } = centroidsAndMean(input.matrix, labels, k, seg.sizes);
+  const shares = Array.from({ length: k }, (_, s) => distanceShares(entries, centroids, mean, s, input.matrix.cols));
+  const ranked = shares.map((sh) => sh.map((v, f) => ({ v, f })).sort((a, b) => b.v - a.v || a.f - b.f).map((x) => x.f));
+  const names = uniqueLabels(ranked, profiles, want);
+  const segments: SegmentSummary[] = shares.map((sh, s) => ({
+    segment: s,
+    label: names[s],
+    size: seg.sizes[s],
+    share: seg.sizes[s] / n,
+    distanceShares: ranked[s].map((f) => ({ feature: entries[f].column, share: sh[f] })),
+  }));
+  return { rowCount: n, k, segments, features: profiles };
+}

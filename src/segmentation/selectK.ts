@@ -1,0 +1,81 @@
+import { SegmentationInputError } from './errors';
+import { kneedle } from './kneedle';
+
+/**
+ * Choosing the number of segments from per-k scores. Pure and deterministic, with no Node
+ * import, so a Temporal workflow can call it directly.
+ *
+ * - elbowK: the Kneedle elbow of inertia vs k (see `kneedle.ts`, equal to python kneed's
+ *   `KneeLocator(k, inertia, curve='convex', direction='decreasing').knee`), or null;
+ * - silhouetteK: the k with the highest silhouette (ties: the smaller k), or null when no
+ *   silhouette is finite;
+ * - chosenK: an explicit `k` if given (selection 'explicit'); else elbowK under
+ *   selection 'elbow' (the default), silhouetteK under 'silhouette'. When the requested rule has
+ *   no answer the other one is used, and `reason` says so; when neither has, the smallest k scored.
+ */
+export interface KScoreLike {
+  readonly k: number;
+  readonly inertia: number;
+  readonly silhouette: number;
+}
+
+export interface SelectKOptions {
+  /** An explicit number of segments: overrides both rules. */
+  readonly k?: number;
+  /** The rule used when `k` is not given. Default 'elbow'. */
+  readonly selection?: 'elbow' | 'silhouette';
+}
+
+export interface KSelection {
+  readonly elbowK: number | null;
+  readonly silhouetteK: number | null;
+  readonly chosenK: number;
+  /** The rule that produced chosenK. */
+  readonly selection: 'explicit' | 'elbow' | 'silhouette' | 'smallest';
+  /** The rule asked for ('explicit' when k was given). */
+  readonly requested: 'explicit' | 'elbow' | 'silhouette';
+  /** One or two sentences: what was chosen and why (including any fallback). */
+  readonly reason: string;
+  /** Why Kneedle found this elbow, or none. */
+  readonly elbowReason: string;
+}
+
+/** Picks k from `scores` (any order, distinct k); see the module comment. */
+export function selectK(scores: readonly KScoreLike[], options: SelectKOptions = {}): KSelection {
+  const requested = options.k !== undefined ? 'explicit' : options.selection ?? 'elbow';
+  if (requested !== 'explicit' && requested !== 'elbow' && requested !== 'silhouette') throw new RangeError(`selection must be 'elbow' or 'silhouette', got ${String(requested)}`);
+  const sorted = [...scores].sort((a, b) => a.k - b.k);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i].k === sorted[i - 1].k) throw new RangeError(`k = ${sorted[i].k} is scored twice`);
+
+  const elbow = sorted.length > 0 ? kneedle(sorted.map((s) => s.k), sorted.map((s) => s.inertia)) : null;
+  const elbowK = elbow?.elbowK ?? null;
+  const elbowReason = elbow?.reason ?? 'no elbow: no k was scored';
+  let silhouetteK: number | null = null;
+  let best = -Infinity;
+  for (const s of sorted) {
+    if (Number.isFinite(s.silhouette) && s.silhouette > best) {
+      best = s.silhouette;
+      silhouetteK = s.k;
+    }
+  }
+  const silText = silhouetteK === null ? 'no finite silhouette' : `best silhouette ${best.toFixed(4)} at k = ${silhouetteK}`;
+  const base = { elbowK, silhouetteK, requested, elbowReason } as const;
+
+  if (options.k !== undefined) {
+    const k = options.k;
+    if (!Number.isSafeInteger(k) || k < 2) throw new SegmentationInputError('K_OUT_OF_RANGE', `k must be an integer >= 2, got ${k}; pass a number of segments of at least 2.`, { value: String(k) });
+    return { ...base, chosenK: k, selection: 'explicit', reason: `k = ${k} was given explicitly (elbow: ${elbowK ?? 'none'}, ${silText}).` };
+  }
+  if (sorted.length === 0) {
+    throw new SegmentationInputError('K_OUT_OF_RANGE', 'no k was scored, so none can be chosen: the table has too few rows for kRange; lower kRange.min or pass an explicit k.', {});
+  }
+  if (requested === 'elbow') {
+    if (elbowK !== null) return { ...base, chosenK: elbowK, selection: 'elbow', reason: `k = ${elbowK} is the elbow of the inertia curve (Kneedle); ${silText}.` };
+    if (silhouetteK !== null) return { ...base, chosenK: silhouetteK, selection: 'silhouette', reason: `the inertia curve has no elbow (${elbowReason}), so k = ${silhouetteK} was chosen by silhouette instead (${silText}).` };
+  } else {
+    if (silhouetteK !== null) return { ...base, chosenK: silhouetteK, selection: 'silhouette', reason: `k = ${silhouetteK} has the ${silText.replace(/ at k = \d+$/, '')}; the elbow is ${elbowK ?? 'absent'}.` };
+    if (elbowK !== null) return { ...base, chosenK: elbowK, selection: 'elbow', reason: `no silhouette is finite, so k = ${elbowK} was chosen by the elbow of the inertia curve instead.` };
+  }
+  const k0 = sorted[0].k;
+  return { ...base, chosenK: k0, selection: 'smallest', reason: `neither rule gives an answer (${elbowReason}; ${silText}), so the smallest k scored, ${k0}, was chosen.` };
+}
