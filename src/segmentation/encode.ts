@@ -122,10 +122,15 @@ export function imputedValues(c: Extract<InputColumn, { kind: 'numeric' }>, medi
   return out;
 }
 
+/** Rows written per block: a block of the matrix stays in cache while every feature writes into it. */
+const ENCODE_BLOCK = 1024;
+
 /**
  * Encodes every row of `table` with `plan` into a rows x featureColumns matrix (see the file
  * comment for the formula). Throws SegmentationInputError for a missing column, a column of the
  * wrong kind, a length mismatch, or NaN / Infinity in a numeric feature.
+ * Writes the matrix block of rows by block of rows (not column by column), so each block is
+ * written while in cache.
  */
 export function encodeTable(table: ColumnarTable, plan: EncodingPlan): Matrix {
   const n = table.rowCount;
@@ -134,6 +139,7 @@ export function encodeTable(table: ColumnarTable, plan: EncodingPlan): Matrix {
   const x = out.data;
   const { min, max } = plan.scaler;
   const w = plan.weights;
+  const writers: ((start: number, end: number) => void)[] = [];
   for (const e of featureEntries(plan.dictionary)) {
     const c = inputColumn(table, e);
     if (e.treatment === 'continuous') {
@@ -146,10 +152,12 @@ export function encodeTable(table: ColumnarTable, plan: EncodingPlan): Matrix {
       const v = c.values;
       const nulls = c.nulls;
       const med = e.median;
-      for (let i = 0; i < n; i++) {
-        const r = nulls[i] !== 0 ? med : v[i];
-        x[i * d + j] = range === 0 ? 0 : ((r - lo) / range) * wj;
-      }
+      writers.push((start, end) => {
+        for (let i = start; i < end; i++) {
+          const r = nulls[i] !== 0 ? med : v[i];
+          x[i * d + j] = range === 0 ? 0 : ((r - lo) / range) * wj;
+        }
+      });
     } else if (e.treatment === 'binary') {
       if (c.kind === 'numeric') checkFinite(table, c);
       const j = e.columns[0];
@@ -158,20 +166,29 @@ export function encodeTable(table: ColumnarTable, plan: EncodingPlan): Matrix {
       const range = max[j] - lo;
       const on = ((1 - lo) / range) * w[j];
       const off = ((0 - lo) / range) * w[j];
-      for (let i = 0; i < n; i++) x[i * d + j] = bits[i] === 1 ? on : off;
+      writers.push((start, end) => {
+        for (let i = start; i < end; i++) x[i * d + j] = bits[i] === 1 ? on : off;
+      });
     } else {
       if (c.kind !== 'categorical') throw new Error('unreachable: kind checked');
       const codes = dummyCodes(c, e.kept, e.other !== null);
-      const cols = e.columns;
+      const cols = Int32Array.from(e.columns);
       // dummy columns: 1 -> ((1 - min) / range) * w, 0 -> ((0 - min) / range) * w (min 0, max 1 at training)
-      const on = cols.map((j) => ((1 - min[j]) / (max[j] - min[j])) * w[j]);
-      const off = cols.map((j) => ((0 - min[j]) / (max[j] - min[j])) * w[j]);
-      for (let i = 0; i < n; i++) {
-        const row = i * d;
-        const code = codes[i];
-        for (let t = 0; t < cols.length; t++) x[row + cols[t]] = t === code ? on[t] : off[t];
-      }
+      const on = Float64Array.from(e.columns, (j) => ((1 - min[j]) / (max[j] - min[j])) * w[j]);
+      const off = Float64Array.from(e.columns, (j) => ((0 - min[j]) / (max[j] - min[j])) * w[j]);
+      const m = cols.length;
+      writers.push((start, end) => {
+        for (let i = start; i < end; i++) {
+          const row = i * d;
+          const code = codes[i];
+          for (let t = 0; t < m; t++) x[row + cols[t]] = t === code ? on[t] : off[t];
+        }
+      });
     }
+  }
+  for (let start = 0; start < n; start += ENCODE_BLOCK) {
+    const end = Math.min(n, start + ENCODE_BLOCK);
+    for (const write of writers) write(start, end);
   }
   return out;
 }

@@ -97,7 +97,7 @@ export function readUserIds(table: ColumnarTable, userId: string): string[] {
   }
   const n = table.rowCount;
   const ids: string[] = new Array<string>(n);
-  const firstRow = new Map<string, number>();
+  const seen = new Set<string>();
   for (let i = 0; i < n; i++) {
     let id: string;
     if (c.kind === 'numeric') {
@@ -110,15 +110,15 @@ export function readUserIds(table: ColumnarTable, userId: string): string[] {
       if (v === null) throw nullId(table, userId, i);
       id = v;
     }
-    const before = firstRow.get(id);
-    if (before !== undefined) {
+    if (seen.has(id)) {
+      const before = ids.indexOf(id);
       throw new SegmentationInputError(
         'USER_ID_DUPLICATE',
         `user id ${show(id)} appears more than once in column ${show(userId)} of table ${table.name} (rows ${before} and ${i}); the table must have one row per customer: aggregate or deduplicate it first.`,
         { table: table.name, column: userId, value: id, row: i, details: { firstRow: before } },
       );
     }
-    firstRow.set(id, i);
+    seen.add(id);
     ids[i] = id;
   }
   return ids;

@@ -1,6 +1,6 @@
 import type { BinaryEntry, CategoryValue, ContinuousEntry, DummiesEntry } from './dictionary';
 import { binaryBits, dummyCodes, imputedValues } from './encode';
-import { medianOf, quantilesOf } from './stats';
+import { quantileSummary } from './stats';
 import type { ColumnarTable, InputColumn } from './table';
 
 /**
@@ -123,8 +123,7 @@ function stats(values: Float64Array, lo: number, hi: number, edges: { min: numbe
     if (b < 0) b = 0;
     histogram[b]++;
   }
-  const quantiles = quantilesOf(values, levels, lo, hi);
-  const median = medianOf(values, lo, hi);
+  const { quantiles, median } = quantileSummary(values, levels, lo, hi);
   return { size, mean, std: Math.sqrt(ss / size), min: mn, max: mx, median, quantiles, histogram };
 }
 
