@@ -8,8 +8,9 @@ export interface RunRef {
 }
 
 export interface Extracted { rows: number; columns: number; source: string }
-export interface Engineered { rows: number; features: number; kept: string[]; dropped: { column: string; reason: string }[] }
-export interface KChoice { elbowK: number | null; silhouetteK: number; chosenK: number; selection: 'elbow' | 'silhouette' | 'explicit'; reason: string }
+export interface Engineered { ks: number[]; rows: number; features: number; kept: string[]; dropped: { column: string; reason: string }[] }
+export type { KSelection as KChoice } from '../segmentation/selectK';
+import type { KSelection as KChoice } from '../segmentation/selectK';
 export interface Fitted { k: number; inertia: number; iterations: number; sizes: number[]; matchedPrevious: boolean }
 export interface Explained { segments: { segment: number; label: string; size: number; share: number }[] }
 export interface Written { target: string; model: string; rows: number; outcome: string; movedSincePrevious: number | null; previousRows: number | null }
@@ -22,7 +23,7 @@ export interface RunSummary {
   features: number;
   k: number;
   elbowK: number | null;
-  silhouetteK: number;
+  silhouetteK: number | null;
   choice: KChoice;
   scores: (KScore & { fullInertia?: number })[];
   segments: Explained['segments'];

@@ -103,13 +103,3 @@ export function matchToPrevious(centroids: Float64Array, k: number, columns: rea
   for (let i = 0; i < k; i++) for (let j = prevAligned.length; j < k; j++) cost[i * k + j] = unmatched;
   return hungarian(cost, k);
 }
-
-/** Relabels `labels` and reorders `centroids` (k x d) by `mapping[old] = new`. */
-export function applyMapping(labels: Int32Array, centroids: Float64Array, k: number, mapping: Int32Array): { labels: Int32Array; centroids: Float64Array } {
-  const d = centroids.length / k;
-  const out = new Int32Array(labels.length);
-  for (let i = 0; i < labels.length; i++) out[i] = mapping[labels[i]];
-  const c = new Float64Array(centroids.length);
-  for (let old = 0; old < k; old++) c.set(centroids.subarray(old * d, old * d + d), mapping[old] * d);
-  return { labels: out, centroids: c };
-}

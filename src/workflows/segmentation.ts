@@ -41,9 +41,7 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
   const engineered = await stage('engineer', () => engineerFeatures({ runId, config }));
   progress.features = engineered.features;
 
-  const ks: number[] = [];
-  const kMax = Math.min(config.kRange.max, Math.min(engineered.rows, config.sampleSize) - 1);
-  for (let k = config.kRange.min; k <= kMax; k++) ks.push(k);
+  const ks = engineered.ks;
   progress.kTotal = ks.length;
   const scores: KScore[] = await stage('score', () =>
     Promise.all(ks.map(async (k) => {
@@ -57,10 +55,11 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
   progress.chosenK = choice.chosenK;
   const fitted = await stage('cluster', () => fitSegments({ runId, k: choice.chosenK, config }));
   const explained = await stage('explain', () => explainSegments({ runId, config }));
-  const written = await stage('write', () => writeSegments({ runId, config, createdAt: new Date(workflowInfo().startTime).toISOString() }));
+  const createdAt = workflowInfo().startTime.toISOString();
+  const written = await stage('write', () => writeSegments({ runId, config, createdAt }));
   const report = await stage('report', () => writeReport({ runId, config }));
   const summary = await stage('finish', () =>
-    finishRun({ runId, config, scores, choice, fitted, explained, written, report, timings: progress.completed }),
+    finishRun({ runId, config, createdAt, scores, choice, fitted, explained, written, report, timings: [...progress.completed] }),
   );
   progress.stage = 'done';
   return summary;

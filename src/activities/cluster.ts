@@ -1,0 +1,63 @@
+import { kmeansParallel } from '../segmentation/kmeans';
+import type { Matrix } from '../segmentation/matrix';
+import { nearestCentroids } from '../segmentation/distance';
+import { canonicalOrder } from '../segmentation/relabel';
+import { matchToPrevious } from '../segmentation/stableIds';
+import type { StagedFeatures } from './engineer';
+import { previousCentroids, readPreviousModelText } from './previous';
+import type { Fitted, RunRef } from './types';
+import { activity, stageStore, withHeartbeat } from './runtime';
+
+/** Centroids moved to their matched numbers (`mapping[cluster] = segment`), rows labelled against them. */
+function renumber(m: Matrix, centroids: Float64Array, k: number, mapping: Int32Array): { labels: Int32Array; centroids: Float64Array; inertia: number } {
+  const d = m.cols;
+  const out = new Float64Array(centroids.length);
+  for (let c = 0; c < k; c++) out.set(centroids.subarray(c * d, c * d + d), mapping[c] * d);
+  const { labels, inertia } = nearestCentroids(m, out, k);
+  return { labels, centroids: out, inertia };
+}
+
+/** What the final clustering leaves in the stage store for explain and write-back. */
+export interface StagedFit {
+  k: number;
+  inertia: number;
+  iterations: number;
+  /** k x d, row-major, in segment-number order. */
+  centroids: number[][];
+  matchedPrevious: boolean;
+}
+
+/**
+ * Stage 5: seeded k-means++ with `nInit` restarts on the full matrix (Lloyd iterations on 2
+ * worker threads; the result is identical for any thread count). Segment numbers: matched to
+ * the previous run's centroids when a previous model exists for the same output, else by size
+ * (largest segment is 0, ties by centroid), and every row is labelled by its nearest
+ * centroid, exactly as `assign` labels it from the model. Idempotent: same inputs, same labels, overwritten in place.
+ */
+export async function fitSegments({ runId, k, config }: RunRef & { k: number }): Promise<Fitted> {
+  return activity(async () => {
+    const store = stageStore();
+    const matrix = await store.getMatrix(runId, 'matrix');
+    const features = await store.getJson<StagedFeatures>(runId, 'features');
+    const fit = await withHeartbeat(
+      kmeansParallel(matrix, { k, seed: config.seed, nInit: config.nInit, maxIter: config.maxIter, tol: config.tol, threads: 2 }),
+      { stage: 'cluster', k },
+    );
+    const previous = previousCentroids(await readPreviousModelText(config.output));
+    const columns = features.featureColumns.map((c) => c.name);
+    const d = matrix.cols;
+    const { labels, centroids, inertia } = previous ? renumber(matrix, fit.centroids, k, matchToPrevious(fit.centroids, k, columns, previous)) : canonicalOrder(matrix, fit.centroids, fit.labels, k);
+    const staged: StagedFit = {
+      k,
+      inertia,
+      iterations: fit.iterations,
+      centroids: Array.from({ length: k }, (_, c) => Array.from(centroids.subarray(c * d, c * d + d))),
+      matchedPrevious: previous !== null,
+    };
+    await store.putLabels(runId, 'labels', labels);
+    await store.putJson(runId, 'fit', staged);
+    const sizes = new Array<number>(k).fill(0);
+    for (let i = 0; i < labels.length; i++) sizes[labels[i]]++;
+    return { k, inertia, iterations: fit.iterations, sizes, matchedPrevious: previous !== null };
+  });
+}

@@ -1,0 +1,35 @@
+import { engineerFeatures as engineer } from '../segmentation/engineer';
+import type { EngineeredFeatures } from '../segmentation/engineer';
+import { isFeatureEntry } from '../segmentation/dictionary';
+import { engineOptions } from './engineOptions';
+import { kCandidates } from '../segmentation/options';
+import type { Engineered, RunRef } from './types';
+import { activity, heartbeat, stageStore } from './runtime';
+
+/** What later stages need from feature engineering, besides the matrix. */
+export type StagedFeatures = Omit<EngineeredFeatures, 'matrix'>;
+
+/**
+ * Stage 2: the data dictionary and the scaled, weighted matrix (one row per customer, in
+ * source order). The matrix and the encoding go to the stage store; the workflow gets counts.
+ */
+export async function engineerFeatures({ runId, config }: RunRef): Promise<Engineered> {
+  return activity(async () => {
+    const store = stageStore();
+    const table = await store.getTable(runId, 'extract');
+    heartbeat('engineering');
+    const result = engineer(table, engineOptions(config));
+    kCandidates(result.options, result.matrix.rows, table.name); // k out of range: fail before anything is written
+    const { matrix, ...rest } = result;
+    await store.putMatrix(runId, 'matrix', matrix);
+    await store.putJson(runId, 'features', rest satisfies StagedFeatures);
+    const entries = result.dictionary.columns;
+    return {
+      ks: kCandidates(result.options, matrix.rows, table.name),
+      rows: matrix.rows,
+      features: matrix.cols,
+      kept: entries.filter(isFeatureEntry).map((e) => e.column),
+      dropped: entries.flatMap((e) => (e.treatment === 'dropped' ? [{ column: e.column, reason: e.detail }] : [])),
+    };
+  });
+}

@@ -1,0 +1,110 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { RunConfig } from '../config/runConfig';
+import type { ColumnarTable } from '../segmentation/table';
+import type { StagedFeatures } from './engineer';
+import type { StagedFit } from './cluster';
+import { outputLocations, readPreviousSegments } from './previous';
+import type { RunRef, Written } from './types';
+import { activity, heartbeat, stageStore } from './runtime';
+import { writeCsvFileAtomic } from '../warehouse/csv-file';
+import { TrinoWarehouse } from '../warehouse/trino';
+import type { OutputTable } from '../warehouse/warehouse';
+import type { SegmentationSummary } from '../segmentation/explain';
+
+/** How customers moved since the previous run; computed once per run and kept in the stage. */
+export interface Movement {
+  previousRows: number | null;
+  moved: number | null;
+  /** transitions[previousSegment][newSegment] = customers, over customers present in both runs. */
+  transitions: number[][] | null;
+}
+
+async function movement(runId: string, config: RunConfig, userIds: string[], labels: Int32Array, k: number): Promise<Movement> {
+  const store = stageStore();
+  // A retry after the table was replaced must not compare the run with itself.
+  if (await store.has(runId, 'movement', 'json')) return store.getJson<Movement>(runId, 'movement');
+  const previous = await readPreviousSegments(config.output, config.userId);
+  let result: Movement = { previousRows: null, moved: null, transitions: null };
+  if (previous) {
+    const prevK = Math.max(k, ...previous.values()) + 1;
+    const transitions = Array.from({ length: prevK }, () => new Array<number>(k).fill(0));
+    let moved = 0;
+    for (let i = 0; i < userIds.length; i++) {
+      const before = previous.get(userIds[i]);
+      if (before === undefined || before < 0 || !Number.isInteger(before)) continue;
+      transitions[before][labels[i]]++;
+      if (before !== labels[i]) moved++;
+    }
+    while (transitions.length > 1 && transitions[transitions.length - 1].every((v) => v === 0)) transitions.pop();
+    result = { previousRows: previous.size, moved, transitions };
+  }
+  await store.putJson(runId, 'movement', result);
+  return result;
+}
+
+function userIdSqlType(table: ColumnarTable, userId: string): string {
+  const t = table.columns.find((c) => c.name === userId)?.sourceType?.toLowerCase() ?? 'varchar';
+  return /^(tinyint|smallint|integer|int|bigint|varchar(\(\d+\))?|char\(\d+\))$/.test(t) ? t : 'varchar';
+}
+
+async function writeTextAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/**
+ * Stage 7: the segment table, replaced atomically (staging table named after the run, row count
+ * checked, then swapped; or a temp file renamed), and the model beside it. Retrying converges to
+ * the same table. Columns: the user id (source name and type), segment, segment_label, and for
+ * tables run_id and created_at.
+ */
+export async function writeSegments({ runId, config, createdAt }: RunRef & { createdAt: string }): Promise<Written> {
+  return activity(async () => {
+    const store = stageStore();
+    const [features, fit, labels, summary, extracted, model] = await Promise.all([
+      store.getJson<StagedFeatures>(runId, 'features'),
+      store.getJson<StagedFit>(runId, 'fit'),
+      store.getLabels(runId, 'labels'),
+      store.getJson<SegmentationSummary>(runId, 'explain'),
+      store.getTable(runId, 'extract'),
+      store.getJson<unknown>(runId, 'model'),
+    ]);
+    const moves = await movement(runId, config, features.userIds, labels, fit.k);
+    const segmentLabels = summary.segments.map((s) => s.label);
+    const n = labels.length;
+    const where = outputLocations(config.output);
+    const base: OutputTable['columns'] = [
+      { name: config.userId, sqlType: userIdSqlType(extracted, config.userId), values: features.userIds },
+      { name: 'segment', sqlType: 'integer', values: labels },
+      { name: 'segment_label', sqlType: 'varchar', values: Array.from(labels, (l) => segmentLabels[l]) },
+    ];
+    const modelText = JSON.stringify(model);
+    let outcome: string;
+    if (config.output.kind === 'dir') {
+      await writeCsvFileAtomic(where.segments, { rowCount: n, columns: base });
+      await writeTextAtomic(where.model, modelText);
+      outcome = 'replaced';
+    } else {
+      const trino = new TrinoWarehouse();
+      try {
+        const created = new Date(createdAt);
+        const result = await trino.writeTable(where.segments, {
+          rowCount: n,
+          columns: [...base, { name: 'run_id', sqlType: 'varchar', values: new Array<string>(n).fill(runId) }, { name: 'created_at', sqlType: 'timestamp(3)', values: new Array<Date>(n).fill(created) }],
+        }, { runId, onBatch: (p) => heartbeat({ rowsWritten: p.rowsWritten }) });
+        await trino.writeTable(where.model, { rowCount: 1, columns: [
+          { name: 'run_id', sqlType: 'varchar', values: [runId] },
+          { name: 'created_at', sqlType: 'timestamp(3)', values: [created] },
+          { name: 'model', sqlType: 'varchar', values: [modelText] },
+        ] }, { runId });
+        outcome = result.outcome;
+      } finally {
+        await trino.close();
+      }
+    }
+    return { target: where.segments, model: where.model, rows: n, outcome, movedSincePrevious: moves.moved, previousRows: moves.previousRows };
+  });
+}
