@@ -27,7 +27,8 @@
  * before the walk, each with the null answer kneed gives too: fewer than 3 points; a flat curve
  * (all y equal, where kneed divides 0 by 0 and finds no maximum); a straight line, whose
  * difference curve is zero up to rounding (|yd| <= 1e-12 everywhere; kneed's thresholds are then
- * about -S / (n - 1) and never crossed).
+ * about -S / (n - 1) and never crossed. Only with S = 0 can kneed still report an elbow there, from
+ * rounding noise alone; this function does not).
  */
 export interface KneedleResult {
   /** The x (k) of the elbow, or null when there is none. */
