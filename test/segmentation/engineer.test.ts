@@ -4,6 +4,7 @@ import type { BinaryEntry, ContinuousEntry, DictionaryEntry, DroppedEntry, Dummi
 import { engineerFeatures, type EngineeredFeatures } from '../../src/segmentation/engineer';
 import type { SegmentationOptionsInput } from '../../src/segmentation/options';
 import type { InputColumn } from '../../src/segmentation/table';
+import { globToRegExp, isIdentifierLikeName } from '../../src/segmentation/columnRules';
 import { cat, ids, num, rep, table } from './tables';
 
 const N = 20;
@@ -301,5 +302,24 @@ describe('data dictionary', () => {
     assert.equal(dropped(e, 'nulls').reason, 'too_many_nulls');
     assert.equal(dropped(e, 'email').reason, 'identifier');
     assert.deepEqual(e.scaler, { kind: 'minmax', min: [0, 0], max: [N - 2, 1] });
+  });
+});
+
+describe('name rules', () => {
+  it('globs: *, ?, classes, negated classes, regex characters taken literally, case-insensitive', () => {
+    const m = (g: string, s: string) => globToRegExp(g).test(s);
+    assert.ok(m('tmp_*', 'TMP_x'));
+    assert.ok(m('*_score', 'rfm_score'));
+    assert.ok(!m('*_score', 'rfm_score2'));
+    assert.ok(m('q[12]_*', 'q2_total'));
+    assert.ok(!m('q[!12]_*', 'q2_total'));
+    assert.ok(m('q[!12]_*', 'q3_total'));
+    assert.ok(m('a.b+(c)', 'A.B+(C)'));
+    assert.ok(!m('a.b', 'axb'));
+  });
+
+  it('identifier-like names', () => {
+    for (const yes of ['email', 'user_email', 'EmailAddress', 'phone', 'mobile_number', 'first_name', 'lastName', 'name', 'home_address', 'customer_id', 'userId', 'id', 'uuid']) assert.ok(isIdentifierLikeName(yes), yes);
+    for (const no of ['country', 'total_spend', 'idle_days', 'video_views', 'valid', 'rapid']) assert.ok(!isIdentifierLikeName(no), no);
   });
 });
