@@ -1,0 +1,119 @@
+import type { SummaryFile } from '../activities/finish';
+import type { DictionaryEntry, DropReason } from '../segmentation/dictionary';
+import { count, duration, num, pct } from './format';
+import { code, esc, table } from './html';
+
+/**
+ * The data dictionary (every input column: kept or dropped, why, how it was encoded) and the
+ * run's parameters and stage timings, as HTML tables.
+ */
+
+const REASONS: Record<DropReason, string> = {
+  excluded_by_user: 'Excluded in the configuration',
+  excluded_default: 'Excluded by default',
+  too_many_nulls: 'Too many missing values',
+  constant: 'Same value on every row',
+  identifier: 'Identifier-like (too unique)',
+};
+
+const valueText = (v: string | number | null): string => (v === null ? '(null)' : String(v));
+
+/** Escaped list of values, each in `<code>`, with counts when given. */
+function values(vs: { value: string | number | null; count?: number }[]): string {
+  return vs.map((v) => `${code(valueText(v.value))}${v.count !== undefined ? ` (${count(v.count)})` : ''}`).join(', ');
+}
+
+function priority(e: DictionaryEntry): string {
+  if (e.treatment === 'dropped') return e.priorityIgnored ? `${esc(e.priorityIgnored)} (ignored: dropped)` : '';
+  if (e.treatment === 'user_id') return '';
+  return e.priority ? `${esc(e.priority)} &times;${esc(num(e.factor))}` : '';
+}
+
+/** [status, used as, why / how] cells of one dictionary entry (escaped HTML). */
+function describe(e: DictionaryEntry, rows: number): [string, string, string] {
+  const nulls = e.nullCount > 0 ? `${count(e.nullCount)} missing (${pct(e.nullCount / Math.max(rows, 1))})` : 'no missing values';
+  switch (e.treatment) {
+    case 'user_id':
+      return ['<span class="tag id">customer id</span>', 'Row key', 'Identifies each customer in the output; not used to form segments.'];
+    case 'dropped':
+      return ['<span class="tag dropped">dropped</span>', esc(REASONS[e.reason] ?? e.reason), esc(e.detail)];
+    case 'continuous':
+      return [
+        '<span class="tag kept">kept</span>',
+        'Number, scaled to 0-1',
+        `Range ${esc(num(e.min))} to ${esc(num(e.max))}, median ${esc(num(e.median))}; ${nulls}${e.nullCount > 0 ? `, filled with the median` : ''}.`,
+      ];
+    case 'binary': {
+      const nullNote = e.nullsAs === 'zero_value' ? `; ${count(e.nullCount)} missing counted as ${code(valueText(e.zeroValue))}` : '';
+      return [
+        '<span class="tag kept">kept</span>',
+        'Yes / no (0 or 1)',
+        `${code(valueText(e.zeroValue))} &rarr; 0 (${count(e.zeroCount)} rows), ${code(valueText(e.oneValue))} &rarr; 1 (${count(e.oneCount)} rows)${nullNote}.`,
+      ];
+    }
+    case 'dummies': {
+      const other = e.other
+        ? ` Other: ${count(e.other.count)} rows in ${count(e.other.distinctCount)} rarer values (${values(e.other.values.slice(0, 12).map((value) => ({ value })))}${e.other.values.length > 12 || e.other.valuesTruncated ? ', ...' : ''}).`
+        : '';
+      return ['<span class="tag kept">kept</span>', `Categories (${e.dummyCount} indicator columns)`, `Own column: ${values(e.kept)}.${other}`];
+    }
+  }
+}
+
+/** The data dictionary table, one row per input column in input order. */
+export function dictionaryTable(summary: SummaryFile): string {
+  const d = summary.dataDictionary;
+  const rows = d.columns.map((e) => {
+    const [status, usedAs, why] = describe(e, d.rowCount);
+    return [code(e.column), esc(e.sourceType ?? e.sourceKind), status, usedAs, why, priority(e)];
+  });
+  const warnings = d.warnings.length ? `<div class="warnings"><h4>Warnings</h4><ul>${d.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>` : '';
+  const kept = d.columns.filter((e) => e.treatment !== 'dropped' && e.treatment !== 'user_id').length;
+  const dropped = d.columns.filter((e) => e.treatment === 'dropped').length;
+  return `<p>${count(d.columns.length)} input columns: ${count(kept)} used to form segments, ${count(dropped)} dropped, plus the customer id ${code(d.userId)}. Categorical values on fewer than ${pct(d.minCategoryShare, 0)} of rows are grouped as &ldquo;other&rdquo;; columns with more than ${pct(d.maxNullShare, 0)} missing values are dropped.</p>
+${table(['Column', 'Type', 'Status', 'Used as', 'Why / how', 'Priority'], rows, 'dictionary')}
+${warnings}`;
+}
+
+function source(s: SummaryFile['config']['source']): string {
+  if (s.kind === 'table') return `Table ${code(s.table)}`;
+  if (s.kind === 'sql') return `Query <pre class="sql">${esc(s.sql)}</pre>`;
+  return `File ${code(s.path)}${s.table ? `, table ${code(s.table)}` : ''}`;
+}
+
+function output(o: SummaryFile['config']['output']): string {
+  return o.kind === 'table' ? `Table ${code(o.table)}` : `Directory ${code(o.dir)}`;
+}
+
+/** The run's parameters (what was asked, with defaults filled) as a two-column table. */
+export function parametersTable(summary: SummaryFile): string {
+  const c = summary.config;
+  const tiers = (['high', 'med', 'low'] as const).filter((t) => c.priority[t].length > 0);
+  const priorities = tiers.length ? tiers.map((t) => `${t} (&times;${esc(num(c.priorityFactors[t]))}): ${c.priority[t].map(code).join(', ')}`).join('<br>') : 'none (every feature weighs the same)';
+  const rows: [string, string][] = [
+    ['Run', code(summary.runId)],
+    ['Created', esc(summary.createdAt)],
+    ['Source', source(c.source)],
+    ['Output', output(c.output)],
+    ['Customer id column', code(c.userId)],
+    ['Customers / features', `${count(summary.rows)} customers, ${count(summary.features)} features`],
+    ['Range of k tried', `${c.kRange.min} to ${c.kRange.max}`],
+    ['Number of segments', c.k !== undefined ? `${c.k} (given)` : `${summary.k} (chosen by ${esc(summary.choice.selection)}; rule asked: ${esc(c.selection)})`],
+    ['Sample size for scoring k', count(c.sampleSize)],
+    ['Random seed', esc(c.seed)],
+    ['k-means restarts / max iterations / tolerance', `${esc(c.nInit)} / ${esc(c.maxIter)} / ${esc(c.tol)}`],
+    ['Priorities', priorities],
+    ['Excluded columns', c.exclude.length ? c.exclude.map(code).join(', ') : 'none beyond the defaults'],
+    ['Rare-value and missing-value thresholds', `${pct(c.minCategoryShare, 0)} / ${pct(c.maxNullShare, 0)}`],
+    ['Total inertia', esc(num(summary.inertia))],
+  ];
+  return `<table class="params"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`).join('\n')}</tbody></table>`;
+}
+
+/** Time per pipeline stage, with the total. */
+export function timingsTable(summary: SummaryFile): string {
+  const total = summary.timings.reduce((a, t) => a + t.ms, 0);
+  const rows = summary.timings.map((t) => [esc(t.stage), esc(duration(t.ms)), `<span class="bar" style="width: ${total > 0 ? ((100 * t.ms) / total).toFixed(1) : 0}%"></span>`]);
+  rows.push(['<strong>total</strong>', `<strong>${esc(duration(total))}</strong>`, '']);
+  return table(['Stage', 'Time', 'Share of the run'], rows, 'timings');
+}
