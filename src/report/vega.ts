@@ -81,12 +81,22 @@ function logger(chart: string, warn: WarningSink) {
   return self;
 }
 
-/** Prefixes every id Vega generated inside the SVG's tags (never text content: Vega escapes `<`). */
+/**
+ * Renames the ids Vega generated inside the SVG's tags (never text content: Vega escapes `<`) to
+ * `<prefix>-<n>`, numbered in order of first appearance: Vega's own counters are global to the
+ * process, so its ids would differ between two renders of the same chart.
+ */
 function scopeIds(svg: string, prefix: string): string {
+  const names = new Map<string, string>();
+  const rename = (id: string): string => {
+    let n = names.get(id);
+    if (n === undefined) names.set(id, (n = `${prefix}-${names.size + 1}`));
+    return n;
+  };
   const gen = '(clip\\d+|p_gradient_\\d+|gradient_\\d+|pattern_\\d+)';
   const idAttr = new RegExp(` id="${gen}"`, 'g');
   const ref = new RegExp(`url\\(#${gen}\\)`, 'g');
-  return svg.replace(/<[^<>]*>/g, (tag) => tag.replace(idAttr, ` id="${prefix}-$1"`).replace(ref, `url(#${prefix}-$1)`));
+  return svg.replace(/<[^<>]*>/g, (tag) => tag.replace(idAttr, (_m, id: string) => ` id="${rename(id)}"`).replace(ref, (_m, id: string) => `url(#${rename(id)})`));
 }
 
 /** Drops the namespace declarations of the root element (HTML does not need them). */
