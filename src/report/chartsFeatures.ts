@@ -151,7 +151,8 @@ export function continuousChart(p: ContinuousProfile, index: number, summary: Se
         },
       ],
     },
-    resolve: { scale: { y: 'shared' } },
+    // every panel its own x axis: a wrapped facet would otherwise draw one under an empty cell
+    resolve: { scale: { x: 'shared', y: 'shared' }, axis: { x: 'independent' } },
   };
   const best = p.segments.reduce((a, s) => ((s.compactness ?? -Infinity) > (a.compactness ?? -Infinity) ? s : a), p.segments[0]);
   return {

@@ -153,11 +153,11 @@ export function transitionsChart(summary: SummaryFile): ChartDef | null {
       y: { field: 'previous', type: 'ordinal', sort: { field: 'p' }, axis: { title: 'Segment in the previous run' } },
     },
     layer: [
-      { mark: { type: 'rect', stroke: '#ffffff', strokeWidth: 1 }, encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', domainMin: 0 }, legend: { title: 'Customers', format: ',' } } } },
+      { mark: { type: 'rect', stroke: '#ffffff', strokeWidth: 1 }, encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', domainMin: 0 }, legend: { title: 'Customers', format: ',d' } } } },
       {
         mark: { type: 'text', fontSize: 11 },
         encoding: {
-          text: { field: 'count', type: 'quantitative', format: ',' },
+          text: { field: 'count', type: 'quantitative', format: ',d' },
           color: { condition: { test: `datum.count > ${max / 2}`, value: '#ffffff' }, value: '#1f2937' },
         },
       },

@@ -59,6 +59,9 @@ export const CHART_CONFIG = {
   header: { labelFontSize: 12, labelColor: '#1f2937', titleFontSize: 12 },
   title: { fontSize: 13, anchor: 'start', color: '#1f2937', fontWeight: 'bold' },
   text: { fontSize: 11 },
+  // No per-item ARIA text (one label per bar, cell and bin would be a third of the report's size);
+  // axes and legends keep theirs, and every chart has a caption.
+  mark: { aria: false },
 } as const;
 
 /** Messages Vega-Lite or Vega reported while building a chart (bad field, dropped encoding...). */
