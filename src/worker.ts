@@ -21,7 +21,9 @@ export async function runWorker(): Promise<void> {
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: point the worker at a Temporal frontend (host:port)');
   const connection = await NativeConnection.connect({ address });
   try {
-    const worker = await createWorker(connection, { namespace });
+    // AUTOSEG_TASK_QUEUE lets several deployments (or tests) share one namespace.
+    const worker = await createWorker(connection, { namespace, taskQueue: process.env.AUTOSEG_TASK_QUEUE || TASK_QUEUE });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
     await worker.run();
   } finally {
     await connection.close();

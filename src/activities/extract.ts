@@ -1,3 +1,4 @@
+import { sortByUserId } from '../segmentation/rowOrder';
 import type { Extracted, RunRef } from './types';
 import { activity, heartbeat, stageStore, toSource, warehouseFor } from './runtime';
 
@@ -9,10 +10,12 @@ export async function extractSource({ runId, config }: RunRef): Promise<Extracte
   return activity(async () => {
     const warehouse = warehouseFor(config.source);
     try {
-      const table = await warehouse.scan(toSource(config.source), {
+      const scanned = await warehouse.scan(toSource(config.source), {
         userId: config.userId,
         onBatch: (p) => heartbeat({ rowsRead: p.rowsRead }),
       });
+      // Same data, same seed, same segments, whatever order the warehouse returned the rows in.
+      const table = sortByUserId(scanned, config.userId);
       await stageStore().putTable(runId, 'extract', table);
       return { rows: table.rowCount, columns: table.columns.length, source: table.name };
     } finally {

@@ -27,7 +27,8 @@ async function movement(runId: string, config: RunConfig, userIds: string[], lab
   const previous = await readPreviousSegments(config.output, config.userId);
   let result: Movement = { previousRows: null, moved: null, transitions: null };
   if (previous) {
-    const prevK = Math.max(k, ...previous.values()) + 1;
+    let prevK = k;
+    for (const v of previous.values()) if (Number.isInteger(v) && v >= prevK) prevK = v + 1;
     const transitions = Array.from({ length: prevK }, () => new Array<number>(k).fill(0));
     let moved = 0;
     for (let i = 0; i < userIds.length; i++) {

@@ -1,7 +1,7 @@
 import type { CategoricalProfile, ContinuousProfile, SegmentationSummary, SegmentSummary } from '../segmentation/explain';
 import type { ChartDef } from './chart';
 import { num, pct } from './format';
-import { ALL_CUSTOMERS, CATEGORY_COLORS, MAX_CATEGORIES, segmentColor, segmentName, segmentScale } from './palette';
+import { ALL_CUSTOMERS, CATEGORY_COLORS, columnName, MAX_CATEGORIES, NAMED_COLUMNS, segmentColor, segmentName, segmentScale } from './palette';
 import { CARD_SHARE_BARS, maxCompactness, rankContinuous } from './select';
 import type { VlSpec } from './vega';
 
@@ -174,14 +174,14 @@ export function continuousChart(p: ContinuousProfile, index: number, summary: Se
 export function compactnessChart(summary: SegmentationSummary, maxFeatures: number): ChartDef | null {
   const features = rankContinuous(summary).slice(0, maxFeatures);
   if (features.length === 0) return null;
-  const cells = features.flatMap((p) => p.segments.map((s) => ({ feature: p.feature, segment: s.segment, name: segmentName(s.segment), compactness: s.compactness })));
   const segs = segmentsOf(summary);
+  const cells = features.flatMap((p) => p.segments.map((s) => ({ feature: p.feature, segment: s.segment, name: columnName(s.segment, segs.length), compactness: s.compactness })));
   const spec: VlSpec = {
     width: Math.min(820, Math.max(240, 78 * segs.length)),
     height: { step: 28 },
     data: { values: cells },
     encoding: {
-      x: { field: 'name', type: 'ordinal', sort: segs.map(segmentName), axis: { title: null, orient: 'top', labelAngle: 0, labelFontSize: 12 } },
+      x: { field: 'name', type: 'ordinal', sort: segs.map((s) => columnName(s, segs.length)), axis: { title: segs.length > NAMED_COLUMNS ? 'Segment' : null, orient: 'top', labelAngle: 0, labelFontSize: 12 } },
       y: { field: 'feature', type: 'nominal', sort: features.map((p) => p.feature), axis: { title: null, labelFontSize: 12, labelLimit: 260 } },
     },
     layer: [

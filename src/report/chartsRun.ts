@@ -1,7 +1,7 @@
 import type { SummaryFile } from '../activities/finish';
 import type { ChartDef } from './chart';
 import { count, fixed, pct } from './format';
-import { segmentColor, segmentName } from './palette';
+import { columnName, segmentColor, segmentName } from './palette';
 import type { VlSpec } from './vega';
 
 /**
@@ -37,8 +37,9 @@ function kLineSpec(points: KPoint[], opts: { title: string; color: string; mark:
   const layer: VlSpec[] = [];
   if (opts.mark !== null) {
     const at = [{ k: opts.mark, label: opts.markLabel }];
+    const atEnd = opts.mark === Math.max(...ks);
     layer.push({ data: { values: at }, mark: { type: 'rule', color: MARK, strokeDash: [5, 4], strokeWidth: 1.5 }, encoding: { x } });
-    layer.push({ data: { values: at }, mark: { type: 'text', color: MARK, align: 'left', baseline: 'top', dx: 5, fontSize: 11, fontWeight: 'bold' }, encoding: { x, y: { value: 2 }, text: { field: 'label' } } });
+    layer.push({ data: { values: at }, mark: { type: 'text', color: MARK, align: atEnd ? 'right' : 'left', baseline: 'top', dx: atEnd ? -5 : 5, fontSize: 11, fontWeight: 'bold' }, encoding: { x, y: { value: 2 }, text: { field: 'label' } } });
   }
   layer.push({ mark: { type: 'line', color: opts.color, strokeWidth: 2.5, point: { filled: true, size: 45, color: opts.color } }, encoding: { x, y, tooltip: [{ field: 'k' }, { field: 'value' }] } });
   if (points.some((p) => p.k === opts.chosenK)) {
@@ -136,14 +137,14 @@ export function transitionsChart(summary: SummaryFile): ChartDef | null {
   if (m === null || m.length === 0) return null;
   const cells: { previous: string; next: string; p: number; n: number; count: number; shareOfPrevious: number }[] = [];
   let max = 0;
+  const cols = Math.max(...m.map((r) => r.length));
   m.forEach((row, p) => {
     const total = row.reduce((a, b) => a + b, 0);
     row.forEach((c, n) => {
       max = Math.max(max, c);
-      cells.push({ previous: `Previous ${p}`, next: segmentName(n), p, n, count: c, shareOfPrevious: total > 0 ? c / total : 0 });
+      cells.push({ previous: m.length <= 10 ? `Previous ${p}` : String(p), next: columnName(n, cols), p, n, count: c, shareOfPrevious: total > 0 ? c / total : 0 });
     });
   });
-  const cols = Math.max(...m.map((r) => r.length));
   const spec: VlSpec = {
     width: Math.min(760, 64 * cols),
     height: Math.min(560, 40 * m.length),

@@ -26,6 +26,14 @@ export function segmentName(segment: number): string {
   return `Segment ${segment}`;
 }
 
+/** Up to this many segments, heat map columns are headed `Segment N`; beyond, just `N` under an axis title. */
+export const NAMED_COLUMNS = 10;
+
+/** The heading of segment `segment`'s column in a heat map of `k` segments. */
+export function columnName(segment: number, k: number): string {
+  return k <= NAMED_COLUMNS ? segmentName(segment) : String(segment);
+}
+
 /** A Vega-Lite colour scale mapping segment names to their colours. */
 export function segmentScale(segments: readonly number[]): { domain: string[]; range: string[] } {
   return { domain: segments.map(segmentName), range: segments.map(segmentColor) };
