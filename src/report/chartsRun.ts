@@ -25,7 +25,11 @@ function kPoints(summary: SummaryFile, metric: 'inertia' | 'silhouette'): KPoint
     .map((s) => ({ k: s.k, value: s[metric] }));
 }
 
-function kLineSpec(points: KPoint[], opts: { title: string; color: string; mark: number | null; markLabel: string; chosenK: number; zero: boolean; format: string }): VlSpec {
+const WIDTH = 360;
+const HEIGHT = 230;
+
+/** A metric vs k; `labelAt`: where the mark's label goes (away from where the curve's marked point is). */
+function kLineSpec(points: KPoint[], opts: { title: string; color: string; mark: number | null; markLabel: string; labelAt: 'top' | 'bottom'; chosenK: number; zero: boolean; format: string }): VlSpec {
   const ks = points.map((p) => p.k);
   const x = {
     field: 'k',
@@ -39,14 +43,14 @@ function kLineSpec(points: KPoint[], opts: { title: string; color: string; mark:
     const at = [{ k: opts.mark, label: opts.markLabel }];
     const atEnd = opts.mark === Math.max(...ks);
     layer.push({ data: { values: at }, mark: { type: 'rule', color: MARK, strokeDash: [5, 4], strokeWidth: 1.5 }, encoding: { x } });
-    layer.push({ data: { values: at }, mark: { type: 'text', color: MARK, align: atEnd ? 'right' : 'left', baseline: 'top', dx: atEnd ? -5 : 5, fontSize: 11, fontWeight: 'bold' }, encoding: { x, y: { value: 2 }, text: { field: 'label' } } });
+    layer.push({ data: { values: at }, mark: { type: 'text', color: MARK, align: atEnd ? 'right' : 'left', baseline: opts.labelAt, dx: atEnd ? -5 : 5, fontSize: 11, fontWeight: 'bold' }, encoding: { x, y: { value: opts.labelAt === 'top' ? 2 : HEIGHT - 2 }, text: { field: 'label' } } });
   }
   layer.push({ mark: { type: 'line', color: opts.color, strokeWidth: 2.5, point: { filled: true, size: 45, color: opts.color } }, encoding: { x, y, tooltip: [{ field: 'k' }, { field: 'value' }] } });
   if (points.some((p) => p.k === opts.chosenK)) {
     layer.push({ transform: [{ filter: `datum.k === ${opts.chosenK}` }], mark: { type: 'point', filled: false, size: 260, strokeWidth: 2.5, color: CHOSEN }, encoding: { x, y } });
     layer.push({ transform: [{ filter: `datum.k === ${opts.chosenK}` }], mark: { type: 'text', color: CHOSEN, dy: -16, fontSize: 11, fontWeight: 'bold', text: 'used' }, encoding: { x, y } });
   }
-  return { width: 360, height: 230, data: { values: points }, layer };
+  return { width: WIDTH, height: HEIGHT, data: { values: points }, layer };
 }
 
 /** Inertia vs k with the elbow marked, and silhouette vs k with its best k marked. */
@@ -60,7 +64,7 @@ export function kCharts(summary: SummaryFile): ChartDef[] {
       title: 'Inertia by number of segments (lower is tighter)',
       caption: summary.elbowK === null ? 'The curve has no clear elbow.' : `The elbow, where adding segments stops paying off, is at k = ${summary.elbowK}.`,
       data: { metric: 'inertia', scores: inertia.map((p) => ({ k: p.k, inertia: p.value })), elbowK: summary.elbowK, chosenK: summary.k },
-      spec: kLineSpec(inertia, { title: 'Inertia', color: '#4e79a7', mark: summary.elbowK, markLabel: `elbow: k = ${summary.elbowK}`, chosenK: summary.k, zero: false, format: '~s' }),
+      spec: kLineSpec(inertia, { title: 'Inertia', color: '#4e79a7', mark: summary.elbowK, markLabel: `elbow: k = ${summary.elbowK}`, labelAt: 'top', chosenK: summary.k, zero: false, format: '~s' }),
       className: 'half',
     });
   }
@@ -70,7 +74,7 @@ export function kCharts(summary: SummaryFile): ChartDef[] {
       title: 'Silhouette by number of segments (higher is better separated)',
       caption: summary.silhouetteK === null ? 'No silhouette score could be computed.' : `The best-separated split is k = ${summary.silhouetteK} (silhouette ${fixed(silhouette.find((p) => p.k === summary.silhouetteK)?.value)}).`,
       data: { metric: 'silhouette', scores: silhouette.map((p) => ({ k: p.k, silhouette: p.value })), silhouetteK: summary.silhouetteK, chosenK: summary.k },
-      spec: kLineSpec(silhouette, { title: 'Silhouette score', color: '#59a14f', mark: summary.silhouetteK, markLabel: `best: k = ${summary.silhouetteK}`, chosenK: summary.k, zero: false, format: '.2f' }),
+      spec: kLineSpec(silhouette, { title: 'Silhouette score', color: '#59a14f', mark: summary.silhouetteK, markLabel: `best: k = ${summary.silhouetteK}`, labelAt: 'bottom', chosenK: summary.k, zero: false, format: '.2f' }),
       className: 'half',
     });
   }
@@ -82,12 +86,15 @@ export function kSentence(summary: SummaryFile): { sentence: string; detail: str
   const c = summary.choice;
   const rule =
     c.selection === 'explicit' ? 'it was given in the run configuration'
+    : c.selection === 'elbow' && c.requested === 'silhouette' ? 'no silhouette score could be computed, so the elbow of the inertia curve was used instead'
     : c.selection === 'elbow' ? 'it is the elbow of the inertia curve, the point after which more segments barely make them tighter'
+    : c.selection === 'silhouette' && c.requested === 'elbow' ? 'the inertia curve has no clear elbow, so the best-separated split (highest silhouette score) was used instead'
     : c.selection === 'silhouette' ? 'it gives the best-separated segments (highest silhouette score)'
     : 'neither the elbow nor the silhouette gave an answer, so the smallest k tried was used';
   const sample = summary.scores[0]?.sampleSize;
   const scored = summary.scores.length > 0 && sample !== undefined ? ` Scores were computed on a sample of ${count(sample)} customers.` : '';
-  return { sentence: `This report uses k = ${summary.k} segments because ${rule}.`, detail: `${c.reason}${scored}` };
+  const reason = c.reason.charAt(0).toUpperCase() + c.reason.slice(1);
+  return { sentence: `This report uses k = ${summary.k} segments because ${rule}.`, detail: `${reason}${scored}` };
 }
 
 /** Segment sizes as a donut, with counts and shares. */

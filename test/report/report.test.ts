@@ -69,7 +69,8 @@ describe('report of the shipped example', () => {
     assert.match(get('k-silhouette').figure, new RegExp(`best: k = ${summary.silhouetteK}<`));
     // the sentence says which k was used and why
     assert.ok(html.includes(`This report uses k = ${summary.k} segments because`));
-    assert.ok(html.includes(summary.choice.reason.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')));
+    const reason = summary.choice.reason.charAt(0).toUpperCase() + summary.choice.reason.slice(1);
+    assert.ok(html.includes(reason.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')));
   });
 
   test('segment sizes equal the summary and add up to every customer', () => {
