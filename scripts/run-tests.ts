@@ -11,7 +11,7 @@ import { startTemporalDevServer, temporalCliPath, type TemporalDevServer } from 
 import { startTrino, trinoHome, type TrinoServer } from './services/trino';
 
 const root = resolve(__dirname, '..');
-const UNIT_DIRS = ['test/segmentation', 'test/stage', 'test/unit'];
+const UNIT_DIRS = ['test/segmentation', 'test/stage', 'test/unit', 'test/report'];
 
 function testFiles(dir: string): string[] {
   const abs = join(root, dir);

@@ -57,7 +57,7 @@ export async function buildSummaryFile(input: Omit<FinishInput, 'report'> & { re
     segments: input.explained.segments,
     movedSincePrevious: input.written.movedSincePrevious,
     timings: input.timings,
-    outputs: { segments: where.segments, model: where.model, ...(where.summary ? { summary: where.summary } : {}), ...(input.report?.report ? { report: input.report.report } : {}) },
+    outputs: { segments: where.segments, model: where.model, summary: where.summary, ...(input.report?.report ? { report: input.report.report } : {}) },
     config: input.config,
     dataDictionary: features.dictionary,
     explanation,
@@ -67,18 +67,16 @@ export async function buildSummaryFile(input: Omit<FinishInput, 'report'> & { re
 }
 
 /**
- * Last stage: writes `summary.json` (directory outputs), removes the run's stage unless
+ * Last stage: writes `summary.json` (next to the report), removes the run's stage unless
  * `keepStage`, and returns the small run summary the workflow ends with.
  */
 export async function finishRun(input: FinishInput): Promise<RunSummary> {
   return activity(async () => {
     const file = await buildSummaryFile(input);
-    if (file.outputs.summary) {
-      await mkdir(dirname(file.outputs.summary), { recursive: true });
-      const tmp = `${file.outputs.summary}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`);
-      await rename(tmp, file.outputs.summary);
-    }
+    await mkdir(dirname(file.outputs.summary), { recursive: true });
+    const tmp = `${file.outputs.summary}.${process.pid}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`);
+    await rename(tmp, file.outputs.summary);
     if (!input.config.keepStage) await stageStore().remove(input.runId);
     const { format: _f, createdAt: _c, config: _cfg, dataDictionary: _d, explanation: _e, transitions: _t, inertia: _i, ...summary } = file;
     return summary;

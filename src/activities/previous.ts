@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutputSpec } from '../config/runConfig';
 import type { PreviousCentroids } from '../segmentation/stableIds';
@@ -7,11 +8,13 @@ import { DuckDBWarehouse } from '../warehouse/duckdb';
 import { TrinoWarehouse } from '../warehouse/trino';
 
 /** Where a run's outputs go, by output kind: the segment table/file and the model. */
-export function outputLocations(output: OutputSpec): { segments: string; model: string; summary?: string; report?: string } {
+export function outputLocations(output: OutputSpec, env = process.env): { segments: string; model: string; summary: string; report: string } {
   if (output.kind === 'dir') {
     return { segments: join(output.dir, 'segments.csv'), model: join(output.dir, 'model.json'), summary: join(output.dir, 'summary.json'), report: join(output.dir, 'report.html') };
   }
-  return { segments: output.table, model: `${output.table}_model` };
+  // A table output's summary and report are files too: one folder per output table, replaced each run.
+  const dir = join(env.AUTOSEG_REPORT_DIR || join(tmpdir(), 'autoseg-reports'), output.table);
+  return { segments: output.table, model: `${output.table}_model`, summary: join(dir, 'summary.json'), report: join(dir, 'report.html') };
 }
 
 /** The model artifact of the previous run that wrote to `output`, as JSON text, or null. */

@@ -29,7 +29,7 @@ export interface RunSummary {
   segments: Explained['segments'];
   movedSincePrevious: number | null;
   timings: { stage: string; ms: number }[];
-  outputs: { segments: string; model: string; summary?: string; report?: string };
+  outputs: { segments: string; model: string; summary: string; report?: string };
 }
 
 export type { KScore };

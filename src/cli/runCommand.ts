@@ -49,7 +49,7 @@ export function describeOutputs(summary: RunSummary): string {
     `segments: ${summary.outputs.segments}`,
     `model:    ${summary.outputs.model}`,
   ];
-  if (summary.outputs.summary) lines.push(`summary:  ${summary.outputs.summary}`);
+  lines.push(`summary:  ${summary.outputs.summary}`);
   if (summary.outputs.report) lines.push(`report:   ${summary.outputs.report}`);
   return lines.join('\n');
 }

@@ -12,8 +12,10 @@ import type { RunSummary } from '../activities/types';
  * Heartbeat timeouts let a killed worker's activity be retried by another worker quickly.
  */
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 };
-const io: ActivityOptions = { startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry };
-const compute: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '2 minutes', retry };
+const io: ActivityOptions = { startToCloseTimeout: '30 minutes', heartbeatTimeout: '20 seconds', retry };
+// CPU-bound stages block their event loop between heartbeats for a second or two at most
+// (scoring works on a sample; the final k-means runs on worker threads).
+const compute: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry };
 
 const { extractSource, writeSegments, writeReport, finishRun } = proxyActivities<typeof activities>(io);
 const { engineerFeatures, scoreCandidate, fitSegments, explainSegments } = proxyActivities<typeof activities>(compute);
@@ -57,10 +59,9 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
   const explained = await stage('explain', () => explainSegments({ runId, config }));
   const createdAt = workflowInfo().startTime.toISOString();
   const written = await stage('write', () => writeSegments({ runId, config, createdAt }));
-  const report = await stage('report', () => writeReport({ runId, config }));
-  const summary = await stage('finish', () =>
-    finishRun({ runId, config, createdAt, scores, choice, fitted, explained, written, report, timings: [...progress.completed] }),
-  );
+  const parts = { runId, config, createdAt, scores, choice, fitted, explained, written };
+  const report = await stage('report', () => writeReport({ ...parts, timings: [...progress.completed] }));
+  const summary = await stage('finish', () => finishRun({ ...parts, report, timings: [...progress.completed] }));
   progress.stage = 'done';
   return summary;
 }

@@ -207,7 +207,7 @@ export function syntheticSummary(o: { rows: number; k: number; continuous: numbe
     segments: explanation.segments.map((s) => ({ segment: s.segment, label: s.label, size: s.size, share: s.share })),
     movedSincePrevious: 10 * k * (k - 1),
     timings: [{ stage: 'extract', ms: 2000 }, { stage: 'score', ms: 30_000 }],
-    outputs: { segments: 'synthetic.segments', model: 'synthetic.segments_model' },
+    outputs: { segments: 'synthetic.segments', model: 'synthetic.segments_model', summary: '/tmp/synthetic/summary.json' },
     config: parseRunConfig({ userId: 'customer_id', source: { kind: 'table', table: 'hive.cdp.customers' }, output: { kind: 'table', table: 'hive.cdp.segments' }, kRange: { min: 2, max: 20 } }),
     dataDictionary: dictionary,
     explanation,
