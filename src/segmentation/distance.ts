@@ -1,5 +1,6 @@
 import { kernels } from './kernels';
 import type { Matrix } from './matrix';
+import { wasmMatrixFor } from './wasm/engine';
 
 /**
  * Rows are processed in fixed blocks of this many rows. Every sum over rows (inertia, cluster
@@ -14,12 +15,22 @@ export const ROW_BLOCK = 4096;
  * Returns the labels and the inertia (sum of squared distances to the assigned centroid).
  * The inertia is summed per block of {@link ROW_BLOCK} rows, blocks in order: it equals the
  * inertia `kmeans` reports for the same centroids, bit for bit, and the labels are the ones
- * `kmeans` returns.
+ * `kmeans` returns: this is the final assignment step of the Lloyd loop, on the same kernel
+ * (WebAssembly SIMD when available, else JavaScript; both compute the same bits).
  */
 export function nearestCentroids(m: Matrix, centroids: Float64Array, k: number, labels = new Int32Array(m.rows)): { labels: Int32Array; inertia: number } {
   const d = m.cols;
   if (centroids.length !== k * d) throw new RangeError(`centroids have ${centroids.length} values, expected ${k} x ${d}`);
   if (labels.length < m.rows) throw new RangeError(`labels have ${labels.length} slots, expected at least ${m.rows}`);
+  const wm = wasmMatrixFor(m, k, ROW_BLOCK);
+  if (wm !== undefined) {
+    const inst = wm.instance();
+    wm.setCenters(centroids);
+    let total = 0;
+    for (let b = 0; b < wm.layout.nBlocks; b++) total += inst.nearestBlock(b);
+    labels.set(wm.labels);
+    return { labels, inertia: total };
+  }
   const nearest = kernels(k, d).nearest;
   let inertia = 0;
   for (let start = 0; start < m.rows; start += ROW_BLOCK) {

@@ -1,6 +1,6 @@
 import { kmeansPlusPlus } from './kmeansInit';
 import { resolveKMeansOptions, type KMeansOptions } from './kmeansParams';
-import { runLloydSync, type LloydResult } from './lloyd';
+import { lloydEngine, runLloydOn, type LloydResult } from './lloyd';
 import { LloydPool } from './lloydParallel';
 import type { Matrix } from './matrix';
 import { Rng } from './rng';
@@ -64,10 +64,11 @@ export function better(best: LloydResult | undefined, run: LloydResult): boolean
 export function kmeans(m: Matrix, opts: KMeansOptions): KMeansResult {
   const o = resolveKMeansOptions(m, opts);
   const tolAbs = absoluteTolerance(m, o.tol);
+  const engine = lloydEngine(m, o.k);
   let best: LloydResult | undefined;
   for (const rng of restartRngs(o.seed, o.nInit)) {
     const init = kmeansPlusPlus(m, o.k, rng);
-    const run = runLloydSync(m, init, o.k, o.maxIter, tolAbs);
+    const run = runLloydOn(engine, m, init, o.k, o.maxIter, tolAbs);
     if (better(best, run)) best = run;
   }
   const b = best as LloydResult;

@@ -1,6 +1,7 @@
 import { ROW_BLOCK } from './distance';
 import { kernels } from './kernels';
 import type { Matrix } from './matrix';
+import { wasmMatrixFor, type WasmMatrix } from './wasm/engine';
 
 /** What the Lloyd loop asks its engine for. */
 export type LloydRequest =
@@ -114,35 +115,106 @@ export function relocateEmptyClusters(m: Matrix, k: number, centersOld: Float64A
   return e;
 }
 
-/** The synchronous engine: blocks of ROW_BLOCK rows in order, partial sums added in block order. */
-export function runLloydSync(m: Matrix, init: Float64Array, k: number, maxIter: number, tolAbs: number): LloydResult {
+/**
+ * What drives the Lloyd loop: an assignment step that fills the cluster sums and counts (summed
+ * per block of ROW_BLOCK rows, blocks added in order) and returns the number of changed labels,
+ * and the final exact assignment that returns the inertia. `labels` belongs to the engine and is
+ * reused by the next run.
+ */
+export interface LloydEngine {
+  readonly labels: Int32Array;
+  assign(centers: Float64Array, halfNorms: Float64Array, sums: Float64Array, counts: Float64Array): number;
+  final(centers: Float64Array): number;
+}
+
+/** Adds per-block partial sums and counts into sums/counts, blocks in order. */
+export function reduceBlocks(partSums: Float64Array, partCounts: Float64Array, nBlocks: number, k: number, d: number, sums: Float64Array, counts: Float64Array): void {
+  const kd = k * d;
+  sums.fill(0);
+  counts.fill(0);
+  for (let b = 0; b < nBlocks; b++) {
+    const o = b * kd;
+    for (let t = 0; t < kd; t++) sums[t] += partSums[o + t];
+    for (let c = 0; c < k; c++) counts[c] += partCounts[b * k + c];
+  }
+}
+
+/** The JavaScript kernels of kernels.ts, blocks in order on the calling thread. */
+export function jsEngine(m: Matrix, k: number): LloydEngine {
   const n = m.rows;
-  const d = m.cols;
   const x = m.data;
-  const { lloyd, nearest } = kernels(k, d);
+  const { lloyd, nearest } = kernels(k, m.cols);
   const labels = new Int32Array(n);
-  const sums = new Float64Array(k * d);
-  const counts = new Float64Array(k);
-  const blockSums = new Float64Array(k * d);
-  const loop = lloydLoop(m, init, k, maxIter, tolAbs, labels);
-  let req = loop.next();
-  while (!req.done) {
-    const r = req.value;
-    if (r.kind === 'assign') {
+  const blockSums = new Float64Array(k * m.cols);
+  return {
+    labels,
+    assign(centers, halfNorms, sums, counts) {
       sums.fill(0);
       counts.fill(0);
       let changed = 0;
       for (let start = 0; start < n; start += ROW_BLOCK) {
         blockSums.fill(0);
-        changed += lloyd(x, r.centers, r.halfNorms, start, Math.min(n, start + ROW_BLOCK), labels, blockSums, counts);
+        changed += lloyd(x, centers, halfNorms, start, Math.min(n, start + ROW_BLOCK), labels, blockSums, counts);
         for (let t = 0; t < blockSums.length; t++) sums[t] += blockSums[t];
       }
+      return changed;
+    },
+    final(centers) {
+      let inertia = 0;
+      for (let start = 0; start < n; start += ROW_BLOCK) inertia += nearest(x, centers, start, Math.min(n, start + ROW_BLOCK), labels);
+      return inertia;
+    },
+  };
+}
+
+/** The WebAssembly SIMD kernels (wasm/), blocks in order on the calling thread; same results as jsEngine. */
+export function wasmEngine(m: Matrix, k: number, wm: WasmMatrix): LloydEngine {
+  const L = wm.layout;
+  const inst = wm.instance();
+  return {
+    labels: wm.labels,
+    assign(centers, halfNorms, sums, counts) {
+      wm.setCenters(centers, halfNorms);
+      let changed = 0;
+      for (let b = 0; b < L.nBlocks; b++) changed += inst.lloydBlock(b);
+      reduceBlocks(wm.partSums, wm.partCounts, L.nBlocks, k, m.cols, sums, counts);
+      return changed;
+    },
+    final(centers) {
+      wm.setCenters(centers);
+      let inertia = 0;
+      for (let b = 0; b < L.nBlocks; b++) inertia += inst.nearestBlock(b);
+      return inertia;
+    },
+  };
+}
+
+/** The engine for this shape: WebAssembly SIMD when available (see wasm/engine.ts), else JavaScript. */
+export function lloydEngine(m: Matrix, k: number): LloydEngine {
+  const wm = wasmMatrixFor(m, k, ROW_BLOCK);
+  return wm !== undefined ? wasmEngine(m, k, wm) : jsEngine(m, k);
+}
+
+/** Runs the Lloyd loop on a synchronous engine; the labels are copied out of the engine. */
+export function runLloydOn(engine: LloydEngine, m: Matrix, init: Float64Array, k: number, maxIter: number, tolAbs: number): LloydResult {
+  const sums = new Float64Array(k * m.cols);
+  const counts = new Float64Array(k);
+  const loop = lloydLoop(m, init, k, maxIter, tolAbs, engine.labels);
+  let req = loop.next();
+  while (!req.done) {
+    const r = req.value;
+    if (r.kind === 'assign') {
+      const changed = engine.assign(r.centers, r.halfNorms, sums, counts);
       req = loop.next({ sums, counts, changed, inertia: 0 });
     } else {
-      let inertia = 0;
-      for (let start = 0; start < n; start += ROW_BLOCK) inertia += nearest(x, r.centers, start, Math.min(n, start + ROW_BLOCK), labels);
-      req = loop.next({ sums, counts, changed: 0, inertia });
+      req = loop.next({ sums, counts, changed: 0, inertia: engine.final(r.centers) });
     }
   }
-  return req.value;
+  const res = req.value;
+  return { ...res, labels: Int32Array.from(res.labels) };
+}
+
+/** Lloyd from `init` on the calling thread (engine chosen by {@link lloydEngine}). */
+export function runLloydSync(m: Matrix, init: Float64Array, k: number, maxIter: number, tolAbs: number): LloydResult {
+  return runLloydOn(lloydEngine(m, k), m, init, k, maxIter, tolAbs);
 }

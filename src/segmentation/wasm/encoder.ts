@@ -1,0 +1,175 @@
+/**
+ * A minimal WebAssembly binary encoder: just what the k-means kernels need (one imported
+ * shared memory, functions of i32/f64/v128 values, exports). Every instruction is written twice,
+ * as bytes and as WebAssembly text (one instruction per line), so a test can assemble the text
+ * with wabt and check that it gives the very same bytes.
+ *
+ * Only opcodes listed in OPS below are emitted; their numbers are those of the WebAssembly core
+ * and fixed-width SIMD specifications.
+ */
+
+export type ValType = 'i32' | 'i64' | 'f64' | 'v128';
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f64: 0x7c, v128: 0x7b };
+
+/** Unsigned LEB128. */
+export function uleb(v: number): number[] {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`uleb of ${v}`);
+  const out: number[] = [];
+  do {
+    let b = v % 128;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+export function sleb(v: number): number[] {
+  if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new RangeError(`sleb of ${v}`);
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** Instructions without immediates: text name -> opcode bytes. */
+const OPS = {
+  'end': [0x0b], 'select': [0x1b], 'return': [0x0f],
+  'i32.eq': [0x46], 'i32.ne': [0x47], 'i32.lt_s': [0x48], 'i32.ge_s': [0x4e], 'i32.and': [0x71], 'i32.or': [0x72],
+  'i32.add': [0x6a], 'i32.sub': [0x6b], 'i32.mul': [0x6c],
+  'f64.eq': [0x61], 'f64.lt': [0x63], 'f64.add': [0xa0],
+  'i32.wrap_i64': [0xa7],
+  'v128.bitselect': [0xfd, 0x52],
+  'f64x2.splat': [0xfd, 0x14], 'f64x2.lt': [0xfd, 0x49],
+  'f64x2.add': [0xfd, 0xf0, 0x01], 'f64x2.sub': [0xfd, 0xf1, 0x01], 'f64x2.mul': [0xfd, 0xf2, 0x01],
+} as const;
+export type Op = keyof typeof OPS;
+
+/** Memory instructions: text name -> [opcode bytes, natural alignment log2]. */
+const MEM_OPS = {
+  'i32.load': [[0x28], 2], 'f64.load': [[0x2b], 3], 'i32.store': [[0x36], 2], 'f64.store': [[0x39], 3],
+  'v128.load': [[0xfd, 0x00], 4], 'v128.load64_splat': [[0xfd, 0x0a], 3], 'v128.store': [[0xfd, 0x0b], 4],
+} as const;
+export type MemOp = keyof typeof MEM_OPS;
+
+/** Lane instructions: text name -> opcode bytes (the lane index follows). */
+const LANE_OPS = { 'i64x2.extract_lane': [0xfd, 0x1d], 'f64x2.extract_lane': [0xfd, 0x21] } as const;
+export type LaneOp = keyof typeof LANE_OPS;
+
+/** The body of one function: bytes and text, built instruction by instruction. */
+export class FnBuilder {
+  readonly bytes: number[] = [];
+  readonly text: string[] = [];
+  private readonly locals: ValType[] = [];
+
+  constructor(readonly params: readonly ValType[], readonly result: ValType | null) {}
+
+  /** Declares a local and returns its index (params come first). */
+  local(t: ValType): number {
+    this.locals.push(t);
+    return this.params.length + this.locals.length - 1;
+  }
+
+  private put(text: string, ...bytes: number[]): this {
+    this.bytes.push(...bytes);
+    this.text.push(text);
+    return this;
+  }
+
+  op(name: Op): this { return this.put(name, ...OPS[name]); }
+  get(i: number): this { return this.put(`local.get ${i}`, 0x20, ...uleb(i)); }
+  set(i: number): this { return this.put(`local.set ${i}`, 0x21, ...uleb(i)); }
+  tee(i: number): this { return this.put(`local.tee ${i}`, 0x22, ...uleb(i)); }
+  i32(v: number): this { return this.put(`i32.const ${v}`, 0x41, ...sleb(v)); }
+
+  f64(v: number): this {
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    return this.put(`f64.const ${v === Infinity ? 'inf' : v}`, 0x44, ...b);
+  }
+
+  /** v128.const from two i64 lanes (small non-negative integers). */
+  i64x2(a: number, b: number): this {
+    const buf = new BigInt64Array([BigInt(a), BigInt(b)]);
+    return this.put(`v128.const i64x2 ${a} ${b}`, 0xfd, 0x0c, ...new Uint8Array(buf.buffer));
+  }
+
+  /** Memory access at address (top of stack) + offset, natural alignment. */
+  mem(name: MemOp, offset: number): this {
+    const [code, align] = MEM_OPS[name];
+    return this.put(offset === 0 ? name : `${name} offset=${offset}`, ...code, ...uleb(align), ...uleb(offset));
+  }
+
+  lane(name: LaneOp, lane: number): this { return this.put(`${name} ${lane}`, ...LANE_OPS[name], lane); }
+  block(): this { return this.put('block', 0x02, 0x40); }
+  loop(): this { return this.put('loop', 0x03, 0x40); }
+  br(depth: number): this { return this.put(`br ${depth}`, 0x0c, ...uleb(depth)); }
+  brIf(depth: number): this { return this.put(`br_if ${depth}`, 0x0d, ...uleb(depth)); }
+
+  /** The code-section entry: locals (runs of one type, in order) and the body with its final `end`. */
+  encode(): number[] {
+    const runs: Array<[number, ValType]> = [];
+    for (const t of this.locals) {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last[1] === t) last[0]++;
+      else runs.push([1, t]);
+    }
+    const body = [...uleb(runs.length)];
+    for (const [count, t] of runs) body.push(...uleb(count), VALTYPE[t]);
+    body.push(...this.bytes, 0x0b);
+    return [...uleb(body.length), ...body];
+  }
+
+  /** The function as WebAssembly text (`(func ...)` without a name). */
+  wat(exportName: string): string {
+    const sig = this.params.map((t) => `(param ${t})`).join(' ') + (this.result ? ` (result ${this.result})` : '');
+    const locs = this.locals.map((t) => ` (local ${t})`).join('');
+    return `  (func (export "${exportName}") ${sig}${locs}\n    ${this.text.join('\n    ')})`;
+  }
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(s: string): number[] {
+  const b = Buffer.from(s, 'utf8');
+  return [...uleb(b.length), ...b];
+}
+
+/** The imported memory's limits in 64 KiB pages: any shared memory up to the wasm32 maximum fits. */
+export const MIN_PAGES = 1;
+export const MAX_PAGES = 65536;
+
+/**
+ * A module that imports `env.memory` (shared, MIN_PAGES..MAX_PAGES) and exports the given
+ * functions under their names. Each function gets its own type.
+ */
+export function encodeModule(fns: ReadonlyArray<{ name: string; fn: FnBuilder }>): Uint8Array {
+  const types = fns.map(({ fn }) => [0x60, ...vec(fn.params.map((t) => [VALTYPE[t]])), ...vec(fn.result ? [[VALTYPE[fn.result]]] : [])]);
+  const memImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(MIN_PAGES), ...uleb(MAX_PAGES)];
+  const out = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec([memImport])),
+    ...section(3, vec(fns.map((_, i) => uleb(i)))),
+    ...section(7, vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(fns.map(({ fn }) => fn.encode()))),
+  ];
+  return Uint8Array.from(out);
+}
+
+/** The same module as WebAssembly text. */
+export function moduleWat(fns: ReadonlyArray<{ name: string; fn: FnBuilder }>): string {
+  return `(module\n  (import "env" "memory" (memory ${MIN_PAGES} ${MAX_PAGES} shared))\n${fns.map((f) => f.fn.wat(f.name)).join('\n')})\n`;
+}

@@ -1,0 +1,197 @@
+/**
+ * Runs the WebAssembly SIMD kernels of kernels.ts over a matrix copied into a shared
+ * WebAssembly memory, in the same fixed row blocks as the JavaScript engine. The memory is a
+ * SharedArrayBuffer, so worker threads (lloydParallel.ts) instantiate the same module on the
+ * same memory and each fills its own blocks' partial results.
+ *
+ * Used when the runtime validates the module (WebAssembly SIMD) and the data fits in a 32-bit
+ * memory; otherwise, or with AUTOSEG_KMEANS_KERNEL=js, the JavaScript kernels run. Both give
+ * bit-identical results.
+ */
+import type { Matrix } from '../matrix';
+import { MAX_PAGES } from './encoder';
+import { kernelModuleBytes, pairsOf } from './kernels';
+
+const PAGE = 65536;
+
+/** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
+export interface WasmMemory { readonly buffer: ArrayBuffer | SharedArrayBuffer }
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+const WA: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** Byte offsets in the memory; everything 16-byte aligned. */
+export interface WasmLayout {
+  readonly n: number;
+  readonly d: number;
+  readonly k: number;
+  readonly block: number;
+  readonly nBlocks: number;
+  readonly x: number;
+  readonly cl: number;
+  readonly cn: number;
+  readonly labels: number;
+  readonly partSums: number;
+  readonly partCounts: number;
+  readonly pages: number;
+}
+
+function align16(v: number): number {
+  return Math.ceil(v / 16) * 16;
+}
+
+/** The layout for n x d rows and k centroids, or undefined when it does not fit a wasm32 memory. */
+export function wasmLayout(n: number, d: number, k: number, block: number): WasmLayout | undefined {
+  const np = pairsOf(k);
+  const nBlocks = Math.max(1, Math.ceil(n / block));
+  let at = 0;
+  const take = (bytes: number): number => {
+    const p = at;
+    at = align16(at + bytes);
+    return p;
+  };
+  const x = take(n * d * 8);
+  const cl = take((d + 1) * np * 16);
+  const cn = take(d * np * 16);
+  const labels = take(n * 4);
+  const partSums = take(nBlocks * k * d * 8);
+  const partCounts = take(nBlocks * k * 8);
+  const pages = Math.max(1, Math.ceil(at / PAGE));
+  if (pages > MAX_PAGES - 1) return undefined;
+  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, pages };
+}
+
+let support: boolean | undefined;
+
+/** Whether this runtime runs the SIMD kernels with a shared memory (checked once). */
+export function wasmSimdSupported(): boolean {
+  if (support === undefined) {
+    try {
+      const bytes = kernelModuleBytes(3, 3);
+      if (WA === undefined || !WA.validate(bytes)) {
+        support = false;
+      } else {
+        const memory = new WA.Memory({ initial: 1, maximum: 1, shared: true });
+        support = new WA.Instance(new WA.Module(bytes), { env: { memory } }).exports !== undefined;
+      }
+    } catch {
+      support = false;
+    }
+  }
+  return support;
+}
+
+export type KernelBackend = 'auto' | 'js';
+let backend: KernelBackend = process.env.AUTOSEG_KMEANS_KERNEL === 'js' ? 'js' : 'auto';
+
+/** Forces the JavaScript kernels ('js') or lets the engine pick ('auto'); for tests and benchmarks. */
+export function setKernelBackend(b: KernelBackend): void {
+  backend = b;
+}
+
+/** Whether the WebAssembly kernels will run for this shape. */
+export function useWasm(n: number, d: number, k: number, block: number): boolean {
+  return backend === 'auto' && wasmSimdSupported() && wasmLayout(n, d, k, block) !== undefined;
+}
+
+/** Exported functions of a kernel instance. */
+interface KernelExports {
+  lloyd(x: number, cl: number, labels: number, start: number, end: number, sums: number, counts: number): number;
+  nearest(x: number, cn: number, labels: number, start: number, end: number): number;
+}
+
+/** The matrix in a shared wasm memory, with views on the labels and per-block partial sums. */
+export class WasmMatrix {
+  readonly memory: WasmMemory;
+  readonly labels: Int32Array;
+  readonly partSums: Float64Array;
+  readonly partCounts: Float64Array;
+  readonly moduleBytes: Uint8Array;
+  private readonly cl: Float64Array;
+  private readonly cn: Float64Array;
+
+  constructor(m: Matrix, k: number, readonly layout: WasmLayout) {
+    const L = layout;
+    this.memory = new (WA as WasmApi).Memory({ initial: L.pages, maximum: L.pages, shared: true });
+    const buf = this.memory.buffer;
+    new Float64Array(buf, L.x, L.n * L.d).set(m.data);
+    this.labels = new Int32Array(buf, L.labels, L.n);
+    this.partSums = new Float64Array(buf, L.partSums, L.nBlocks * k * L.d);
+    this.partCounts = new Float64Array(buf, L.partCounts, L.nBlocks * k);
+    const np = pairsOf(k);
+    this.cl = new Float64Array(buf, L.cl, (L.d + 1) * np * 2);
+    this.cn = new Float64Array(buf, L.cn, L.d * np * 2);
+    this.moduleBytes = kernelModuleBytes(k, L.d);
+  }
+
+  /** Packs the centroids (k x d) as lane pairs, and the half norms for the Lloyd kernel. */
+  setCenters(centers: Float64Array, halfNorms?: Float64Array): void {
+    const { k, d } = this.layout;
+    const np = pairsOf(k);
+    for (let j = 0; j < d; j++) {
+      for (let c = 0; c < 2 * np; c++) {
+        const at = (j * np + (c >> 1)) * 2 + (c & 1);
+        this.cl[at] = c < k ? centers[c * d + j] : 0;
+        this.cn[at] = c < k ? centers[c * d + j] : Infinity;
+      }
+    }
+    if (halfNorms !== undefined) for (let c = 0; c < 2 * np; c++) this.cl[d * np * 2 + c] = c < k ? halfNorms[c] : Infinity;
+  }
+
+  /** An instance of the kernels on this memory (one per thread). */
+  instance(): WasmKernels {
+    return new WasmKernels(this.memory, this.layout, this.moduleBytes);
+  }
+}
+
+/**
+ * The matrix in a shared wasm memory when the WebAssembly kernels are to run for this shape
+ * ({@link useWasm}) and the memory can be had; undefined means: use the JavaScript kernels.
+ */
+export function wasmMatrixFor(m: Matrix, k: number, block: number): WasmMatrix | undefined {
+  if (!useWasm(m.rows, m.cols, k, block)) return undefined;
+  const layout = wasmLayout(m.rows, m.cols, k, block) as WasmLayout;
+  try {
+    return new WasmMatrix(m, k, layout);
+  } catch (e) {
+    if (e instanceof RangeError) return undefined; // memory could not be allocated
+    throw e;
+  }
+}
+
+/** One thread's instance: runs a block and leaves its partial results in the memory. */
+export class WasmKernels {
+  private readonly fns: KernelExports;
+  private readonly partSums: Float64Array;
+  private readonly partCounts: Float64Array;
+
+  constructor(memory: WasmMemory, private readonly layout: WasmLayout, moduleBytes: Uint8Array) {
+    const api = WA as WasmApi;
+    const inst = new api.Instance(new api.Module(moduleBytes), { env: { memory } });
+    this.fns = inst.exports as unknown as KernelExports;
+    this.partSums = new Float64Array(memory.buffer, layout.partSums, layout.nBlocks * layout.k * layout.d);
+    this.partCounts = new Float64Array(memory.buffer, layout.partCounts, layout.nBlocks * layout.k);
+  }
+
+  /** Lloyd assignment of block b; its sums and counts go to the block's partial slots. Returns changed labels. */
+  lloydBlock(b: number): number {
+    const L = this.layout;
+    const kd = L.k * L.d;
+    this.partSums.fill(0, b * kd, b * kd + kd);
+    this.partCounts.fill(0, b * L.k, b * L.k + L.k);
+    const start = b * L.block;
+    const end = Math.min(L.n, start + L.block);
+    return this.fns.lloyd(L.x, L.cl, L.labels, start, end, L.partSums + b * kd * 8, L.partCounts + b * L.k * 8);
+  }
+
+  /** Exact nearest centroid of block b; returns the block's inertia. */
+  nearestBlock(b: number): number {
+    const L = this.layout;
+    const start = b * L.block;
+    return this.fns.nearest(L.x, L.cn, L.labels, start, Math.min(L.n, start + L.block));
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The k-means assignment kernels as WebAssembly SIMD (f64x2), generated per (k, d) like the
+ * JavaScript kernels of ../kernels.ts, and computing bit for bit what those compute.
+ *
+ * Centroids are processed two at a time, one per lane: for feature j, the row's value x_j is
+ * splat into both lanes and each pair of centroids (c_2p, c_2p+1) accumulates its own distance.
+ * Every lane therefore performs exactly the scalar sequence of the JavaScript kernel (same
+ * operations, same order, IEEE double, no fused multiply-add), so labels, sums and inertia are
+ * identical to the JavaScript kernels, and results never depend on which kernel ran.
+ *
+ * Memory (addresses are function arguments, see engine.ts):
+ *  - x: the rows, row-major float64;
+ *  - cl (Lloyd): d * P pairs [j][p] = (c_2p[j], c_2p+1[j]) then P pairs of half squared norms;
+ *    with k odd the missing centroid has c = 0 and half norm +Infinity (never chosen);
+ *  - cn (nearest): d * P pairs as cl, the missing centroid at +Infinity (distance +Infinity);
+ *  - labels: int32 per row; sums: k * d float64 and counts: k float64 of the block.
+ *
+ * Argmin: lane-wise over the pairs (a later pair wins only when strictly smaller), then the two
+ * lanes (lane 1 wins when smaller, or equal with a lower index): the lowest index among the
+ * minima, as the sequential `if (s < bv)` scan.
+ */
+import { encodeModule, FnBuilder, moduleWat } from './encoder';
+
+export interface KernelShape { readonly k: number; readonly d: number }
+
+/** Number of centroid pairs (lanes of two). */
+export function pairsOf(k: number): number {
+  return Math.ceil(k / 2);
+}
+
+interface ArgminLocals { cur: number; ci: number; msk: number; v0: number; v1: number; i0: number; i1: number; pick: number }
+
+function argminLocals(f: FnBuilder): ArgminLocals {
+  return {
+    cur: f.local('v128'), ci: f.local('v128'), msk: f.local('v128'),
+    v0: f.local('f64'), v1: f.local('f64'), i0: f.local('i32'), i1: f.local('i32'), pick: f.local('i32'),
+  };
+}
+
+/** Leaves nothing on the stack; sets `best` (i32 local) and, if given, `bv` (f64 local). */
+function argmin(f: FnBuilder, L: ArgminLocals, acc: number[], best: number, bv?: number): void {
+  f.get(acc[0]).set(L.cur).i64x2(0, 1).set(L.ci);
+  for (let p = 1; p < acc.length; p++) {
+    f.get(acc[p]).get(L.cur).op('f64x2.lt').set(L.msk);
+    f.get(acc[p]).get(L.cur).get(L.msk).op('v128.bitselect').set(L.cur);
+    f.i64x2(2 * p, 2 * p + 1).get(L.ci).get(L.msk).op('v128.bitselect').set(L.ci);
+  }
+  f.get(L.cur).lane('f64x2.extract_lane', 0).set(L.v0);
+  f.get(L.cur).lane('f64x2.extract_lane', 1).set(L.v1);
+  f.get(L.ci).lane('i64x2.extract_lane', 0).op('i32.wrap_i64').set(L.i0);
+  f.get(L.ci).lane('i64x2.extract_lane', 1).op('i32.wrap_i64').set(L.i1);
+  // pick lane 1 = v1 < v0 | (v1 == v0 & i1 < i0)
+  f.get(L.v1).get(L.v0).op('f64.lt');
+  f.get(L.v1).get(L.v0).op('f64.eq').get(L.i1).get(L.i0).op('i32.lt_s').op('i32.and');
+  f.op('i32.or').set(L.pick);
+  f.get(L.i1).get(L.i0).get(L.pick).op('select').set(best);
+  if (bv !== undefined) f.get(L.v1).get(L.v0).get(L.pick).op('select').set(bv);
+}
+
+/** Shared prologue: i = start, xo = x + start * d * 8, lp = labels + start * 4. */
+function prologue(f: FnBuilder, d: number, P: { x: number; lab: number; start: number }, i: number, xo: number, lp: number): void {
+  f.get(P.start).set(i);
+  f.get(P.x).get(P.start).i32(d * 8).op('i32.mul').op('i32.add').set(xo);
+  f.get(P.lab).get(P.start).i32(4).op('i32.mul').op('i32.add').set(lp);
+}
+
+/** Shared loop tail: next row. */
+function advance(f: FnBuilder, d: number, i: number, xo: number, lp: number): void {
+  f.get(xo).i32(d * 8).op('i32.add').set(xo);
+  f.get(lp).i32(4).op('i32.add').set(lp);
+  f.get(i).i32(1).op('i32.add').set(i);
+}
+
+/**
+ * lloyd(x, cl, labels, start, end, sums, counts) -> changed: the Lloyd assignment of rows
+ * [start, end) with score h_c - x.c computed as ((h_c - x_0 c_0) - x_1 c_1) - ...; adds each
+ * row to sums[label] and 1 to counts[label]; returns how many labels changed.
+ */
+export function lloydFn({ k, d }: KernelShape): FnBuilder {
+  const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'i32');
+  const [x, cl, lab, start, end, sums, counts] = [0, 1, 2, 3, 4, 5, 6];
+  const np = pairsOf(k);
+  const i = f.local('i32'); const xo = f.local('i32'); const lp = f.local('i32'); const changed = f.local('i32');
+  const best = f.local('i32'); const so = f.local('i32'); const xs = f.local('v128');
+  const acc = Array.from({ length: np }, () => f.local('v128'));
+  const L = argminLocals(f);
+  prologue(f, d, { x, lab, start }, i, xo, lp);
+  f.block().loop();
+  f.get(i).get(end).op('i32.ge_s').brIf(1);
+  for (let p = 0; p < np; p++) f.get(cl).mem('v128.load', (d * np + p) * 16).set(acc[p]);
+  for (let j = 0; j < d; j++) {
+    f.get(xo).mem('v128.load64_splat', j * 8).set(xs);
+    for (let p = 0; p < np; p++) {
+      f.get(acc[p]).get(xs).get(cl).mem('v128.load', (j * np + p) * 16).op('f64x2.mul').op('f64x2.sub').set(acc[p]);
+    }
+  }
+  argmin(f, L, acc, best);
+  f.get(changed).get(lp).mem('i32.load', 0).get(best).op('i32.ne').op('i32.add').set(changed);
+  f.get(lp).get(best).mem('i32.store', 0);
+  f.get(sums).get(best).i32(d * 8).op('i32.mul').op('i32.add').set(so);
+  for (let j = 0; j + 1 < d; j += 2) {
+    f.get(so).get(so).mem('v128.load', j * 8).get(xo).mem('v128.load', j * 8).op('f64x2.add').mem('v128.store', j * 8);
+  }
+  if (d % 2 === 1) f.get(so).get(so).mem('f64.load', (d - 1) * 8).get(xo).mem('f64.load', (d - 1) * 8).op('f64.add').mem('f64.store', (d - 1) * 8);
+  f.get(counts).get(best).i32(8).op('i32.mul').op('i32.add').set(so);
+  f.get(so).get(so).mem('f64.load', 0).f64(1).op('f64.add').mem('f64.store', 0);
+  advance(f, d, i, xo, lp);
+  f.br(0).op('end').op('end');
+  f.get(changed);
+  return f;
+}
+
+/**
+ * nearest(x, cn, labels, start, end) -> inertia: exact nearest centroid of rows [start, end)
+ * by sum_j (x_j - c_j)^2 accumulated from 0 in feature order; writes labels and returns the sum
+ * of the rows' squared distances in row order.
+ */
+export function nearestFn({ k, d }: KernelShape): FnBuilder {
+  const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32'], 'f64');
+  const [x, cn, lab, start, end] = [0, 1, 2, 3, 4];
+  const np = pairsOf(k);
+  const i = f.local('i32'); const xo = f.local('i32'); const lp = f.local('i32'); const best = f.local('i32');
+  const bv = f.local('f64'); const inertia = f.local('f64'); const xs = f.local('v128'); const t = f.local('v128');
+  const acc = Array.from({ length: np }, () => f.local('v128'));
+  const L = argminLocals(f);
+  prologue(f, d, { x, lab, start }, i, xo, lp);
+  f.block().loop();
+  f.get(i).get(end).op('i32.ge_s').brIf(1);
+  for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[p]);
+  for (let j = 0; j < d; j++) {
+    f.get(xo).mem('v128.load64_splat', j * 8).set(xs);
+    for (let p = 0; p < np; p++) {
+      f.get(acc[p]).get(xs).get(cn).mem('v128.load', (j * np + p) * 16).op('f64x2.sub').tee(t).get(t).op('f64x2.mul').op('f64x2.add').set(acc[p]);
+    }
+  }
+  argmin(f, L, acc, best, bv);
+  f.get(lp).get(best).mem('i32.store', 0);
+  f.get(inertia).get(bv).op('f64.add').set(inertia);
+  advance(f, d, i, xo, lp);
+  f.br(0).op('end').op('end');
+  f.get(inertia);
+  return f;
+}
+
+function functions(shape: KernelShape): Array<{ name: string; fn: FnBuilder }> {
+  if (!Number.isSafeInteger(shape.k) || shape.k < 1 || !Number.isSafeInteger(shape.d) || shape.d < 1) {
+    throw new RangeError(`kernel shape must be positive integers, got k=${shape.k}, d=${shape.d}`);
+  }
+  return [{ name: 'lloyd', fn: lloydFn(shape) }, { name: 'nearest', fn: nearestFn(shape) }];
+}
+
+const cache = new Map<string, Uint8Array>();
+
+/** The module (binary) of the kernels for k centroids of d features; cached per shape. */
+export function kernelModuleBytes(k: number, d: number): Uint8Array {
+  const key = `${k}:${d}`;
+  let b = cache.get(key);
+  if (b === undefined) {
+    b = encodeModule(functions({ k, d }));
+    cache.set(key, b);
+  }
+  return b;
+}
+
+/** The same module as WebAssembly text (for tests and reading). */
+export function kernelModuleWat(k: number, d: number): string {
+  return moduleWat(functions({ k, d }));
+}
