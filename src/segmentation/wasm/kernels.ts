@@ -64,48 +64,70 @@ function prologue(f: FnBuilder, d: number, P: { x: number; lab: number; start: n
   f.get(P.lab).get(P.start).i32(4).op('i32.mul').op('i32.add').set(lp);
 }
 
-/** Shared loop tail: next row. */
-function advance(f: FnBuilder, d: number, i: number, xo: number, lp: number): void {
-  f.get(xo).i32(d * 8).op('i32.add').set(xo);
-  f.get(lp).i32(4).op('i32.add').set(lp);
-  f.get(i).i32(1).op('i32.add').set(i);
+/** Advances i, xo, lp by `rows` rows. */
+function advance(f: FnBuilder, d: number, rows: number, i: number, xo: number, lp: number): void {
+  f.get(xo).i32(rows * d * 8).op('i32.add').set(xo);
+  f.get(lp).i32(rows * 4).op('i32.add').set(lp);
+  f.get(i).i32(rows).op('i32.add').set(i);
+}
+
+/**
+ * The row loops: first two rows per iteration (their independent accumulations interleaved, so
+ * the additions of one row overlap those of the other; every centroid pair is loaded once for
+ * both), then one row at a time for the last odd row. `body(r)` emits the work of `r` rows at
+ * xo, xo + d*8 (labels at lp, lp + 4). Each row's arithmetic is the same either way.
+ */
+function rowLoops(f: FnBuilder, d: number, i: number, end: number, xo: number, lp: number, body: (rows: number) => void): void {
+  f.block().loop();
+  f.get(i).i32(1).op('i32.add').get(end).op('i32.ge_s').brIf(1);
+  body(2);
+  advance(f, d, 2, i, xo, lp);
+  f.br(0).op('end').op('end');
+  f.block().loop();
+  f.get(i).get(end).op('i32.ge_s').brIf(1);
+  body(1);
+  advance(f, d, 1, i, xo, lp);
+  f.br(0).op('end').op('end');
 }
 
 /**
  * lloyd(x, cl, labels, start, end, sums, counts) -> changed: the Lloyd assignment of rows
  * [start, end) with score h_c - x.c computed as ((h_c - x_0 c_0) - x_1 c_1) - ...; adds each
- * row to sums[label] and 1 to counts[label]; returns how many labels changed.
+ * row to sums[label] and 1 to counts[label], rows in order; returns how many labels changed.
  */
 export function lloydFn({ k, d }: KernelShape): FnBuilder {
   const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'i32');
   const [x, cl, lab, start, end, sums, counts] = [0, 1, 2, 3, 4, 5, 6];
   const np = pairsOf(k);
   const i = f.local('i32'); const xo = f.local('i32'); const lp = f.local('i32'); const changed = f.local('i32');
-  const best = f.local('i32'); const so = f.local('i32'); const xs = f.local('v128');
-  const acc = Array.from({ length: np }, () => f.local('v128'));
+  const best = f.local('i32'); const so = f.local('i32'); const cv = f.local('v128');
+  const xs = [f.local('v128'), f.local('v128')];
+  const acc = [0, 1].map(() => Array.from({ length: np }, () => f.local('v128')));
   const L = argminLocals(f);
   prologue(f, d, { x, lab, start }, i, xo, lp);
-  f.block().loop();
-  f.get(i).get(end).op('i32.ge_s').brIf(1);
-  for (let p = 0; p < np; p++) f.get(cl).mem('v128.load', (d * np + p) * 16).set(acc[p]);
-  for (let j = 0; j < d; j++) {
-    f.get(xo).mem('v128.load64_splat', j * 8).set(xs);
-    for (let p = 0; p < np; p++) {
-      f.get(acc[p]).get(xs).get(cl).mem('v128.load', (j * np + p) * 16).op('f64x2.mul').op('f64x2.sub').set(acc[p]);
+  rowLoops(f, d, i, end, xo, lp, (rows) => {
+    for (let r = 0; r < rows; r++) for (let p = 0; p < np; p++) f.get(cl).mem('v128.load', (d * np + p) * 16).set(acc[r][p]);
+    for (let j = 0; j < d; j++) {
+      for (let r = 0; r < rows; r++) f.get(xo).mem('v128.load64_splat', (r * d + j) * 8).set(xs[r]);
+      for (let p = 0; p < np; p++) {
+        f.get(cl).mem('v128.load', (j * np + p) * 16).set(cv);
+        for (let r = 0; r < rows; r++) f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.mul').op('f64x2.sub').set(acc[r][p]);
+      }
     }
-  }
-  argmin(f, L, acc, best);
-  f.get(changed).get(lp).mem('i32.load', 0).get(best).op('i32.ne').op('i32.add').set(changed);
-  f.get(lp).get(best).mem('i32.store', 0);
-  f.get(sums).get(best).i32(d * 8).op('i32.mul').op('i32.add').set(so);
-  for (let j = 0; j + 1 < d; j += 2) {
-    f.get(so).get(so).mem('v128.load', j * 8).get(xo).mem('v128.load', j * 8).op('f64x2.add').mem('v128.store', j * 8);
-  }
-  if (d % 2 === 1) f.get(so).get(so).mem('f64.load', (d - 1) * 8).get(xo).mem('f64.load', (d - 1) * 8).op('f64.add').mem('f64.store', (d - 1) * 8);
-  f.get(counts).get(best).i32(8).op('i32.mul').op('i32.add').set(so);
-  f.get(so).get(so).mem('f64.load', 0).f64(1).op('f64.add').mem('f64.store', 0);
-  advance(f, d, i, xo, lp);
-  f.br(0).op('end').op('end');
+    for (let r = 0; r < rows; r++) {
+      argmin(f, L, acc[r], best);
+      f.get(changed).get(lp).mem('i32.load', r * 4).get(best).op('i32.ne').op('i32.add').set(changed);
+      f.get(lp).get(best).mem('i32.store', r * 4);
+      f.get(sums).get(best).i32(d * 8).op('i32.mul').op('i32.add').set(so);
+      const xr = r * d * 8;
+      for (let j = 0; j + 1 < d; j += 2) {
+        f.get(so).get(so).mem('v128.load', j * 8).get(xo).mem('v128.load', xr + j * 8).op('f64x2.add').mem('v128.store', j * 8);
+      }
+      if (d % 2 === 1) f.get(so).get(so).mem('f64.load', (d - 1) * 8).get(xo).mem('f64.load', xr + (d - 1) * 8).op('f64.add').mem('f64.store', (d - 1) * 8);
+      f.get(counts).get(best).i32(8).op('i32.mul').op('i32.add').set(so);
+      f.get(so).get(so).mem('f64.load', 0).f64(1).op('f64.add').mem('f64.store', 0);
+    }
+  });
   f.get(changed);
   return f;
 }
@@ -120,24 +142,26 @@ export function nearestFn({ k, d }: KernelShape): FnBuilder {
   const [x, cn, lab, start, end] = [0, 1, 2, 3, 4];
   const np = pairsOf(k);
   const i = f.local('i32'); const xo = f.local('i32'); const lp = f.local('i32'); const best = f.local('i32');
-  const bv = f.local('f64'); const inertia = f.local('f64'); const xs = f.local('v128'); const t = f.local('v128');
-  const acc = Array.from({ length: np }, () => f.local('v128'));
+  const bv = f.local('f64'); const inertia = f.local('f64'); const cv = f.local('v128'); const t = f.local('v128');
+  const xs = [f.local('v128'), f.local('v128')];
+  const acc = [0, 1].map(() => Array.from({ length: np }, () => f.local('v128')));
   const L = argminLocals(f);
   prologue(f, d, { x, lab, start }, i, xo, lp);
-  f.block().loop();
-  f.get(i).get(end).op('i32.ge_s').brIf(1);
-  for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[p]);
-  for (let j = 0; j < d; j++) {
-    f.get(xo).mem('v128.load64_splat', j * 8).set(xs);
-    for (let p = 0; p < np; p++) {
-      f.get(acc[p]).get(xs).get(cn).mem('v128.load', (j * np + p) * 16).op('f64x2.sub').tee(t).get(t).op('f64x2.mul').op('f64x2.add').set(acc[p]);
+  rowLoops(f, d, i, end, xo, lp, (rows) => {
+    for (let r = 0; r < rows; r++) for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[r][p]);
+    for (let j = 0; j < d; j++) {
+      for (let r = 0; r < rows; r++) f.get(xo).mem('v128.load64_splat', (r * d + j) * 8).set(xs[r]);
+      for (let p = 0; p < np; p++) {
+        f.get(cn).mem('v128.load', (j * np + p) * 16).set(cv);
+        for (let r = 0; r < rows; r++) f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.sub').tee(t).get(t).op('f64x2.mul').op('f64x2.add').set(acc[r][p]);
+      }
     }
-  }
-  argmin(f, L, acc, best, bv);
-  f.get(lp).get(best).mem('i32.store', 0);
-  f.get(inertia).get(bv).op('f64.add').set(inertia);
-  advance(f, d, i, xo, lp);
-  f.br(0).op('end').op('end');
+    for (let r = 0; r < rows; r++) {
+      argmin(f, L, acc[r], best, bv);
+      f.get(lp).get(best).mem('i32.store', r * 4);
+      f.get(inertia).get(bv).op('f64.add').set(inertia);
+    }
+  });
   f.get(inertia);
   return f;
 }
