@@ -2,24 +2,28 @@
  * npm run bench:parity — autoseg against scikit-learn / kneed on the same matrices.
  *
  * Per data set and k in 2..10:
- *  - inertia of kmeans(nInit 10) vs scikit-learn KMeans(n_init=10): bound autoseg <= sklearn * 1.005;
+ *  - inertia of kmeans (default restarts, DEFAULT_N_INIT) vs scikit-learn KMeans(n_init=10):
+ *    bound autoseg <= sklearn * 1.005;
  *  - silhouette of autoseg's labels on a seeded sample, by autoseg and by scikit-learn: |diff| <= 1e-9;
  *  - Calinski-Harabasz of the same labels: relative diff <= 1e-9;
  *  - the elbow (src/segmentation/kneedle.ts) vs kneed's KneeLocator on the same inertia curves
  *    (autoseg's curve and scikit-learn's curve, two curves per data set): equal.
  * Data sets: synthetic Gaussian blobs (seeds, dimensions, k, spreads vary), min-max scaled like the
- * pipeline's matrices, plus every matrix in AUTOSEG_PARITY_DIR (default bench/data) in the format
- * of bench/matrixFile.ts, e.g. matrices exported by the pipeline. Exits 1 when a bound is missed.
+ * pipeline's matrices; the shipped example and TPC-H sf1 customers through a real Trino, engineered
+ * as the pipeline does (parityData.ts); plus every matrix in AUTOSEG_PARITY_DIR (default
+ * bench/data) in the format of bench/matrixFile.ts. Exits 1 when a bound is missed.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kmeans } from '../src/segmentation/kmeans';
+import { DEFAULT_N_INIT } from '../src/segmentation/kmeansParams';
 import { kneedle } from '../src/segmentation/kneedle';
 import { matrix, takeRows, type Matrix } from '../src/segmentation/matrix';
 import { calinskiHarabasz, silhouetteScore } from '../src/segmentation/metrics';
 import { Rng, sampleIndices } from '../src/segmentation/rng';
 import { readMatrixFile, writeLabelsFile, writeMatrixFile } from './matrixFile';
+import { realDataSets } from './parityData';
 import { runReference } from './reference/run';
 
 const KS = [2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -62,7 +66,7 @@ function blobs(n: number, d: number, k: number, spread: number, seed: number): M
 
 interface DataSet { name: string; m: Matrix }
 
-function dataSets(): DataSet[] {
+async function dataSets(work: string): Promise<DataSet[]> {
   const out: DataSet[] = [];
   const shapes: Array<[number, number, number, number]> = [
     // n, d, true k, spread
@@ -70,6 +74,7 @@ function dataSets(): DataSet[] {
     [5000, 3, 4, 2.5], [4000, 15, 3, 3.0], [6000, 12, 7, 1.2], [2500, 6, 5, 4.0], [8000, 20, 4, 1.0],
   ];
   shapes.forEach(([n, d, k, spread], i) => out.push({ name: `blobs n=${n} d=${d} k=${k} s=${spread}`, m: blobs(n, d, k, spread, 1000 + i) }));
+  for (const r of await realDataSets(work)) out.push({ name: r.name, m: r.m });
   const dir = process.env.AUTOSEG_PARITY_DIR ?? join(__dirname, 'data');
   if (existsSync(dir)) {
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
@@ -86,11 +91,11 @@ interface RefOut {
   datasets: Array<{ name: string; inertia: Record<string, number>; silhouette: Record<string, number>; calinskiHarabasz: Record<string, number>; kneed: Record<string, number | null> }>;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'autoseg-parity-'));
   const failures: string[] = [];
   try {
-    const sets = dataSets();
+    const sets = await dataSets(work);
     const ours = sets.map((ds, di) => {
       const base = join(work, `ds${di}`);
       writeMatrixFile(base, ds.m, { name: ds.name });
@@ -98,12 +103,12 @@ function main(): void {
       writeLabelsFile(`${base}-sample`, sample);
       const sm = takeRows(ds.m, sample);
       const perK = KS.filter((k) => k < ds.m.rows).map((k) => {
-        const fit = kmeans(ds.m, { k, seed: SEED, nInit: 10 });
+        const fit = kmeans(ds.m, { k, seed: SEED });
         const labels = Int32Array.from(sample, (i) => fit.labels[i]);
         writeLabelsFile(`${base}-labels-${k}`, labels);
         return { k, inertia: fit.inertia, silhouette: silhouetteScore(sm, labels, k), ch: calinskiHarabasz(sm, labels, k) };
       });
-      console.error(`autoseg: ${ds.name} done`);
+      console.error(`autoseg: ${ds.name} (${ds.m.rows} x ${ds.m.cols}) done`);
       return { base, perK };
     });
     const job = {
@@ -122,21 +127,27 @@ function main(): void {
     const skCurves = ref.datasets.map((r, di) => ({ ...job.datasets[di], ks: [], labelled: [], curves: { sklearn: { x: job.datasets[di].ks, y: job.datasets[di].ks.map((k) => r.inertia[String(k)]) } } }));
     const ref2 = runReference<RefOut>('parity', { threads: 1, datasets: skCurves }, work);
 
-    console.log(`scikit-learn ${ref.versions.sklearn}, kneed ${ref.versions.kneed}, numpy ${ref.versions.numpy}\n`);
+    console.log(`scikit-learn ${ref.versions.sklearn} KMeans(n_init=10), kneed ${ref.versions.kneed}, numpy ${ref.versions.numpy}; autoseg kmeans nInit ${DEFAULT_N_INIT}\n`);
     console.log('| data set | k | inertia autoseg | inertia sklearn | ratio | silhouette autoseg | |diff| | CH rel diff |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     let worstRatio = 0;
     let worstSil = 0;
     let worstCh = 0;
     const elbows: string[] = [];
+    const summary: string[] = [];
     sets.forEach((ds, di) => {
       const r = ref.datasets[di];
+      let dsRatio = 0;
+      let dsSil = 0;
+      let dsElbows = 0;
       for (const p of ours[di].perK) {
         const sk = r.inertia[String(p.k)];
         const ratio = p.inertia / sk;
         const silDiff = Math.abs(p.silhouette - r.silhouette[String(p.k)]);
         const chDiff = Math.abs(p.ch - r.calinskiHarabasz[String(p.k)]) / Math.abs(r.calinskiHarabasz[String(p.k)]);
         worstRatio = Math.max(worstRatio, ratio);
+        dsRatio = Math.max(dsRatio, ratio);
+        dsSil = Math.max(dsSil, silDiff);
         worstSil = Math.max(worstSil, silDiff);
         worstCh = Math.max(worstCh, chDiff);
         if (!(ratio <= INERTIA_BOUND)) failures.push(`${ds.name} k=${p.k}: inertia ${p.inertia} > sklearn ${sk} * ${INERTIA_BOUND}`);
@@ -151,12 +162,16 @@ function main(): void {
       for (const [which, y, kneedK] of curves) {
         const mine = kneedle(job.datasets[di].ks, y).elbowK;
         const ok = mine === kneedK;
+        if (ok) dsElbows++;
         if (!ok) failures.push(`${ds.name}, ${which} curve: elbow ${mine} vs kneed ${kneedK}`);
         elbows.push(`| ${ds.name} | ${which} | ${mine ?? 'none'} | ${kneedK ?? 'none'} | ${ok ? 'ok' : 'MISMATCH'} |`);
       }
+      summary.push(`| ${ds.name} | ${ds.m.rows.toLocaleString('en-US')} x ${ds.m.cols} | ${dsRatio.toFixed(5)} | ${dsSil.toExponential(1)} | ${dsElbows} / ${curves.length} |`);
     });
     console.log('\n| data set | inertia curve | autoseg elbow | kneed elbow | |\n|---|---|---:|---:|---|');
     console.log(elbows.join('\n'));
+    console.log('\n| data set | rows x cols | worst inertia ratio | worst silhouette |diff| | elbows equal to kneed |\n|---|---:|---:|---:|---:|');
+    console.log(summary.join('\n'));
     console.log(`\n${sets.length} data sets, ${elbows.length} curves; worst inertia ratio ${worstRatio.toFixed(5)} (bound ${INERTIA_BOUND}), worst silhouette |diff| ${worstSil.toExponential(2)} (bound ${SILHOUETTE_BOUND}), worst CH relative diff ${worstCh.toExponential(2)} (bound ${CH_BOUND})`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -168,4 +183,7 @@ function main(): void {
   console.log('\nall bounds met');
 }
 
-main();
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

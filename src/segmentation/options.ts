@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SegmentationInputError, type SegmentationErrorCode } from './errors';
+import { DEFAULT_N_INIT } from './kmeansParams';
 
 /**
  * Options of the segmentation engine. The zod schema is the type: {@link SegmentationOptions} is
@@ -35,8 +36,9 @@ import { SegmentationInputError, type SegmentationErrorCode } from './errors';
  * seed : safe integer, default 0
  *     Seed of every random choice (sampling, k-means++). 0 is scikit-learn's `random_state=0`,
  *     the value the original implementation used.
- * nInit : int >= 1, default 10
- *     k-means++ restarts; the lowest inertia is kept.
+ * nInit : int >= 1, default 20
+ *     k-means++ restarts; the lowest inertia is kept (twice scikit-learn's n_init=10: see
+ *     DEFAULT_N_INIT in kmeansParams.ts).
  * maxIter : int >= 1, default 300
  *     Maximum Lloyd iterations per restart.
  * tol : number >= 0, default 1e-4
@@ -85,7 +87,7 @@ export const segmentationOptionsSchema = z.strictObject({
   k: kInt.optional(),
   sampleSize: z.number().int().min(2).default(10_000),
   seed: z.number().int().refine(Number.isSafeInteger, { message: 'must be a safe integer' }).default(0),
-  nInit: z.number().int().min(1).default(10),
+  nInit: z.number().int().min(1).default(DEFAULT_N_INIT),
   maxIter: z.number().int().min(1).default(300),
   tol: z.number().gte(0).refine(Number.isFinite, { message: 'must be finite' }).default(1e-4),
   selection: z.enum(['elbow', 'silhouette']).default('elbow'),

@@ -128,7 +128,7 @@ describe('options', () => {
       kRange: { min: 2, max: 10 },
       sampleSize: 10000,
       seed: 0,
-      nInit: 10,
+      nInit: 20,
       maxIter: 300,
       tol: 1e-4,
       selection: 'elbow',
