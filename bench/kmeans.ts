@@ -5,8 +5,8 @@
  *
  * Method (the same for autoseg and scikit-learn): fixed initial centres (k seeded rows), tol = 0,
  * a fit of exactly `LOW` and one of exactly `HIGH` iterations; ms/iteration = (t_HIGH - t_LOW) /
- * (HIGH - LOW), so set-up costs (tolerance, copies, final assignment, inertia) cancel out; best of
- * REPEATS. ml-kmeans is timed step by step through its `kmeansGenerator` from the same fixed
+ * (HIGH - LOW), so set-up costs (tolerance, copies, final assignment, inertia) cancel out; t_LOW and
+ * t_HIGH are each the best of REPEATS (the least disturbed run of each on a shared machine). ml-kmeans is timed step by step through its `kmeansGenerator` from the same fixed
  * centres (tolerance -1 so it never stops), median of its steps; its own k-means++ init (about
  * 18 s at 1M rows) is not run. The data is uniform in [0, 1)^20, which does not converge within
  * HIGH iterations (checked). Writes the table into bench/README.md.
@@ -26,7 +26,7 @@ const K = 8;
 const SIZES = [200_000, 1_000_000];
 const LOW = 5;
 const HIGH = 25;
-const REPEATS = 3;
+const REPEATS = 5;
 const ML_STEPS = 4;
 
 interface Row { n: number; impl: string; threads: number; ms: number }
@@ -47,18 +47,18 @@ function initOf(m: Matrix, seed: number): Float64Array {
 
 async function perIteration(run: (iters: number) => Promise<number> | number): Promise<number> {
   await run(LOW); // warm-up: compile the kernels
-  let best = Infinity;
+  let bestLow = Infinity;
+  let bestHigh = Infinity;
   for (let r = 0; r < REPEATS; r++) {
     let t = performance.now();
     const a = await run(LOW);
-    const ta = performance.now() - t;
+    bestLow = Math.min(bestLow, performance.now() - t);
     t = performance.now();
     const b = await run(HIGH);
-    const tb = performance.now() - t;
+    bestHigh = Math.min(bestHigh, performance.now() - t);
     if (a !== LOW || b !== HIGH) throw new Error(`converged early (${a}, ${b} iterations); use harder data`);
-    best = Math.min(best, (tb - ta) / (HIGH - LOW));
   }
-  return best;
+  return (bestHigh - bestLow) / (HIGH - LOW);
 }
 
 async function mlKmeans(m: Matrix, init: Float64Array): Promise<number> {

@@ -49,12 +49,11 @@ def bench(job):
         lo, hi = job["iterLow"], job["iterHigh"]
         for threads in job["threads"]:
             fit_time(X, init, lo, threads)  # warm-up
-            best = float("inf")
+            best_lo = best_hi = float("inf")
             for _ in range(job["repeats"]):
-                a = fit_time(X, init, lo, threads)
-                b = fit_time(X, init, hi, threads)
-                best = min(best, (b - a) / (hi - lo))
-            out["results"].append({"name": case["name"], "threads": threads, "msPerIter": best * 1000})
+                best_lo = min(best_lo, fit_time(X, init, lo, threads))
+                best_hi = min(best_hi, fit_time(X, init, hi, threads))
+            out["results"].append({"name": case["name"], "threads": threads, "msPerIter": (best_hi - best_lo) / (hi - lo) * 1000})
     return out
 
 
