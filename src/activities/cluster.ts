@@ -7,6 +7,7 @@ import type { StagedFeatures } from './engineer';
 import { previousCentroids, readPreviousModelText } from './previous';
 import type { Fitted, RunRef } from './types';
 import { activity, stageStore, withHeartbeat } from './runtime';
+import { inThread } from './threadPool';
 
 /** Centroids moved to their matched numbers (`mapping[cluster] = segment`), rows labelled against them. */
 function renumber(m: Matrix, centroids: Float64Array, k: number, mapping: Int32Array): { labels: Int32Array; centroids: Float64Array; inertia: number } {
@@ -34,15 +35,17 @@ export interface StagedFit {
  * (largest segment is 0, ties by centroid), and every row is labelled by its nearest
  * centroid, exactly as `assign` labels it from the model. Idempotent: same inputs, same labels, overwritten in place.
  */
-export async function fitSegments({ runId, k, config }: RunRef & { k: number }): Promise<Fitted> {
-  return activity(async () => {
+export async function fitSegments(input: RunRef & { k: number }): Promise<Fitted> {
+  return activity(() => withHeartbeat(inThread('cluster', input), { stage: 'cluster', k: input.k }));
+}
+
+/** The body of {@link fitSegments}, run on a pool thread. */
+export async function clusterJob({ runId, k, config }: RunRef & { k: number }): Promise<Fitted> {
+  {
     const store = stageStore();
     const matrix = await store.getMatrix(runId, 'matrix');
     const features = await store.getJson<StagedFeatures>(runId, 'features');
-    const fit = await withHeartbeat(
-      kmeansParallel(matrix, { k, seed: config.seed, nInit: config.nInit, maxIter: config.maxIter, tol: config.tol, threads: 2 }),
-      { stage: 'cluster', k },
-    );
+    const fit = await kmeansParallel(matrix, { k, seed: config.seed, nInit: config.nInit, maxIter: config.maxIter, tol: config.tol, threads: 2 });
     const previous = previousCentroids(await readPreviousModelText(config.output));
     const columns = features.featureColumns.map((c) => c.name);
     const d = matrix.cols;
@@ -59,5 +62,5 @@ export async function fitSegments({ runId, k, config }: RunRef & { k: number }):
     const sizes = new Array<number>(k).fill(0);
     for (let i = 0; i < labels.length; i++) sizes[labels[i]]++;
     return { k, inertia, iterations: fit.iterations, sizes, matchedPrevious: previous !== null };
-  });
+  }
 }

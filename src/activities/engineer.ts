@@ -4,7 +4,8 @@ import { isFeatureEntry } from '../segmentation/dictionary';
 import { engineOptions } from './engineOptions';
 import { kCandidates } from '../segmentation/options';
 import type { Engineered, RunRef } from './types';
-import { activity, heartbeat, stageStore } from './runtime';
+import { activity, heartbeat, stageStore, withHeartbeat } from './runtime';
+import { inThread } from './threadPool';
 
 /** What later stages need from feature engineering, besides the matrix. */
 export type StagedFeatures = Omit<EngineeredFeatures, 'matrix'>;
@@ -13,8 +14,13 @@ export type StagedFeatures = Omit<EngineeredFeatures, 'matrix'>;
  * Stage 2: the data dictionary and the scaled, weighted matrix (one row per customer, in
  * source order). The matrix and the encoding go to the stage store; the workflow gets counts.
  */
-export async function engineerFeatures({ runId, config }: RunRef): Promise<Engineered> {
-  return activity(async () => {
+export async function engineerFeatures(input: RunRef): Promise<Engineered> {
+  return activity(() => withHeartbeat(inThread('engineer', input), { stage: 'engineer' }));
+}
+
+/** The body of {@link engineerFeatures}, run on a pool thread. */
+export async function engineerJob({ runId, config }: RunRef): Promise<Engineered> {
+  {
     const store = stageStore();
     const table = await store.getTable(runId, 'extract');
     heartbeat('engineering');
@@ -31,5 +37,5 @@ export async function engineerFeatures({ runId, config }: RunRef): Promise<Engin
       kept: entries.filter(isFeatureEntry).map((e) => e.column),
       dropped: entries.flatMap((e) => (e.treatment === 'dropped' ? [{ column: e.column, reason: e.detail }] : [])),
     };
-  });
+  }
 }

@@ -5,10 +5,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OutputSpec, SourceSpec } from '../config/runConfig';
-import { SegmentationInputError } from '../segmentation/errors';
 import { StageStore } from '../stage';
 import { DuckDBWarehouse } from '../warehouse/duckdb';
-import { WarehouseInputError } from '../warehouse/errors';
 import { TrinoWarehouse } from '../warehouse/trino';
 import type { Source, Warehouse } from '../warehouse/warehouse';
 
@@ -46,6 +44,8 @@ export async function withHeartbeat<T>(work: Promise<T>, details: unknown, ms = 
   }
 }
 
+const INPUT_ERRORS = new Set(['SegmentationInputError', 'WarehouseInputError', 'InputError']);
+
 /**
  * Runs an activity body, turning input errors (bad table, column, value or option) into
  * non-retryable ApplicationFailures whose type is the error's class name and whose message
@@ -55,10 +55,11 @@ export async function activity<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    if (err instanceof SegmentationInputError || err instanceof WarehouseInputError) {
-      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ code: err.code }], cause: err });
+    // By name, not class: errors from pool threads arrive as JobErrors carrying the original name.
+    if (err instanceof Error && INPUT_ERRORS.has(err.name)) {
+      const code = (err as { code?: unknown }).code;
+      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ code: typeof code === 'string' ? code : null }] });
     }
-    if (err instanceof Error && err.name === 'InputError') throw ApplicationFailure.create({ message: err.message, type: 'InputError', nonRetryable: true });
     throw err;
   }
 }

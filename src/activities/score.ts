@@ -1,11 +1,12 @@
 import type { Matrix } from '../segmentation/matrix';
 import { scoreK, type KScore } from '../segmentation/scoring';
 import type { RunRef } from './types';
-import { activity, heartbeat, stageStore } from './runtime';
+import { activity, stageStore, withHeartbeat } from './runtime';
+import { inThread } from './threadPool';
 
 /**
- * The engineered matrix of the run scored last, kept in memory: the k fan-out sends one
- * activity per k to the same worker, and each would otherwise read the same file again.
+ * The engineered matrix of the run scored last, kept in memory by each pool thread: the k
+ * fan-out sends one activity per k to the same worker, and each would otherwise read the same file.
  */
 let cached: { runId: string; matrix: Promise<Matrix> } | undefined;
 
@@ -23,10 +24,12 @@ function matrixOf(runId: string): Promise<Matrix> {
  * silhouette and Calinski-Harabasz index. Pure function of (matrix, k, seed): a retry gives the
  * same score, so nothing is written.
  */
-export async function scoreCandidate({ runId, k, config }: RunRef & { k: number }): Promise<KScore> {
-  return activity(async () => {
-    const matrix = await matrixOf(runId);
-    heartbeat({ k });
-    return scoreK(matrix, { k, seed: config.seed, sampleSize: config.sampleSize, nInit: config.nInit });
-  });
+export async function scoreCandidate(input: RunRef & { k: number }): Promise<KScore> {
+  return activity(() => withHeartbeat(inThread('score', input), { stage: 'score', k: input.k }));
+}
+
+/** The body of {@link scoreCandidate}, run on a pool thread (each thread keeps the run's matrix). */
+export async function scoreJob({ runId, k, config }: RunRef & { k: number }): Promise<KScore> {
+  const matrix = await matrixOf(runId);
+  return scoreK(matrix, { k, seed: config.seed, sampleSize: config.sampleSize, nInit: config.nInit });
 }

@@ -10,7 +10,7 @@ export const INPUT_FAILURE_TYPES = new Set(['SegmentationInputError', 'Warehouse
 
 /** The exit code and a one-line message for an error thrown by a command. */
 export function classifyError(err: unknown): { code: number; message: string } {
-  if (err instanceof RunConfigError || (err instanceof Error && err.name === 'CliUsageError')) return { code: EXIT_BAD_INPUT, message: err.message };
+  if (err instanceof RunConfigError || (err instanceof Error && (err.name === 'CliUsageError' || INPUT_FAILURE_TYPES.has(err.name)))) return { code: EXIT_BAD_INPUT, message: err.message };
   if (err instanceof WorkflowFailedError) {
     let cause: unknown = err.cause;
     while (cause instanceof Error) {

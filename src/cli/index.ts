@@ -11,6 +11,8 @@ import { registerWorker } from './commands/worker';
 import { registerStatus } from './commands/status';
 import { registerSchedule } from './commands/schedule';
 import { registerServe } from './commands/serve';
+import { registerReport } from './commands/report';
+import { registerAssign } from './commands/assign';
 
 export function buildProgram(): Command {
   const program = new Command('autoseg')
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerSchedule(program);
   registerServe(program);
+  registerReport(program);
+  registerAssign(program);
   return program;
 }
 

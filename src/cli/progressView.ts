@@ -2,26 +2,27 @@ import type { RunProgress } from '../workflows/progress';
 import { STAGES } from '../workflows/progress';
 
 /**
- * Shows a run's progress: a redrawn bar on a TTY, one plain line per change otherwise
- * (so logs of scheduled runs stay readable).
+ * Shows a run's progress: a redrawn bar on a TTY, and otherwise one plain line per finished
+ * stage with its time (so logs of scheduled runs stay readable).
  */
 export class ProgressView {
-  private last = '';
+  private printed = 0;
   constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
 
   update(p: RunProgress): void {
-    const index = STAGES.indexOf(p.stage as (typeof STAGES)[number]);
-    const done = p.stage === 'done' ? STAGES.length : Math.max(0, index);
-    const detail = p.stage === 'score' && p.kTotal > 0 ? ` ${p.kScored}/${p.kTotal} k scored` : '';
-    const line = `${p.stage}${detail}`;
     if (this.out.isTTY) {
+      const done = p.stage === 'done' ? STAGES.length : p.completed.length;
       const width = 24;
       const filled = Math.round((done / STAGES.length) * width);
-      this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line.padEnd(40)}`);
-    } else if (line !== this.last) {
-      this.out.write(`autoseg: ${line}\n`);
+      const detail = p.stage === 'score' && p.kTotal > 0 ? ` ${p.kScored}/${p.kTotal} k scored` : '';
+      this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${`${p.stage}${detail}`.padEnd(40)}`);
+      return;
     }
-    this.last = line;
+    for (; this.printed < p.completed.length; this.printed++) {
+      const { stage, ms } = p.completed[this.printed];
+      const extra = stage === 'extract' && p.rows !== undefined ? `, ${p.rows} rows` : stage === 'engineer' && p.features !== undefined ? `, ${p.features} features` : stage === 'choose' && p.chosenK !== undefined ? `, k = ${p.chosenK}` : '';
+      this.out.write(`autoseg: ${stage} done in ${ms} ms${extra}\n`);
+    }
   }
 
   finish(): void {

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { workflowIdFor, type RunConfig } from '../config/runConfig';
 import type { RunSummary } from '../activities/types';
 import { segmentationWorkflow } from '../workflows';
-import { progressQuery } from '../workflows/progress';
+import { progressQuery, type RunProgress } from '../workflows/progress';
 import { ProgressView } from './progressView';
 
 /**
@@ -33,7 +33,11 @@ export async function startAndWait(client: Client, taskQueue: string, config: Ru
     }
   })();
   try {
-    return await handle.result();
+    const summary = await handle.result();
+    polling = false;
+    await poll;
+    view?.update({ stage: 'done', completed: summary.timings as RunProgress['completed'], kScored: summary.scores.length, kTotal: summary.scores.length, rows: summary.rows, features: summary.features, chosenK: summary.k });
+    return summary;
   } finally {
     polling = false;
     await poll;

@@ -22,7 +22,7 @@ export async function withTemporal<T>(body: (session: TemporalSession) => Promis
   if (address) {
     const connection = await Connection.connect({ address });
     try {
-      return await body({ client: new Client({ connection, namespace }), taskQueue: TASK_QUEUE, embedded: false });
+      return await body({ client: new Client({ connection, namespace }), taskQueue: process.env.AUTOSEG_TASK_QUEUE || TASK_QUEUE, embedded: false });
     } finally {
       await connection.close();
     }

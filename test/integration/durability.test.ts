@@ -39,7 +39,8 @@ function worker(taskQueue: string, name: string): WorkerProcess {
 async function waitForStage(handle: WorkflowHandle, stage: RunProgress['stage'], timeoutMs = 180_000): Promise<RunProgress> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const p = await handle.query(progressQuery).catch(() => undefined);
+    // A query waits for a worker to answer it: bound it, the worker may just have been killed.
+    const p = await Promise.race([handle.query(progressQuery), new Promise<undefined>((r) => setTimeout(r, 3_000))]).catch(() => undefined);
     if (p && (p.stage === stage)) return p;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -1,0 +1,86 @@
+/**
+ * CPU-bound activity bodies run on worker threads, not on the worker's event loop: a worker's
+ * workflow tasks, queries and heartbeats share that loop, and a k-means or silhouette holding it
+ * for seconds makes workflow tasks time out and queries go unanswered. The pool also makes the
+ * k-score fan-out truly parallel (one thread per core).
+ *
+ * Jobs are the functions of ./jobs, called by name with JSON-cloneable arguments; each thread
+ * loads that module once (through tsx when running from the TypeScript sources).
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { JobName, Jobs } from './jobs';
+
+const THREAD_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+if (workerData.tsx) require(workerData.tsx);
+const jobs = require(workerData.jobs);
+parentPort.on('message', async ({ id, name, args }) => {
+  try {
+    parentPort.postMessage({ id, ok: true, value: await jobs[name](...args) });
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    parentPort.postMessage({ id, ok: false, error: { name: err.name, message: err.message, stack: err.stack, code: err.code } });
+  }
+});
+`;
+
+/** An error thrown by a job, rebuilt on the calling thread with its name, message and code. */
+export class JobError extends Error {
+  constructor(name: string, message: string, readonly code: string | undefined, stack: string | undefined) {
+    super(message);
+    this.name = name;
+    if (stack) this.stack = stack;
+  }
+}
+
+interface Pending { resolve(v: unknown): void; reject(e: unknown): void }
+interface Slot { worker: Worker; busy: boolean; pending: Map<number, Pending> }
+
+let slots: Slot[] | undefined;
+const queue: { name: string; args: unknown[]; pending: Pending }[] = [];
+let nextId = 0;
+
+function start(): Slot[] {
+  const jobsPath = require.resolve('./jobs');
+  const workerData = { jobs: jobsPath, tsx: jobsPath.endsWith('.ts') ? require.resolve('tsx/cjs') : null };
+  const size = Math.max(1, Math.min(Number(process.env.AUTOSEG_THREADS) || availableParallelism(), 8));
+  return Array.from({ length: size }, () => {
+    const slot: Slot = { worker: new Worker(THREAD_SOURCE, { eval: true, workerData }), busy: false, pending: new Map() };
+    slot.worker.unref(); // an idle pool never keeps the process alive
+    slot.worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { name: string; message: string; stack?: string; code?: string } }) => {
+      const p = slot.pending.get(m.id);
+      slot.pending.delete(m.id);
+      slot.busy = false;
+      if (p) m.ok ? p.resolve(m.value) : p.reject(new JobError(m.error!.name, m.error!.message, m.error!.code, m.error!.stack));
+      dispatch();
+    });
+    slot.worker.on('error', (e) => {
+      for (const p of slot.pending.values()) p.reject(e);
+      slots = undefined; // a broken thread: start a fresh pool on next use
+    });
+    return slot;
+  });
+}
+
+function dispatch(): void {
+  if (!slots) return;
+  for (const slot of slots) {
+    if (slot.busy || queue.length === 0) continue;
+    const job = queue.shift()!;
+    const id = nextId++;
+    slot.busy = true;
+    slot.pending.set(id, job.pending);
+    slot.worker.postMessage({ id, name: job.name, args: job.args });
+  }
+}
+
+/** Runs job `name` on a pool thread; resolves with its result or rejects with a JobError. */
+export function inThread<N extends JobName>(name: N, ...args: Parameters<Jobs[N]>): Promise<Awaited<ReturnType<Jobs[N]>>> {
+  slots ??= start();
+  return new Promise((resolve, reject) => {
+    queue.push({ name, args, pending: { resolve: resolve as (v: unknown) => void, reject } });
+    dispatch();
+  });
+}
