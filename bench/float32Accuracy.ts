@@ -1,7 +1,7 @@
 /**
  * npx tsx bench/float32Accuracy.ts — what float32 would cost in accuracy (the question before an
  * f32x4 kernel): on the shipped example (engineered as the pipeline does) and on TPC-H-like
- * matrices in bench/data if present, for k = 3..8 with the float64 fit as reference:
+ * uniform data (the speed benchmark's, the worst case for near-ties), for k = 3..8 with the float64 fit as reference:
  *  - assignment in float32 arithmetic (data and centroids rounded to float32, each distance
  *    accumulated in float32): share of rows whose label differs from the exact float64 one;
  *  - k-means on float32-stored data (rounded once, float64 arithmetic): labels agreement with
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { nearestCentroids } from '../src/segmentation/distance';
 import { kmeans } from '../src/segmentation/kmeans';
 import { matrix, type Matrix } from '../src/segmentation/matrix';
+import { Rng } from '../src/segmentation/rng';
 import { exampleCustomers } from './parityData';
 
 const f = Math.fround;
@@ -49,16 +50,18 @@ function agreement(a: Int32Array, b: Int32Array): number {
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'autoseg-f32-'));
   try {
-    const sets = [await exampleCustomers(work)];
+    const rng = new Rng(7);
+    const uniform = matrix(200_000, 20, Float64Array.from({ length: 200_000 * 20 }, () => rng.nextFloat()));
+    const sets = [await exampleCustomers(work), { name: 'uniform 200,000 x 20 (the speed bench data)', m: uniform }];
     console.log('| data set | k | f32 assignment: labels differing | f32 storage fit: labels agreeing | f32 storage fit: inertia rel. diff |');
     console.log('|---|---:|---:|---:|---:|');
     for (const ds of sets) {
       const m32 = matrix(ds.m.rows, ds.m.cols, Float64Array.from(Float32Array.from(ds.m.data)));
       for (let k = 3; k <= 8; k++) {
-        const ref = kmeans(ds.m, { k, seed: 1 });
+        const ref = kmeans(ds.m, { k, seed: 1, nInit: ds.m.rows > 10_000 ? 2 : undefined });
         const l32 = labelsF32(ds.m, ref.centroids, k);
         const differ = 1 - agreement(l32, ref.labels);
-        const fit32 = kmeans(m32, { k, seed: 1 });
+        const fit32 = kmeans(m32, { k, seed: 1, nInit: ds.m.rows > 10_000 ? 2 : undefined });
         const on64 = nearestCentroids(ds.m, fit32.centroids, k);
         const rel = (on64.inertia - ref.inertia) / ref.inertia;
         console.log(`| ${ds.name} | ${k} | ${(differ * 100).toFixed(3)}% (${Math.round(differ * ds.m.rows)} rows) | ${(agreement(on64.labels, ref.labels) * 100).toFixed(3)}% | ${rel.toExponential(2)} |`);
