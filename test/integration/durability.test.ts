@@ -40,7 +40,7 @@ async function waitForStage(handle: WorkflowHandle, stage: RunProgress['stage'],
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     // A query waits for a worker to answer it: bound it, the worker may just have been killed.
-    const p = await Promise.race([handle.query(progressQuery), new Promise<undefined>((r) => setTimeout(r, 3_000))]).catch(() => undefined);
+    const p = await Promise.race([handle.query(progressQuery), new Promise<undefined>((r) => setTimeout(() => r(undefined), 3_000))]).catch(() => undefined);
     if (p && (p.stage === stage)) return p;
     await new Promise((r) => setTimeout(r, 50));
   }
