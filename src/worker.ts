@@ -31,8 +31,12 @@ export async function runWorker(): Promise<void> {
 }
 
 if (require.main === module) {
-  runWorker().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  // Exit once the worker has drained: idle pool threads or keep-alive sockets must not hold a stopped worker up.
+  runWorker().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }
