@@ -38,10 +38,13 @@ function writeConfig(etc: string, dataDir: string, port: number): void {
   writeFileSync(join(etc, 'catalog', 'memory.properties'), 'connector.name=memory\nmemory.max-data-per-node=4GB\n');
 }
 
-/** Starts Trino on a free port under `workDir`; ready once /v1/info says it is no longer starting and a query runs. */
-export async function startTrino(workDir: string): Promise<TrinoServer> {
+/**
+ * Starts Trino under `workDir` on `port` (default: a free one); ready once /v1/info says it is
+ * no longer starting and a query runs. Restarting on the same port models a warehouse restart.
+ */
+export async function startTrino(workDir: string, opts: { port?: number } = {}): Promise<TrinoServer> {
   const home = trinoHome();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const etc = join(workDir, 'etc');
   const data = join(workDir, 'data');
   mkdirSync(data, { recursive: true });

@@ -1,0 +1,63 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client, Connection } from '@temporalio/client';
+import { runCli } from '../helpers/cli';
+import { temporalAddress, withWorker } from '../helpers/temporal';
+import { queryRows, trinoUrl } from '../helpers/trino';
+import { buildTpchCustomers } from '../helpers/tpch';
+
+const SOURCE = 'memory.default.sched_customers';
+const OUTPUT = 'memory.default.sched_segments';
+
+before(async () => {
+  assert.equal(await buildTpchCustomers(SOURCE, 'tiny'), 1500);
+  await queryRows(`DROP TABLE IF EXISTS ${OUTPUT}`);
+});
+
+async function cli(taskQueue: string, ...args: string[]): Promise<unknown> {
+  const r = await runCli(['schedule', ...args], { TEMPORAL_ADDRESS: temporalAddress(), TRINO_URL: trinoUrl(), AUTOSEG_TASK_QUEUE: taskQueue });
+  assert.equal(r.code, 0, `schedule ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+test('a nightly schedule: created, triggered, run completes; a trigger during a run is skipped; pause, unpause, delete', async () => {
+  const id = `nightly-${Date.now()}`;
+  const connection = await Connection.connect({ address: temporalAddress() });
+  const client = new Client({ connection });
+  try {
+    await withWorker('schedule', async ({ taskQueue }) => {
+      await cli(taskQueue, 'create', id, '--cron', '0 2 * * *', '--timezone', 'Asia/Tokyo', '--source-table', SOURCE, '--user-id', 'custkey', '--output-table', OUTPUT, '--k-max', '5');
+      const created = (await cli(taskQueue, 'describe', id)) as { overlap: string; spec: { timezone: string }; paused: boolean };
+      assert.equal(created.overlap, 'SKIP');
+      assert.equal(created.spec.timezone, 'Asia/Tokyo');
+      assert.equal(created.paused, false);
+
+      const handle = client.schedule.getHandle(id);
+      await handle.trigger();
+      await handle.trigger(); // while the first run is still going: skipped by the overlap policy
+      let d = await handle.describe();
+      for (let i = 0; i < 300 && (d.info.recentActions.length === 0 || d.info.runningActions.length > 0); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        d = await handle.describe();
+      }
+      assert.equal(d.info.recentActions.length, 1, 'one run started');
+      assert.equal(d.info.numActionsSkippedOverlap, 1, 'the second trigger was skipped');
+      const runId = d.info.recentActions[0].action.workflow.workflowId;
+      const result = await client.workflow.getHandle(runId).result();
+      assert.equal(result.rows, 1500);
+      const [[rows, runIds]] = await queryRows(`SELECT count(*), count(DISTINCT run_id) FROM ${OUTPUT}`);
+      assert.deepEqual([rows, runIds], [1500, 1]);
+
+      await cli(taskQueue, 'pause', id, '--note', 'holiday freeze');
+      assert.equal(((await cli(taskQueue, 'describe', id)) as { paused: boolean }).paused, true);
+      await cli(taskQueue, 'unpause', id);
+      assert.equal(((await cli(taskQueue, 'describe', id)) as { paused: boolean }).paused, false);
+      const listed = (await cli(taskQueue, 'list')) as { scheduleId: string }[];
+      assert.ok(listed.some((s) => s.scheduleId === id));
+      await cli(taskQueue, 'delete', id);
+      await assert.rejects(handle.describe(), /not found/i);
+    });
+  } finally {
+    await connection.close();
+  }
+});
