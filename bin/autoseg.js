@@ -3,9 +3,11 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const compiled = join(__dirname, '..', 'dist', 'cli', 'index.js');
+let cli;
 if (existsSync(compiled)) {
-  require(compiled);
+  cli = require(compiled);
 } else {
   require('tsx/cjs');
-  require(join(__dirname, '..', 'src', 'cli', 'index.ts'));
+  cli = require(join(__dirname, '..', 'src', 'cli', 'index.ts'));
 }
+cli.main().then((code) => process.exit(code));

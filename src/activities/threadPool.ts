@@ -48,11 +48,11 @@ function start(): Slot[] {
   const size = Math.max(1, Math.min(Number(process.env.AUTOSEG_THREADS) || availableParallelism(), 8));
   return Array.from({ length: size }, () => {
     const slot: Slot = { worker: new Worker(THREAD_SOURCE, { eval: true, workerData }), busy: false, pending: new Map() };
-    slot.worker.unref(); // an idle pool never keeps the process alive
     slot.worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { name: string; message: string; stack?: string; code?: string } }) => {
       const p = slot.pending.get(m.id);
       slot.pending.delete(m.id);
       slot.busy = false;
+      slot.worker.unref();
       if (p) m.ok ? p.resolve(m.value) : p.reject(new JobError(m.error!.name, m.error!.message, m.error!.code, m.error!.stack));
       dispatch();
     });
@@ -60,6 +60,8 @@ function start(): Slot[] {
       for (const p of slot.pending.values()) p.reject(e);
       slots = undefined; // a broken thread: start a fresh pool on next use
     });
+    // Referenced only while running a job (attaching a listener refs it): an idle pool never keeps the process alive.
+    slot.worker.unref();
     return slot;
   });
 }
@@ -71,6 +73,7 @@ function dispatch(): void {
     const job = queue.shift()!;
     const id = nextId++;
     slot.busy = true;
+    slot.worker.ref();
     slot.pending.set(id, job.pending);
     slot.worker.postMessage({ id, name: job.name, args: job.args });
   }

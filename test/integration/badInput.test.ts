@@ -52,7 +52,7 @@ const cases: [string, RunConfigInput, RegExp][] = [
   ['empty table', { ...base, source: { kind: 'sql', sql: `SELECT * FROM ${SOURCE} WHERE custkey < 0` } }, /empty|no rows/i],
   ['k larger than the rows', { ...base, k: 5000 }, /5000/],
   ['unknown priority feature', { ...base, priority: { high: ['lifetime_value'] } }, /lifetime_value/],
-  ['a user id column name that tries SQL injection', { ...base, userId: 'custkey" FROM x; DROP TABLE y; --' }, /custkey" FROM x/],
+  ['a user id column name that tries SQL injection', { ...base, userId: 'custkey" FROM x; DROP TABLE y; --' }, /column name .*custkey.* is not a plain identifier/],
 ];
 
 test('each bad input fails the run at once, names the problem, and leaves the previous table untouched', async () => {
