@@ -49,8 +49,14 @@ export function registerSchedule(program: Command): void {
   schedule.command('unpause').argument('<scheduleId>').option('--note <text>', 'why').description('Resume a paused schedule.').action((id: string, o: { note?: string }) =>
     onCluster(async ({ client }) => { await client.schedule.getHandle(id).unpause(o.note); print({ unpaused: id }); }),
   );
-  schedule.command('trigger').argument('<scheduleId>').description('Start a run now (the overlap policy applies: SKIP while one is running).').action((id: string) =>
-    onCluster(async ({ client }) => { await client.schedule.getHandle(id).trigger(); print({ triggered: id }); }),
+  schedule.command('trigger').argument('<scheduleId>').description("Start a run now, under the schedule's overlap policy (SKIP: not while a run is going).").action((id: string) =>
+    onCluster(async ({ client }) => {
+      const handle = client.schedule.getHandle(id);
+      // The SDK's trigger defaults to ALLOW_ALL; a manual trigger must not start a second concurrent run.
+      const { policies } = await handle.describe();
+      await handle.trigger(policies.overlap);
+      print({ triggered: id, overlap: policies.overlap });
+    }),
   );
   schedule.command('delete').argument('<scheduleId>').description('Delete a schedule (runs already started go on).').action((id: string) =>
     onCluster(async ({ client }) => { await client.schedule.getHandle(id).delete(); print({ deleted: id }); }),
