@@ -13,7 +13,7 @@ export interface SmokeResult { extracted: number; written: number; min: number; 
 /** Extract -> score -> write, passing only references and counts between activities. */
 export async function smokeWorkflow(input: SmokeInput): Promise<SmokeResult> {
   const extracted = await smokeExtract(input);
-  const scored = await smokeScore({ ref: extracted.ref });
-  const written = await smokeWrite({ ...input, ref: scored.ref });
+  const scored = await smokeScore(input);
+  const written = await smokeWrite(input);
   return { extracted: extracted.rows, written: written.rows, min: scored.min, max: scored.max };
 }

@@ -1,15 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { smokeWorkflow } from '../../src/workflows';
 import { withWorker } from '../helpers/temporal';
-import { queryRows, trinoUrl } from '../helpers/trino';
+import { queryRows } from '../helpers/trino';
 
 test('smoke workflow reads tpch.tiny.customer from Trino and writes one score per customer into memory', async () => {
   const runId = `smoke-${Date.now()}`;
-  const input = { runId, sourceTable: 'tpch.tiny.customer', targetTable: 'memory.default.smoke_scores', stageDir: mkdtempSync(join(tmpdir(), 'autoseg-stage-')), trinoUrl: trinoUrl() };
+  const input = { runId, sourceTable: 'tpch.tiny.customer', targetTable: 'memory.default.smoke_scores' };
   await withWorker('smoke', async ({ client, taskQueue }) => {
     const result = await client.workflow.execute(smokeWorkflow, { taskQueue, workflowId: runId, args: [input] });
     assert.deepEqual({ extracted: result.extracted, written: result.written }, { extracted: 1500, written: 1500 });
