@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { SummaryFile } from '../../src/activities/finish';
 import { runCli } from '../helpers/cli';
 import { chartsIn } from '../report/html';
+import { openReport } from '../helpers/chromium';
 
 test('`autoseg demo` runs the whole workflow on the embedded default; the report shows the run summary.json', async () => {
   const out = mkdtempSync(join(tmpdir(), 'autoseg-demo-'));
@@ -48,4 +49,30 @@ test('`autoseg demo` runs the whole workflow on the embedded default; the report
   const second = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryFile;
   assert.equal(second.movedSincePrevious, 0);
   assert.ok(chartsIn(readFileSync(join(out, 'report.html'), 'utf8')).has('transitions'), 'the rerun report shows the transition matrix');
+
+  // The pipeline's report, as a person opens it: offline, every chart drawn, nothing fetched.
+  const testOut = process.env.AUTOSEG_TEST_OUTPUT ?? 'test-output';
+  const opened = await openReport(join(out, 'report.html'), join(testOut, 'demo-report.png'));
+  console.log(`demo report: ${(opened.bytes / 1024).toFixed(0)} KiB, load ${opened.navigation.load.toFixed(0)} ms`);
+  assert.deepEqual(opened.errors, []);
+  assert.deepEqual(opened.requests, [opened.url]);
+  for (const c of opened.charts) assert.ok(c.marks > 0 && c.width > 50, `${c.name} drawn`);
+  const drawnSizes = opened.chartData['segment-sizes'] as { segments: { segment: number; size: number }[] };
+  assert.deepEqual(drawnSizes.segments.map((s) => s.size), second.segments.map((s) => s.size));
+
+  // `autoseg report DIR` rebuilds the report from summary.json: the same charts on the same data
+  // (summary.json also holds the report stage's own timing, which the run's report could not).
+  const chartData = (file: string) => [...chartsIn(readFileSync(file, 'utf8')).values()].map((c) => [c.name, c.data]);
+  const rebuilt = await runCli(['report', out, '--out', join(out, 'rebuilt.html')]);
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  assert.deepEqual(chartData(join(out, 'rebuilt.html')), chartData(join(out, 'report.html')));
+
+  // `autoseg assign` gives the training customers the segments they were given.
+  const assigned = await runCli(['assign', '--model', join(out, 'model.json'), '--input', 'examples/customers.csv', '--out', join(out, 'assigned.csv')]);
+  assert.equal(assigned.code, 0, assigned.stderr);
+  const bySegment = (text: string) => new Map(text.trim().split('\n').slice(1).map((l) => [l.split(',')[0], l.split(',')[1]]));
+  const given = bySegment(readFileSync(join(out, 'segments.csv'), 'utf8'));
+  const again2 = bySegment(readFileSync(join(out, 'assigned.csv'), 'utf8'));
+  assert.equal(again2.size, 5000);
+  for (const [id, seg] of given) assert.equal(again2.get(id), seg, `customer ${id}`);
 });

@@ -45,6 +45,12 @@ test('a nightly schedule: created, triggered, run completes; a trigger during a 
       const runId = d.info.recentActions[0].action.workflow.workflowId;
       const result = await client.workflow.getHandle(runId).result();
       assert.equal(result.rows, 1500);
+      const status = await runCli(['status', runId], { TEMPORAL_ADDRESS: temporalAddress(), AUTOSEG_TASK_QUEUE: taskQueue });
+      assert.equal(status.code, 0, status.stderr);
+      const shown = JSON.parse(status.stdout) as { status: string; progress: { stage: string; completed: { stage: string }[] } | null };
+      assert.equal(shown.status, 'COMPLETED');
+      assert.equal(shown.progress?.stage, 'done');
+      assert.equal(shown.progress?.completed.length, 9, 'every stage reported');
       const [[rows, runIds]] = await queryRows(`SELECT count(*), count(DISTINCT run_id) FROM ${OUTPUT}`);
       assert.deepEqual([rows, runIds], [1500, 1]);
 
