@@ -33,7 +33,8 @@ export interface StagedFit {
  * worker threads; the result is identical for any thread count). Segment numbers: matched to
  * the previous run's centroids when a previous model exists for the same output, else by size
  * (largest segment is 0, ties by centroid), and every row is labelled by its nearest
- * centroid, exactly as `assign` labels it from the model. Idempotent: same inputs, same labels, overwritten in place.
+ * centroid, exactly as `assign` labels it from the model.
+ * Idempotent: same inputs, same labels, overwritten in place.
  */
 export async function fitSegments(input: RunRef & { k: number }): Promise<Fitted> {
   return activity(() => withHeartbeat(inThread('cluster', input), { stage: 'cluster', k: input.k }));
@@ -41,26 +42,24 @@ export async function fitSegments(input: RunRef & { k: number }): Promise<Fitted
 
 /** The body of {@link fitSegments}, run on a pool thread. */
 export async function clusterJob({ runId, k, config }: RunRef & { k: number }): Promise<Fitted> {
-  {
-    const store = stageStore();
-    const matrix = await store.getMatrix(runId, 'matrix');
-    const features = await store.getJson<StagedFeatures>(runId, 'features');
-    const fit = await kmeansParallel(matrix, { k, seed: config.seed, nInit: config.nInit, maxIter: config.maxIter, tol: config.tol, threads: 2 });
-    const previous = previousCentroids(await readPreviousModelText(config.output));
-    const columns = features.featureColumns.map((c) => c.name);
-    const d = matrix.cols;
-    const { labels, centroids, inertia } = previous ? renumber(matrix, fit.centroids, k, matchToPrevious(fit.centroids, k, columns, previous)) : canonicalOrder(matrix, fit.centroids, fit.labels, k);
-    const staged: StagedFit = {
-      k,
-      inertia,
-      iterations: fit.iterations,
-      centroids: Array.from({ length: k }, (_, c) => Array.from(centroids.subarray(c * d, c * d + d))),
-      matchedPrevious: previous !== null,
-    };
-    await store.putLabels(runId, 'labels', labels);
-    await store.putJson(runId, 'fit', staged);
-    const sizes = new Array<number>(k).fill(0);
-    for (let i = 0; i < labels.length; i++) sizes[labels[i]]++;
-    return { k, inertia, iterations: fit.iterations, sizes, matchedPrevious: previous !== null };
-  }
+  const store = stageStore();
+  const matrix = await store.getMatrix(runId, 'matrix');
+  const features = await store.getJson<StagedFeatures>(runId, 'features');
+  const fit = await kmeansParallel(matrix, { k, seed: config.seed, nInit: config.nInit, maxIter: config.maxIter, tol: config.tol, threads: 2 });
+  const previous = previousCentroids(await readPreviousModelText(config.output));
+  const columns = features.featureColumns.map((c) => c.name);
+  const d = matrix.cols;
+  const { labels, centroids, inertia } = previous ? renumber(matrix, fit.centroids, k, matchToPrevious(fit.centroids, k, columns, previous)) : canonicalOrder(matrix, fit.centroids, fit.labels, k);
+  const staged: StagedFit = {
+    k,
+    inertia,
+    iterations: fit.iterations,
+    centroids: Array.from({ length: k }, (_, c) => Array.from(centroids.subarray(c * d, c * d + d))),
+    matchedPrevious: previous !== null,
+  };
+  await store.putLabels(runId, 'labels', labels);
+  await store.putJson(runId, 'fit', staged);
+  const sizes = new Array<number>(k).fill(0);
+  for (let i = 0; i < labels.length; i++) sizes[labels[i]]++;
+  return { k, inertia, iterations: fit.iterations, sizes, matchedPrevious: previous !== null };
 }

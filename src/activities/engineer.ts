@@ -4,7 +4,7 @@ import { isFeatureEntry } from '../segmentation/dictionary';
 import { engineOptions } from './engineOptions';
 import { kCandidates } from '../segmentation/options';
 import type { Engineered, RunRef } from './types';
-import { activity, heartbeat, stageStore, withHeartbeat } from './runtime';
+import { activity, stageStore, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
 
 /** What later stages need from feature engineering, besides the matrix. */
@@ -20,22 +20,19 @@ export async function engineerFeatures(input: RunRef): Promise<Engineered> {
 
 /** The body of {@link engineerFeatures}, run on a pool thread. */
 export async function engineerJob({ runId, config }: RunRef): Promise<Engineered> {
-  {
-    const store = stageStore();
-    const table = await store.getTable(runId, 'extract');
-    heartbeat('engineering');
-    const result = engineer(table, engineOptions(config));
-    kCandidates(result.options, result.matrix.rows, table.name); // k out of range: fail before anything is written
-    const { matrix, ...rest } = result;
-    await store.putMatrix(runId, 'matrix', matrix);
-    await store.putJson(runId, 'features', rest satisfies StagedFeatures);
-    const entries = result.dictionary.columns;
-    return {
-      ks: kCandidates(result.options, matrix.rows, table.name),
-      rows: matrix.rows,
-      features: matrix.cols,
-      kept: entries.filter(isFeatureEntry).map((e) => e.column),
-      dropped: entries.flatMap((e) => (e.treatment === 'dropped' ? [{ column: e.column, reason: e.detail }] : [])),
-    };
-  }
+  const store = stageStore();
+  const table = await store.getTable(runId, 'extract');
+  const result = engineer(table, engineOptions(config));
+  const ks = kCandidates(result.options, result.matrix.rows, table.name); // k out of range: fail before anything is written
+  const { matrix, ...rest } = result;
+  await store.putMatrix(runId, 'matrix', matrix);
+  await store.putJson(runId, 'features', rest satisfies StagedFeatures);
+  const entries = result.dictionary.columns;
+  return {
+    ks,
+    rows: matrix.rows,
+    features: matrix.cols,
+    kept: entries.filter(isFeatureEntry).map((e) => e.column),
+    dropped: entries.flatMap((e) => (e.treatment === 'dropped' ? [{ column: e.column, reason: e.detail }] : [])),
+  };
 }

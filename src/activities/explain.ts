@@ -17,19 +17,17 @@ export async function explainSegments(input: RunRef): Promise<Explained> {
 
 /** The body of {@link explainSegments}, run on a pool thread. */
 export async function explainJob({ runId }: RunRef): Promise<Explained> {
-  {
-    const store = stageStore();
-    const [table, matrix, features, fit, labels] = await Promise.all([
-      store.getTable(runId, 'extract'),
-      store.getMatrix(runId, 'matrix'),
-      store.getJson<StagedFeatures>(runId, 'features'),
-      store.getJson<StagedFit>(runId, 'fit'),
-      store.getLabels(runId, 'labels'),
-    ]);
-    const summary: SegmentationSummary = explain(table, { matrix, dictionary: features.dictionary, featureColumns: features.featureColumns }, labels, fit.k);
-    const model = buildModel({ ...features, matrix }, Float64Array.from(fit.centroids.flat()), fit.k, summary.segments.map((s) => s.label));
-    await store.putJson(runId, 'explain', summary);
-    await store.putJson(runId, 'model', model);
-    return { segments: summary.segments.map((s) => ({ segment: s.segment, label: s.label, size: s.size, share: s.share })) };
-  }
+  const store = stageStore();
+  const [table, matrix, features, fit, labels] = await Promise.all([
+    store.getTable(runId, 'extract'),
+    store.getMatrix(runId, 'matrix'),
+    store.getJson<StagedFeatures>(runId, 'features'),
+    store.getJson<StagedFit>(runId, 'fit'),
+    store.getLabels(runId, 'labels'),
+  ]);
+  const summary: SegmentationSummary = explain(table, { matrix, dictionary: features.dictionary, featureColumns: features.featureColumns }, labels, fit.k);
+  const model = buildModel({ ...features, matrix }, Float64Array.from(fit.centroids.flat()), fit.k, summary.segments.map((s) => s.label));
+  await store.putJson(runId, 'explain', summary);
+  await store.putJson(runId, 'model', model);
+  return { segments: summary.segments.map((s) => ({ segment: s.segment, label: s.label, size: s.size, share: s.share })) };
 }
