@@ -5,6 +5,35 @@
  */
 
 /**
+ * Three-way partition of a[l..h] (inclusive) around the median of a[l], a[mid], a[h]: returns
+ * [lt, gt] with a[l, lt) < pivot, a[lt..gt] == pivot, a(gt, h] > pivot.
+ */
+function partition3(a: Float64Array, l: number, h: number): [number, number] {
+  const m = l + ((h - l) >> 1);
+  const x = a[l];
+  const y = a[m];
+  const z = a[h];
+  const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+  let lt = l;
+  let i = l;
+  let gt = h;
+  while (i <= gt) {
+    const v = a[i];
+    if (v < pivot) {
+      a[i] = a[lt];
+      a[lt] = v;
+      lt++;
+      i++;
+    } else if (v > pivot) {
+      a[i] = a[gt];
+      a[gt] = v;
+      gt--;
+    } else i++;
+  }
+  return [lt, gt];
+}
+
+/**
  * Rearranges a[lo, hi) so that a[r] holds the value of rank r (0-based, within the whole array),
  * everything in [lo, r) is <= a[r] and everything in (r, hi) is >= a[r].
  */
@@ -13,27 +42,7 @@ export function selectRank(a: Float64Array, lo: number, hi: number, r: number): 
   let l = lo;
   let h = hi - 1;
   while (l < h) {
-    const m = l + ((h - l) >> 1);
-    const x = a[l];
-    const y = a[m];
-    const z = a[h];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let lt = l;
-    let i = l;
-    let gt = h;
-    while (i <= gt) {
-      const v = a[i];
-      if (v < pivot) {
-        a[i] = a[lt];
-        a[lt] = v;
-        lt++;
-        i++;
-      } else if (v > pivot) {
-        a[i] = a[gt];
-        a[gt] = v;
-        gt--;
-      } else i++;
-    }
+    const [lt, gt] = partition3(a, l, h);
     if (r < lt) h = lt - 1;
     else if (r > gt) l = gt + 1;
     else return;
@@ -77,27 +86,7 @@ export function selectRanks(a: Float64Array, lo: number, hi: number, ranks: read
       selectRank(a, l, h + 1, want[rs]);
       continue;
     }
-    const m = l + ((h - l) >> 1);
-    const x = a[l];
-    const y = a[m];
-    const z = a[h];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let lt = l;
-    let i = l;
-    let gt = h;
-    while (i <= gt) {
-      const v = a[i];
-      if (v < pivot) {
-        a[i] = a[lt];
-        a[lt] = v;
-        lt++;
-        i++;
-      } else if (v > pivot) {
-        a[i] = a[gt];
-        a[gt] = v;
-        gt--;
-      } else i++;
-    }
+    const [lt, gt] = partition3(a, l, h);
     let split1 = rs;
     while (split1 < re && want[split1] < lt) split1++;
     let split2 = split1;
