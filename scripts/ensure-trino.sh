@@ -21,6 +21,8 @@ for art in "trino-server-core:$TRINO_VERSION:tar.gz" "trino-memory:$TRINO_VERSIO
   fi
 done
 
+rm -rf "$cache/m2" # Maven's copy of what is now in downloads/
+
 tmp="$home.tmp.$$"
 rm -rf "$tmp"; mkdir -p "$tmp"
 tar -xzf "$dl/trino-server-core-$TRINO_VERSION.tar.gz" -C "$tmp" --strip-components=1
