@@ -8,6 +8,9 @@ import { segmentationWorkflow } from '../../src/workflows';
 import { withWorker } from '../helpers/temporal';
 import { queryRows } from '../helpers/trino';
 import { buildTpchCustomers, segmentsByCustkey } from '../helpers/tpch';
+import { openReport } from '../helpers/chromium';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 
 const SOURCE = 'memory.default.tpch_customers';
 const OUTPUT = 'memory.default.tpch_segments';
@@ -47,6 +50,15 @@ test('150,000 TPC-H customers are segmented by the workflow exactly as the engin
   let differ = 0;
   local.userIds.forEach((id, i) => { if (written.get(id) !== local.labels[i]) differ++; });
   assert.equal(differ, 0, 'every customer has the segment the engine gives in-process');
+
+  // The run's report (table outputs: under AUTOSEG_REPORT_DIR/<table>/): under 5 MB, opens offline.
+  assert.ok(summary.outputs.report, 'the run wrote a report');
+  const bytes = statSync(summary.outputs.report).size;
+  assert.ok(bytes < 5 * 1024 * 1024, `report is ${bytes} bytes`);
+  const opened = await openReport(summary.outputs.report, join(process.env.AUTOSEG_TEST_OUTPUT ?? 'test-output', 'tpch-report.png'));
+  console.log(`150k report: ${(bytes / 1024).toFixed(0)} KiB, load ${opened.navigation.load.toFixed(0)} ms (navigation timing), ${opened.wallMs.toFixed(0)} ms wall`);
+  assert.deepEqual(opened.errors, []);
+  assert.deepEqual(opened.requests, [opened.url]);
 });
 
 test('a rerun keeps every segment number; after 1% of rows change, at least 95% keep theirs', async () => {
