@@ -7,8 +7,8 @@ import type { Engineered, RunRef } from './types';
 import { activity, stageStore, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
 
-/** What later stages need from feature engineering, besides the matrix. */
-export type StagedFeatures = Omit<EngineeredFeatures, 'matrix'>;
+/** What later stages need from feature engineering, besides the matrix and the user ids. */
+export type StagedFeatures = Omit<EngineeredFeatures, 'matrix' | 'userIds'>;
 
 /**
  * Stage 2: the data dictionary and the scaled, weighted matrix (one row per customer, in
@@ -24,8 +24,10 @@ export async function engineerJob({ runId, config }: RunRef): Promise<Engineered
   const table = await store.getTable(runId, 'extract');
   const result = engineer(table, engineOptions(config));
   const ks = kCandidates(result.options, result.matrix.rows, table.name); // k out of range: fail before anything is written
-  const { matrix, ...rest } = result;
+  const { matrix, userIds, ...rest } = result;
   await store.putMatrix(runId, 'matrix', matrix);
+  // The ids apart: only write-back needs them, and at a million customers they dwarf the rest.
+  await store.putJson(runId, 'userIds', userIds);
   await store.putJson(runId, 'features', rest satisfies StagedFeatures);
   const entries = result.dictionary.columns;
   return {

@@ -26,7 +26,7 @@ export async function explainJob({ runId }: RunRef): Promise<Explained> {
     store.getLabels(runId, 'labels'),
   ]);
   const summary: SegmentationSummary = explain(table, { matrix, dictionary: features.dictionary, featureColumns: features.featureColumns }, labels, fit.k);
-  const model = buildModel({ ...features, matrix }, Float64Array.from(fit.centroids.flat()), fit.k, summary.segments.map((s) => s.label));
+  const model = buildModel(features, Float64Array.from(fit.centroids.flat()), fit.k, summary.segments.map((s) => s.label));
   await store.putJson(runId, 'explain', summary);
   await store.putJson(runId, 'model', model);
   return { segments: summary.segments.map((s) => ({ segment: s.segment, label: s.label, size: s.size, share: s.share })) };

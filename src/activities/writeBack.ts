@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RunConfig } from '../config/runConfig';
-import type { ColumnarTable } from '../segmentation/table';
+import type { DataDictionary } from '../segmentation/dictionary';
 import type { StagedFeatures } from './engineer';
 import type { StagedFit } from './cluster';
 import { outputLocations, readPreviousSegments } from './previous';
@@ -44,8 +44,9 @@ async function movement(runId: string, config: RunConfig, userIds: string[], lab
   return result;
 }
 
-function userIdSqlType(table: ColumnarTable, userId: string): string {
-  const t = table.columns.find((c) => c.name === userId)?.sourceType?.toLowerCase() ?? 'varchar';
+/** The user id column's source type when it can be written back as is, else varchar. */
+function userIdSqlType(dictionary: DataDictionary): string {
+  const t = dictionary.columns.find((c) => c.treatment === 'user_id')?.sourceType?.toLowerCase() ?? 'varchar';
   return /^(tinyint|smallint|integer|int|bigint|varchar(\(\d+\))?|char\(\d+\))$/.test(t) ? t : 'varchar';
 }
 
@@ -65,20 +66,20 @@ async function writeTextAtomic(path: string, text: string): Promise<void> {
 export async function writeSegments({ runId, config, createdAt }: RunRef & { createdAt: string }): Promise<Written> {
   return activity(async () => {
     const store = stageStore();
-    const [features, fit, labels, summary, extracted, model] = await Promise.all([
+    const [features, userIds, fit, labels, summary, model] = await Promise.all([
       store.getJson<StagedFeatures>(runId, 'features'),
+      store.getJson<string[]>(runId, 'userIds'),
       store.getJson<StagedFit>(runId, 'fit'),
       store.getLabels(runId, 'labels'),
       store.getJson<SegmentationSummary>(runId, 'explain'),
-      store.getTable(runId, 'extract'),
       store.getJson<unknown>(runId, 'model'),
     ]);
-    const moves = await movement(runId, config, features.userIds, labels, fit.k);
+    const moves = await movement(runId, config, userIds, labels, fit.k);
     const segmentLabels = summary.segments.map((s) => s.label);
     const n = labels.length;
     const where = outputLocations(config.output);
     const base: OutputTable['columns'] = [
-      { name: config.userId, sqlType: userIdSqlType(extracted, config.userId), values: features.userIds },
+      { name: config.userId, sqlType: userIdSqlType(features.dictionary), values: userIds },
       { name: 'segment', sqlType: 'integer', values: labels },
       { name: 'segment_label', sqlType: 'varchar', values: Array.from(labels, (l) => segmentLabels[l]) },
     ];
