@@ -44,7 +44,7 @@ export async function withHeartbeat<T>(work: Promise<T>, details: unknown, ms = 
   }
 }
 
-const INPUT_ERRORS = new Set(['SegmentationInputError', 'WarehouseInputError', 'InputError']);
+const INPUT_ERRORS = new Set(['SegmentationInputError', 'WarehouseInputError']);
 
 /**
  * Runs an activity body, turning input errors (bad table, column, value or option) into
@@ -62,9 +62,4 @@ export async function activity<T>(body: () => Promise<T>): Promise<T> {
     }
     throw err;
   }
-}
-
-/** A problem with the run's input found by an activity itself (e.g. the user id column missing). */
-export class InputError extends Error {
-  override readonly name = 'InputError';
 }

@@ -25,7 +25,7 @@ export interface RunSummary {
   elbowK: number | null;
   silhouetteK: number | null;
   choice: KChoice;
-  scores: (KScore & { fullInertia?: number })[];
+  scores: KScore[];
   segments: Explained['segments'];
   movedSincePrevious: number | null;
   timings: { stage: string; ms: number }[];

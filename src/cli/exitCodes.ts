@@ -6,7 +6,7 @@ export const EXIT_RUN_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 
 /** ApplicationFailure types that mean "the input is wrong" (set by the activities). */
-export const INPUT_FAILURE_TYPES = new Set(['SegmentationInputError', 'WarehouseInputError', 'RunConfigError', 'InputError']);
+export const INPUT_FAILURE_TYPES = new Set(['SegmentationInputError', 'WarehouseInputError', 'RunConfigError']);
 
 /** The exit code and a one-line message for an error thrown by a command. */
 export function classifyError(err: unknown): { code: number; message: string } {
