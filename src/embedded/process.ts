@@ -1,10 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { WATCHDOG_SOURCE, WATCHDOG_SOURCE_ENV, watchdogArgv } from './watchdog';
 
-/** A server process started by autoseg: its own process group, output in a log file. */
+/**
+ * A server process started by autoseg: its own process group, output in a log file, and stopped
+ * when the process that started it dies, however it dies (see ./watchdog).
+ */
 export interface ManagedProcess {
   readonly name: string;
+  /** Leader of the process group that holds the server (the watchdog's pid): `process.kill(-pid, 0)` fails once all is gone. */
   readonly pid: number;
   readonly logFile: string;
   /** Stops the whole process group (SIGTERM, then SIGKILL after `graceMs`); resolves once it is gone. */
@@ -20,14 +25,27 @@ export interface StartOptions {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** When the parent dies without stop(): how long the server gets between SIGTERM and SIGKILL. Default 5 s. */
+  orphanGraceMs?: number;
 }
 
-/** Starts a detached process (so that stop() can signal its whole group) logging to `logFile`. */
+/**
+ * Starts `command` logging to `logFile`, in a new process group (so that stop() can signal the
+ * whole group) under a watchdog that leads that group and holds a pipe from this process: when
+ * this process dies (SIGKILL included) the pipe closes and the watchdog stops the group.
+ */
 export function startProcess(opts: StartOptions): ManagedProcess {
   const fd = openSync(opts.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] });
+    child = spawn(process.execPath, watchdogArgv(opts.orphanGraceMs ?? 5_000, opts.command, opts.args), {
+      cwd: opts.cwd,
+      env: { ...(opts.env ?? process.env), [WATCHDOG_SOURCE_ENV]: WATCHDOG_SOURCE },
+      detached: true,
+      // stdin: a pipe whose only writer is this process (libuv opens it close-on-exec, so no
+      // other child inherits it); its EOF tells the watchdog that this process is gone.
+      stdio: ['pipe', fd, fd],
+    });
   } finally {
     closeSync(fd);
   }
@@ -35,9 +53,21 @@ export function startProcess(opts: StartOptions): ManagedProcess {
   const pid = child.pid;
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  child.once('error', () => { /* reported through 'exit' / alive() */ });
+  // Neither the process nor the pipe keeps this process alive: exiting closes the pipe, and the watchdog stops the server.
   child.unref();
+  child.stdin?.on('error', () => { /* the watchdog is gone: nothing to tell it */ });
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   const signal = (sig: NodeJS.Signals): void => {
     try { process.kill(-pid, sig); } catch { /* the group is already gone */ }
+  };
+  const groupExists = (): boolean => {
+    try { process.kill(-pid, 0); return true; } catch { return false; }
+  };
+  /** SIGKILLs what is left in the group and waits (briefly) until the kernel has removed it all. */
+  const finish = async (): Promise<void> => {
+    signal('SIGKILL');
+    for (const deadline = Date.now() + 2_000; groupExists() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
   };
   return {
     name: opts.name,
@@ -45,12 +75,13 @@ export function startProcess(opts: StartOptions): ManagedProcess {
     logFile: opts.logFile,
     alive: () => !exited,
     async stop(graceMs = 10_000) {
-      if (exited) { signal('SIGKILL'); return; }
-      signal('SIGTERM');
+      if (exited) return finish();
+      child.ref(); // keep this process up until the group is gone: exiting now would only restart the stop
+      signal('SIGTERM'); // the server and the watchdog, which waits for the server to exit
       const timer = setTimeout(() => signal('SIGKILL'), graceMs);
       await exit;
       clearTimeout(timer);
-      signal('SIGKILL'); // children the leader left behind
+      await finish(); // children the server left behind
     },
   };
 }
