@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { segmentationOptionsSchema } from '../segmentation/options';
 
@@ -11,7 +12,8 @@ import { segmentationOptionsSchema } from '../segmentation/options';
  *   directory receiving `segments.csv`, `summary.json`, `model.json` and `report.html`.
  * - `runKey`: a caller-supplied key; the run's workflow id is derived from it, so a trigger
  *   that fires twice with the same key cannot start the same run twice.
- * - `keepStage`: keep the intermediate data after a successful run (debugging).
+ * - `keepStage`: keep the intermediate data after the run, also after a failure (debugging).
+ * - `deadlineMinutes`: how long transient failures are retried (default 6 hours).
  * - everything else: the engine's options (see src/segmentation/options.ts).
  */
 const identifierPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/, 'must be a table name: [catalog.][schema.]table of letters, digits and underscores');
@@ -32,6 +34,9 @@ export const runConfigSchema = segmentationOptionsSchema.extend({
   output: outputSchema,
   runKey: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1-200 letters, digits, or . _ : -').optional(),
   keepStage: z.boolean().default(false),
+  // A nightly job must outlast a warehouse restart or a short outage: transient failures are
+  // retried until this deadline (from the run's start), then the run fails with the last cause.
+  deadlineMinutes: z.number().int('must be a whole number of minutes').min(1).max(7 * 24 * 60).default(360),
 });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
@@ -57,4 +62,17 @@ export function parseRunConfig(input: unknown): RunConfig {
 /** The workflow id of a run: derived from the caller's key when given, else fresh. */
 export function workflowIdFor(config: Pick<RunConfig, 'runKey'>, fresh: () => string): string {
   return config.runKey ? `autoseg-${config.runKey}` : `autoseg-${fresh()}`;
+}
+
+/**
+ * A stable fingerprint of a parsed config (keys sorted, defaults filled): two requests with the
+ * same runKey must carry the same config, and this is what is compared.
+ */
+export function configFingerprint(config: RunConfig): string {
+  const canonical = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(config))).digest('hex').slice(0, 32);
 }

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../shared/atomicFile';
 import type { SummaryFile } from '../activities/finish';
 import { renderReport, type RenderOptions } from './render';
 
@@ -14,17 +12,9 @@ import { renderReport, type RenderOptions } from './render';
 export { renderReport, type RenderOptions } from './render';
 export type { ChartDef } from './chart';
 
-/** Renders the report and writes it to `path` atomically (temporary file, then rename). */
+/** Renders the report and writes it to `path` atomically (src/shared/atomicFile.ts: temp file, fsync, rename). */
 export async function writeReportFile(summary: SummaryFile, path: string, options: RenderOptions = {}): Promise<{ path: string; bytes: number }> {
   const html = await renderReport(summary, options);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, html);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, html);
   return { path, bytes: Buffer.byteLength(html) };
 }

@@ -1,5 +1,7 @@
 import { ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
-import type { RunConfig } from '../config/runConfig';
+import { fileAccessFromEnv, type FileAccess } from '../config/fileAccess';
+import { configFingerprint, type RunConfig } from '../config/runConfig';
+import { CONFIG_FINGERPRINT_MEMO, confineRunPaths } from '../config/runStart';
 import { segmentationWorkflow } from '../workflows';
 
 export const OVERLAP_POLICIES = ['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL'] as const;
@@ -19,6 +21,17 @@ export interface ScheduleRequest {
   paused?: boolean;
   config: RunConfig;
   taskQueue: string;
+  /** Which worker paths the scheduled runs may read or write; default: AUTOSEG_FILE_ROOTS (none when unset). */
+  fileAccess?: FileAccess;
+}
+
+/**
+ * Scheduled runs execute unattended on shared workers: a `file` source or a `dir` output is
+ * accepted only under the directories an operator allowed (AUTOSEG_FILE_ROOTS), after resolving
+ * symlinks. Throws FileAccessError naming the path and what to do.
+ */
+export async function checkScheduleFiles(config: RunConfig, access: FileAccess = fileAccessFromEnv()): Promise<void> {
+  await confineRunPaths(config, access);
 }
 
 /**
@@ -28,11 +41,12 @@ export interface ScheduleRequest {
 export async function createSchedule(client: Client, req: ScheduleRequest): Promise<void> {
   if ((req.cron === undefined) === (req.every === undefined)) throw new Error('give exactly one of a cron expression or an interval');
   if (req.config.runKey) throw new Error('a scheduled run cannot have a runKey: every scheduled run is a new run');
+  await checkScheduleFiles(req.config, req.fileAccess);
   const spec: ScheduleSpec = req.cron !== undefined ? { cronExpressions: [req.cron], timezone: req.timezone } : { intervals: [{ every: req.every as `${number}${'s' | 'm' | 'h' | 'd'}` }] };
   await client.schedule.create({
     scheduleId: req.scheduleId,
     spec,
-    action: { type: 'startWorkflow', workflowType: segmentationWorkflow, workflowId: `autoseg-${req.scheduleId}`, taskQueue: req.taskQueue, args: [req.config] },
+    action: { type: 'startWorkflow', workflowType: segmentationWorkflow, workflowId: `autoseg-${req.scheduleId}`, taskQueue: req.taskQueue, args: [req.config], memo: { [CONFIG_FINGERPRINT_MEMO]: configFingerprint(req.config) } },
     policies: { overlap: ScheduleOverlapPolicy[req.overlap ?? 'SKIP'], catchupWindow: req.catchupWindow ?? '1 hour' },
     state: { paused: req.paused ?? false, note: 'created by autoseg' },
   });

@@ -1,18 +1,22 @@
 /**
  * One stage file: a small JSON header followed by raw binary segments (typed arrays as their
- * bytes, 8-byte aligned), written to a temp file and renamed into place so a reader sees the old
- * file or the complete new one, never a torn write.
+ * bytes, 8-byte aligned), written with replaceFileAtomically (temp file beside it, fsync, rename)
+ * so a reader sees the old file or the complete new one, never a torn write. Files are 0600.
  *
  * Layout: "AUTOSEG1" | uint32 LE header length | uint32 0 | header JSON, padded to 8 | segments.
  * Reading allocates each segment's own ArrayBuffer and reads straight into it: no copy, no
  * misaligned views, no 2 GB single-buffer limit.
  */
-import { open, rename, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { replaceFileAtomically } from '../shared/atomicFile';
 
 const MAGIC = Buffer.from('AUTOSEG1', 'latin1');
 const PREFIX = 16;
 const IO_CHUNK = 1 << 30;
+
+/** Stage files and directories belong to the worker's user alone. */
+export const STAGE_FILE_MODE = 0o600;
+export const STAGE_DIR_MODE = 0o700;
 
 export interface SegmentInfo {
   readonly offset: number;
@@ -32,7 +36,7 @@ function bytesOf(view: ArrayBufferView): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 }
 
-/** Writes `meta` and `segments` to `path` atomically (temp file in the same directory, fsync, rename). */
+/** Writes `meta` and `segments` to `path` atomically (temp file in the same directory, fsync, rename), mode 0600. */
 export async function writeContainer<M>(path: string, meta: M, segments: readonly ArrayBufferView[]): Promise<void> {
   const infos: SegmentInfo[] = [];
   // The header's size depends on the offsets it lists; offsets are relative to the data start to break the cycle.
@@ -47,36 +51,33 @@ export async function writeContainer<M>(path: string, meta: M, segments: readonl
   MAGIC.copy(prefix, 0);
   prefix.writeUInt32LE(headerJson.length, 8);
 
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'w');
-  try {
-    let position = 0;
-    const put = async (buf: Buffer): Promise<void> => {
-      for (let off = 0; off < buf.length; off += IO_CHUNK) {
-        const part = buf.subarray(off, Math.min(buf.length, off + IO_CHUNK));
-        let done = 0;
-        while (done < part.length) {
-          const { bytesWritten } = await handle.write(part, done, part.length - done, position);
-          done += bytesWritten;
-          position += bytesWritten;
+  await replaceFileAtomically(path, async (tmp) => {
+    // Created 0600: stage data holds full input rows (e-mails, ids); never readable by others.
+    const handle = await open(tmp, 'wx', STAGE_FILE_MODE);
+    try {
+      let position = 0;
+      const put = async (buf: Buffer): Promise<void> => {
+        for (let off = 0; off < buf.length; off += IO_CHUNK) {
+          const part = buf.subarray(off, Math.min(buf.length, off + IO_CHUNK));
+          let done = 0;
+          while (done < part.length) {
+            const { bytesWritten } = await handle.write(part, done, part.length - done, position);
+            done += bytesWritten;
+            position += bytesWritten;
+          }
         }
+      };
+      await put(prefix);
+      await put(headerJson);
+      await put(Buffer.alloc(dataStart - PREFIX - headerJson.length));
+      for (let i = 0; i < segments.length; i++) {
+        await put(bytesOf(segments[i]));
+        await put(Buffer.alloc(pad8(segments[i].byteLength) - segments[i].byteLength));
       }
-    };
-    await put(prefix);
-    await put(headerJson);
-    await put(Buffer.alloc(dataStart - PREFIX - headerJson.length));
-    for (let i = 0; i < segments.length; i++) {
-      await put(bytesOf(segments[i]));
-      await put(Buffer.alloc(pad8(segments[i].byteLength) - segments[i].byteLength));
+    } finally {
+      await handle.close();
     }
-    await handle.datasync();
-    await handle.close();
-    await rename(tmp, path);
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  }, { mode: STAGE_FILE_MODE, dirMode: STAGE_DIR_MODE });
 }
 
 export interface Container<M> {

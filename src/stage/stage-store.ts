@@ -6,15 +6,61 @@
  *
  * Layout: <dir>/<run id, escaped>/<stage>.<kind>.bin
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnarTable, InputColumn } from '../segmentation/table';
 import type { Matrix } from '../segmentation/matrix';
-import { readContainer, writeContainer } from './container';
+import { STAGE_DIR_MODE, readContainer, writeContainer } from './container';
 
+/** This user, for the default directory's name: the numeric uid, else the user name. */
+function userTag(): string {
+  const uid = process.getuid?.();
+  if (uid !== undefined) return String(uid);
+  try {
+    return userInfo().username.replace(/[^A-Za-z0-9_.-]/g, '_') || 'user';
+  } catch {
+    return 'user';
+  }
+}
+
+/**
+ * AUTOSEG_STAGE_DIR, else a directory of this user's own in the OS temp dir
+ * (`autoseg-stage-<uid>`): stage data holds full input rows and must not be shared between users.
+ */
 export function defaultStageDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.AUTOSEG_STAGE_DIR && env.AUTOSEG_STAGE_DIR !== '' ? env.AUTOSEG_STAGE_DIR : join(tmpdir(), 'autoseg-stage');
+  return env.AUTOSEG_STAGE_DIR && env.AUTOSEG_STAGE_DIR !== '' ? env.AUTOSEG_STAGE_DIR : join(tmpdir(), `autoseg-stage-${userTag()}`);
+}
+
+/** A stage directory this process must not use: owned by another user, or not a directory. */
+export class StageDirError extends Error {
+  override readonly name = 'StageDirError';
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Makes `dir` a directory only this user can enter: created 0700; an existing one of ours with
+ * looser permissions is tightened to 0700; one owned by another user (or a symlink planted by
+ * one) is refused, since that user could read or replace the run data in it.
+ */
+async function secureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: STAGE_DIR_MODE });
+  const uid = process.getuid?.();
+  const link = await lstat(dir);
+  const info: Stats = link.isSymbolicLink() ? await stat(dir) : link;
+  if (!info.isDirectory()) throw new StageDirError(dir, `stage directory ${dir} is not a directory: set AUTOSEG_STAGE_DIR to a directory of your own`);
+  if (uid !== undefined) {
+    for (const [what, st] of [['symlink', link], ['directory', info]] as const) {
+      if (st.uid !== uid) {
+        throw new StageDirError(dir,
+          `stage ${what} ${dir} belongs to uid ${st.uid}, not to this user (uid ${uid}): another user could read or replace run data there; remove it or set AUTOSEG_STAGE_DIR to a directory of your own`);
+      }
+    }
+  }
+  if ((info.mode & 0o077) !== 0) await chmod(dir, STAGE_DIR_MODE);
 }
 
 type Kind = 'table' | 'matrix' | 'labels' | 'json';
@@ -33,6 +79,12 @@ interface TableMeta {
 function runDirName(runId: string): string {
   if (typeof runId !== 'string' || runId.length === 0) throw new Error('runId must be a non-empty string');
   return runId.replace(/[^A-Za-z0-9_-]/g, (ch) => `~${ch.codePointAt(0)!.toString(16)}~`);
+}
+
+/** The run id a directory name stands for, or undefined for a name runDirName never makes. */
+function runIdOf(name: string): string | undefined {
+  if (!/^(?:[A-Za-z0-9_-]|~[0-9a-f]+~)+$/.test(name)) return undefined;
+  return name.replace(/~([0-9a-f]+)~/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
 }
 
 function checkStage(stage: string): string {
@@ -78,7 +130,19 @@ export class StageNotFoundError extends Error {
 }
 
 export class StageStore {
+  private secured?: Promise<void>;
+  private readonly securedRuns = new Set<string>();
+
   constructor(readonly dir: string = defaultStageDir()) {}
+
+  /** The store's directory, created 0700 and checked to be this user's own (once per store). */
+  private ensureDir(): Promise<void> {
+    this.secured ??= secureDir(this.dir).catch((err: unknown) => {
+      this.secured = undefined; // checked again next time (an operator may fix it)
+      throw err;
+    });
+    return this.secured;
+  }
 
   /** The file holding `stage` of `runId` (exposed for diagnostics). */
   pathOf(runId: string, stage: string, kind: Kind): string {
@@ -87,13 +151,24 @@ export class StageStore {
 
   private async prepare(runId: string, stage: string, kind: Kind): Promise<string> {
     const path = this.pathOf(runId, stage, kind);
-    await mkdir(join(this.dir, runDirName(runId)), { recursive: true });
+    await this.ensureDir();
+    const runDir = join(this.dir, runDirName(runId));
+    if (!this.securedRuns.has(runDir)) {
+      const created = await mkdir(runDir, { mode: STAGE_DIR_MODE }).then(() => true, (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') return false;
+        throw err;
+      });
+      // A run directory left by an older autoseg (0755): tighten it.
+      if (!created) await secureDir(runDir);
+      this.securedRuns.add(runDir);
+    }
     return path;
   }
 
   /** Reads a stage file; a missing one is a StageNotFoundError naming the run and stage. */
   private async read<M>(runId: string, stage: string, kind: Kind): ReturnType<typeof readContainer<M>> {
     const path = this.pathOf(runId, stage, kind);
+    await this.ensureDir();
     try {
       return await readContainer<M>(path);
     } catch (err) {
@@ -170,6 +245,17 @@ export class StageStore {
 
   /** Deletes everything stored for the run; a no-op when nothing is there. */
   async remove(runId: string): Promise<void> {
-    await rm(join(this.dir, runDirName(runId)), { recursive: true, force: true });
+    const runDir = join(this.dir, runDirName(runId));
+    this.securedRuns.delete(runDir);
+    await rm(runDir, { recursive: true, force: true });
+  }
+
+  /** The ids of the runs that have data in the store (e.g. to clean up after failed runs). */
+  async list(): Promise<string[]> {
+    const entries = await readdir(this.dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    return entries.filter((e) => e.isDirectory()).map((e) => runIdOf(e.name)).filter((id): id is string => id !== undefined).sort();
   }
 }

@@ -4,11 +4,12 @@
  * or as a table replaced inside one transaction.
  */
 import { existsSync } from 'node:fs';
-import { rename, rm, mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnarTable } from '../segmentation/table';
+import { replaceFileAtomically } from '../shared/atomicFile';
 import { columnBuilder } from './column-builder';
 import { writeCsvFileAtomic } from './csv-file';
 import { WarehouseInputError } from './errors';
@@ -218,16 +219,11 @@ export class DuckDBWarehouse implements Warehouse {
     }
     const conn = await this.connect();
     if (kind === 'parquet') {
-      const tmp = join(dirname(resolve(target)), `.${basename(target)}.${process.pid}.tmp`);
-      await mkdir(dirname(resolve(target)), { recursive: true });
-      try {
+      await replaceFileAtomically(resolve(target), async (tmp) => {
         await writeDuckDBTable(conn, { parts: ['autoseg_parquet_out'] }, table, options, async (select) => {
           await conn.run(`COPY (${select}) TO ${sqlString(tmp)} (FORMAT parquet)`);
         });
-        await rename(tmp, target);
-      } finally {
-        await rm(tmp, { force: true });
-      }
+      });
       return { target, rowCount: table.rowCount, outcome: 'replaced', strategy: 'file' };
     }
     try {

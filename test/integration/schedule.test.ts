@@ -1,5 +1,8 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { runCli } from '../helpers/cli';
 import { temporalAddress, withWorker } from '../helpers/temporal';
@@ -65,5 +68,37 @@ test('a nightly schedule: created, triggered, run completes; a trigger during a 
     });
   } finally {
     await connection.close();
+  }
+});
+
+test('a schedule reading or writing worker files is refused unless AUTOSEG_FILE_ROOTS allows the paths', async () => {
+  const root = await realpath(await mkdtemp(join(tmpdir(), 'autoseg-sched-root-')));
+  const connection = await Connection.connect({ address: temporalAddress() });
+  const client = new Client({ connection });
+  try {
+    await writeFile(join(root, 'customers.csv'), 'id,x\n1,2\n');
+    const env = { TEMPORAL_ADDRESS: temporalAddress(), TRINO_URL: trinoUrl(), AUTOSEG_TASK_QUEUE: `sched-files-${process.pid}` };
+    const id = `files-${Date.now()}`;
+    const create = (extra: NodeJS.ProcessEnv, ...args: string[]) =>
+      runCli(['schedule', 'create', id, '--cron', '0 2 * * *', '--user-id', 'id', '--k-max', '3', ...args], { ...env, ...extra });
+
+    const passwd = await create({ AUTOSEG_FILE_ROOTS: '' }, '--input', '/etc/passwd', '--output-table', OUTPUT);
+    assert.equal(passwd.code, 2, passwd.stderr);
+    assert.match(passwd.stderr, /source file \/etc\/passwd refused: this service has no file access .*AUTOSEG_FILE_ROOTS/);
+    const noRoots = await create({ AUTOSEG_FILE_ROOTS: '' }, '--input', join(root, 'customers.csv'), '--output-table', OUTPUT);
+    assert.equal(noRoots.code, 2, noRoots.stderr);
+    const outDir = await create({ AUTOSEG_FILE_ROOTS: root }, '--source-table', SOURCE, '--out', '/');
+    assert.equal(outDir.code, 2, outDir.stderr);
+    assert.match(outDir.stderr, /output directory \/ refused: it is not under an allowed directory/);
+    await assert.rejects(client.schedule.getHandle(id).describe(), /not found/i, 'no schedule created');
+
+    const allowed = await create({ AUTOSEG_FILE_ROOTS: root }, '--input', join(root, 'customers.csv'), '--out', join(root, 'out'), '--paused');
+    assert.equal(allowed.code, 0, allowed.stderr);
+    const d = await client.schedule.getHandle(id).describe();
+    assert.equal(d.action.type, 'startWorkflow');
+    await client.schedule.getHandle(id).delete();
+  } finally {
+    await connection.close();
+    await rm(root, { recursive: true, force: true });
   }
 });

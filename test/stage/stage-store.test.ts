@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, lchown, mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StageStore, StageNotFoundError, defaultStageDir } from '../../src/stage';
+import { StageStore, StageNotFoundError, StageDirError, defaultStageDir } from '../../src/stage';
 import type { ColumnarTable } from '../../src/segmentation/table';
 
 async function withStore(fn: (store: StageStore, dir: string) => Promise<void>): Promise<void> {
@@ -104,7 +104,87 @@ test('1M x 30 matrix writes and reads fast as raw bytes', () =>
     assert.ok(ms < 10_000, `round trip took ${ms} ms`);
   }));
 
-test('default directory honours AUTOSEG_STAGE_DIR', () => {
+test('default directory honours AUTOSEG_STAGE_DIR, else is per user', () => {
   assert.equal(defaultStageDir({ AUTOSEG_STAGE_DIR: '/x/y' }), '/x/y');
-  assert.equal(defaultStageDir({}), join(tmpdir(), 'autoseg-stage'));
+  assert.equal(defaultStageDir({ AUTOSEG_STAGE_DIR: '' }), defaultStageDir({}));
+  const uid = process.getuid?.();
+  if (uid !== undefined) assert.equal(defaultStageDir({}), join(tmpdir(), `autoseg-stage-${uid}`));
+  else assert.match(defaultStageDir({}), /autoseg-stage-.+$/);
 });
+
+const modeOf = async (p: string): Promise<number> => (await stat(p)).mode & 0o777;
+
+test('stage data is private: directories 0700 and files 0600, also under a given directory and a loose umask', async () => {
+  const parent = await mkdtemp(join(tmpdir(), 'autoseg-stage-test-'));
+  const oldMask = process.umask(0o000);
+  try {
+    const dir = join(parent, 'nested', 'stage');
+    const store = new StageStore(dir);
+    await store.putTable('run/1', 'extract', table);
+    await store.putJson('run/1', 'dictionary', { a: 1 });
+    assert.equal(await modeOf(dir), 0o700);
+    assert.equal(await modeOf(join(parent, 'nested')), 0o700, 'directories created on the way too');
+    const runDir = join(dir, (await readdir(dir))[0]);
+    assert.equal(await modeOf(runDir), 0o700);
+    for (const f of await readdir(runDir)) assert.equal(await modeOf(join(runDir, f)), 0o600, f);
+    assert.deepEqual(await store.getJson('run/1', 'dictionary'), { a: 1 });
+  } finally {
+    process.umask(oldMask);
+    await rm(parent, { recursive: true, force: true });
+  }
+});
+
+test('an existing directory of ours with loose permissions is tightened to 0700, its old run directories too', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'autoseg-stage-test-'));
+  try {
+    await chmod(dir, 0o777);
+    await mkdir(join(dir, 'old-run'));
+    await chmod(join(dir, 'old-run'), 0o755);
+    const store = new StageStore(dir);
+    await store.putJson('old-run', 'k', 1);
+    assert.equal(await modeOf(dir), 0o700);
+    assert.equal(await modeOf(join(dir, 'old-run')), 0o700);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+const asRoot = process.getuid?.() === 0;
+
+test('a directory owned by another user is refused, for writes and reads, and left untouched', { skip: !asRoot && 'needs root to chown' }, async () => {
+  const parent = await mkdtemp(join(tmpdir(), 'autoseg-stage-test-'));
+  try {
+    const dir = join(parent, 'foreign');
+    await mkdir(dir, { mode: 0o777 });
+    await chmod(dir, 0o777);
+    await chown(dir, 65534, 65534);
+    const store = new StageStore(dir);
+    await assert.rejects(store.putJson('r', 'k', 1), (e) => e instanceof StageDirError && /belongs to uid 65534/.test(e.message) && /AUTOSEG_STAGE_DIR/.test(e.message));
+    await assert.rejects(store.getJson('r', 'k'), StageDirError);
+    assert.deepEqual(await readdir(dir), [], 'nothing written');
+    assert.equal(await modeOf(dir), 0o777, 'not ours to chmod');
+    // A symlink planted by another user, pointing at a directory of ours, is refused too.
+    const mine = join(parent, 'mine');
+    await mkdir(mine);
+    const link = join(parent, 'planted');
+    await symlink(mine, link);
+    await lchown(link, 65534, 65534);
+    await assert.rejects(new StageStore(link).putJson('r', 'k', 1), (e) => e instanceof StageDirError && /symlink/.test(e.message));
+    assert.deepEqual(await readdir(mine), []);
+  } finally {
+    await rm(parent, { recursive: true, force: true });
+  }
+});
+
+test('list() gives the run ids present, unescaped', () =>
+  withStore(async (store, dir) => {
+    assert.deepEqual(await store.list(), []);
+    await store.putJson('autoseg-a/b:c', 'k', 1);
+    await store.putJson('autoseg-~x', 'k', 1);
+    await store.putJson('plain', 'k', 1);
+    await mkdir(join(dir, '.not-a-run'));
+    assert.deepEqual(await store.list(), ['autoseg-a/b:c', 'autoseg-~x', 'plain']);
+    await store.remove('plain');
+    assert.deepEqual(await store.list(), ['autoseg-a/b:c', 'autoseg-~x']);
+    assert.deepEqual(await new StageStore(join(dir, 'missing')).list(), []);
+  }));

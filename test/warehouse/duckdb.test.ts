@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBWarehouse, WarehouseInputError, type OutputTable } from '../../src/warehouse';
@@ -70,8 +70,10 @@ test('CSV, Parquet and .duckdb outputs: atomic, re-readable, idempotent', () =>
     await w.writeTable(csv, segments(ids), { runId: 'r1' });
     assert.equal((await readFile(csv, 'utf8')).split('\n')[1], 'a,0,"seg, ""0"""');
     await w.writeTable(join(dir, 'segments.parquet'), segments(ids), { runId: 'r1' });
+    await w.writeTable(join(dir, 'segments.parquet'), segments(ids), { runId: 'r1' }); // replaced in place
     const pq = await w.scan({ kind: 'file', path: join(dir, 'segments.parquet') }, { userId: 'td_canonical_id' });
     assert.deepEqual(pq.columns[2].values, ids.map((_, i) => `seg, "${i % 3}"`));
+    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temp file left beside the Parquet output');
 
     assert.equal((await w.writeTable('segments', segments(ids), { runId: 'r1' })).outcome, 'created');
     assert.equal((await w.writeTable('segments', segments(ids), { runId: 'r1' })).outcome, 'unchanged');

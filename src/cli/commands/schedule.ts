@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { OVERLAP_POLICIES, createSchedule, summarizeSchedule, type OverlapPolicy } from '../../schedules/schedules';
+import { FileAccessError, fileAccessFromEnv } from '../../config/fileAccess';
+import { OVERLAP_POLICIES, checkScheduleFiles, createSchedule, summarizeSchedule, type OverlapPolicy } from '../../schedules/schedules';
 import { temporalFromEnv } from '../../shared/env';
 import { CliUsageError } from '../exitCodes';
 import { addRunOptions, runConfigFromFlags, type RunFlags } from '../runOptions';
@@ -27,8 +28,16 @@ export function registerSchedule(program: Command): void {
       if (!(OVERLAP_POLICIES as readonly string[]).includes(overlap)) throw new CliUsageError(`--overlap must be one of ${OVERLAP_POLICIES.join(', ')}, got ${flags.overlap}`);
       if ((flags.cron === undefined) === (flags.every === undefined)) throw new CliUsageError('give exactly one of --cron or --every');
       const config = runConfigFromFlags(flags);
+      // Scheduled runs execute unattended on shared workers: file paths only under AUTOSEG_FILE_ROOTS.
+      const fileAccess = fileAccessFromEnv();
+      try {
+        await checkScheduleFiles(config, fileAccess);
+      } catch (e) {
+        if (e instanceof FileAccessError) throw new CliUsageError(e.message);
+        throw e;
+      }
       await onCluster(({ client, taskQueue }) =>
-        createSchedule(client, { scheduleId, cron: flags.cron, every: flags.every, timezone: flags.timezone, overlap: overlap as OverlapPolicy, catchupWindow: flags.catchupWindow, paused: flags.paused, config, taskQueue }),
+        createSchedule(client, { scheduleId, cron: flags.cron, every: flags.every, timezone: flags.timezone, overlap: overlap as OverlapPolicy, catchupWindow: flags.catchupWindow, paused: flags.paused, config, taskQueue, fileAccess }),
       );
       print({ created: scheduleId });
     });
