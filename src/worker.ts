@@ -1,17 +1,35 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as activities from './activities';
+import { setFileAccess } from './activities/runtime';
+import { fileAccessFromEnv, type FileAccess } from './config/fileAccess';
 import { TASK_QUEUE } from './shared/constants';
 import { temporalFromEnv } from './shared/env';
+import { redactingLogger } from './shared/logging';
+
+export interface AutosegWorkerOptions extends Partial<WorkerOptions> {
+  /**
+   * Which paths file sources and directory outputs may name: a shared worker serves untrusted
+   * callers, so the default is AUTOSEG_FILE_ROOTS (none when unset); the CLI's embedded worker
+   * passes ANY_FILE.
+   */
+  fileAccess?: FileAccess;
+}
 
 /** A worker for autoseg's workflows and activities on `connection`. */
-export async function createWorker(connection: NativeConnection, options: Partial<WorkerOptions> = {}): Promise<Worker> {
+export async function createWorker(connection: NativeConnection, options: AutosegWorkerOptions = {}): Promise<Worker> {
+  const { fileAccess, ...workerOptions } = options;
+  setFileAccess(fileAccess ?? fileAccessFromEnv());
   return Worker.create({
     connection,
-    namespace: options.namespace ?? temporalFromEnv().namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    namespace: workerOptions.namespace ?? temporalFromEnv().namespace,
+    taskQueue: workerOptions.taskQueue ?? TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
     activities,
-    ...options,
+    // A cancellation reaches an activity only in the answer to a heartbeat: heartbeats are sent
+    // at least every second (the SDK default waits up to 80% of the heartbeat timeout).
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
+    ...workerOptions,
   });
 }
 
@@ -19,6 +37,7 @@ export async function createWorker(connection: NativeConnection, options: Partia
 export async function runWorker(): Promise<void> {
   const { address, namespace } = temporalFromEnv();
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: point the worker at a Temporal frontend (host:port)');
+  Runtime.install({ logger: redactingLogger(process.env.AUTOSEG_LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO') });
   const connection = await NativeConnection.connect({ address });
   try {
     // AUTOSEG_TASK_QUEUE lets several deployments (or tests) share one namespace.

@@ -4,9 +4,9 @@ import { nearestCentroids } from '../segmentation/distance';
 import { canonicalOrder } from '../segmentation/relabel';
 import { matchToPrevious } from '../segmentation/stableIds';
 import type { StagedFeatures } from './engineer';
-import { previousCentroids, readPreviousModelText } from './previous';
+import { readPreviousCentroids } from './previous';
 import type { Fitted, RunRef } from './types';
-import { activity, stageStore, withHeartbeat } from './runtime';
+import { activity, cancellationSignal, stageStore, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
 
 /** Centroids moved to their matched numbers (`mapping[cluster] = segment`), rows labelled against them. */
@@ -37,7 +37,7 @@ export interface StagedFit {
  * Idempotent: same inputs, same labels, overwritten in place.
  */
 export async function fitSegments(input: RunRef & { k: number }): Promise<Fitted> {
-  return activity(() => withHeartbeat(inThread('cluster', input), { stage: 'cluster', k: input.k }));
+  return activity(() => withHeartbeat(inThread('cluster', [input], cancellationSignal()), { stage: 'cluster', k: input.k }));
 }
 
 /** The body of {@link fitSegments}, run on a pool thread. */
@@ -46,7 +46,7 @@ export async function clusterJob({ runId, k, config }: RunRef & { k: number }): 
   const matrix = await store.getMatrix(runId, 'matrix');
   const features = await store.getJson<StagedFeatures>(runId, 'features');
   const fit = await kmeansParallel(matrix, { k, seed: config.seed, nInit: config.nInit, maxIter: config.maxIter, tol: config.tol, threads: 2 });
-  const previous = previousCentroids(await readPreviousModelText(config.output));
+  const previous = await readPreviousCentroids(config.output);
   const columns = features.featureColumns.map((c) => c.name);
   const d = matrix.cols;
   const { labels, centroids, inertia } = previous ? renumber(matrix, fit.centroids, k, matchToPrevious(fit.centroids, k, columns, previous)) : canonicalOrder(matrix, fit.centroids, fit.labels, k);

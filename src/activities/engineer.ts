@@ -4,7 +4,7 @@ import { isFeatureEntry } from '../segmentation/dictionary';
 import { engineOptions } from './engineOptions';
 import { kCandidates } from '../segmentation/options';
 import type { Engineered, RunRef } from './types';
-import { activity, stageStore, withHeartbeat } from './runtime';
+import { activity, cancellationSignal, stageStore, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
 
 /** What later stages need from feature engineering, besides the matrix and the user ids. */
@@ -15,7 +15,7 @@ export type StagedFeatures = Omit<EngineeredFeatures, 'matrix' | 'userIds'>;
  * source order). The matrix and the encoding go to the stage store; the workflow gets counts.
  */
 export async function engineerFeatures(input: RunRef): Promise<Engineered> {
-  return activity(() => withHeartbeat(inThread('engineer', input), { stage: 'engineer' }));
+  return activity(() => withHeartbeat(inThread('engineer', [input], cancellationSignal()), { stage: 'engineer' }));
 }
 
 /** The body of {@link engineerFeatures}, run on a pool thread. */

@@ -3,7 +3,7 @@ import { explainSegments as explain, type SegmentationSummary } from '../segment
 import type { StagedFit } from './cluster';
 import type { StagedFeatures } from './engineer';
 import type { Explained, RunRef } from './types';
-import { activity, stageStore, withHeartbeat } from './runtime';
+import { activity, cancellationSignal, stageStore, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
 
 /**
@@ -12,7 +12,7 @@ import { inThread } from './threadPool';
  * new customers. Both go to the stage store; the workflow gets the segment list.
  */
 export async function explainSegments(input: RunRef): Promise<Explained> {
-  return activity(() => withHeartbeat(inThread('explain', input), { stage: 'explain' }));
+  return activity(() => withHeartbeat(inThread('explain', [input], cancellationSignal()), { stage: 'explain' }));
 }
 
 /** The body of {@link explainSegments}, run on a pool thread. */

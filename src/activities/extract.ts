@@ -1,21 +1,32 @@
+import { confinePath } from '../config/fileAccess';
 import { sortByUserId } from '../segmentation/rowOrder';
 import type { Extracted, RunRef } from './types';
-import { activity, heartbeat, stageStore, toSource, warehouseFor } from './runtime';
+import { activity, heartbeat, stageStore, throwIfCancelled, toSource, warehouseFor, workerFileAccess } from './runtime';
 
 /**
  * Stage 1: scans the source (Trino table or SELECT, or a file through DuckDB) into the stage
  * store as a columnar table. Idempotent: a retry rescans and overwrites its own output.
+ * A file is confined again here (not only at pre-flight) and read through its physical path, so
+ * a symlink swapped in between cannot lead outside the allowed roots.
  */
 export async function extractSource({ runId, config }: RunRef): Promise<Extracted> {
   return activity(async () => {
-    const warehouse = warehouseFor(config.source);
+    const source = config.source.kind === 'file'
+      ? { ...config.source, path: await confinePath(config.source.path, workerFileAccess(), 'source file') }
+      : config.source;
+    const warehouse = warehouseFor(source);
     try {
-      const scanned = await warehouse.scan(toSource(config.source), {
+      const scanned = await warehouse.scan(toSource(source), {
         userId: config.userId,
-        onBatch: (p) => heartbeat({ rowsRead: p.rowsRead }),
+        // Each page or batch: report progress, and stop (cancelling the query) once cancelled.
+        onBatch: (p) => {
+          throwIfCancelled();
+          heartbeat({ rowsRead: p.rowsRead });
+        },
       });
       // Same data, same seed, same segments, whatever order the warehouse returned the rows in.
-      const table = sortByUserId(scanned, config.userId);
+      const table = sortByUserId({ ...scanned, name: config.source.kind === 'file' ? config.source.path : scanned.name }, config.userId);
+      throwIfCancelled();
       await stageStore().putTable(runId, 'extract', table);
       return { rows: table.rowCount, columns: table.columns.length, source: table.name };
     } finally {

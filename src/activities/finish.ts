@@ -1,5 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../shared/atomicFile';
 import type { DataDictionary } from '../segmentation/dictionary';
 import type { SegmentationSummary } from '../segmentation/explain';
 import type { KScore } from '../segmentation/scoring';
@@ -73,10 +72,7 @@ export async function buildSummaryFile(input: Omit<FinishInput, 'report'> & { re
 export async function finishRun(input: FinishInput): Promise<RunSummary> {
   return activity(async () => {
     const file = await buildSummaryFile(input);
-    await mkdir(dirname(file.outputs.summary), { recursive: true });
-    const tmp = `${file.outputs.summary}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`);
-    await rename(tmp, file.outputs.summary);
+    await writeFileAtomic(file.outputs.summary, `${JSON.stringify(file, null, 2)}\n`);
     if (!input.config.keepStage) await stageStore().remove(input.runId);
     const { format: _f, createdAt: _c, config: _cfg, dataDictionary: _d, explanation: _e, transitions: _t, inertia: _i, ...summary } = file;
     return summary;

@@ -1,4 +1,5 @@
 export * from './smoke';
+export { checkRun } from './check';
 export { extractSource } from './extract';
 export { engineerFeatures } from './engineer';
 export { scoreCandidate } from './score';
@@ -7,3 +8,4 @@ export { explainSegments } from './explain';
 export { writeSegments } from './writeBack';
 export { writeReport } from './report';
 export { finishRun } from './finish';
+export { cleanupRun } from './cleanup';

@@ -1,19 +1,38 @@
 /**
- * What every activity shares: the stage store, the warehouses, heartbeats, and the one place
- * where input errors become non-retryable ApplicationFailures.
+ * What every activity shares: the stage store, the warehouses, heartbeats, cancellation, and
+ * the one place where errors become Temporal failures (classified, secrets redacted).
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { OutputSpec, SourceSpec } from '../config/runConfig';
+import { ANY_FILE, fileAccessFromEnv, type FileAccess } from '../config/fileAccess';
+import { redact } from '../shared/redact';
 import { StageStore } from '../stage';
 import { DuckDBWarehouse } from '../warehouse/duckdb';
 import { TrinoWarehouse } from '../warehouse/trino';
 import type { Source, Warehouse } from '../warehouse/warehouse';
 
-/** The stage store of this worker (AUTOSEG_STAGE_DIR or the OS temp dir). */
+/** The stage store of this worker (AUTOSEG_STAGE_DIR or a per-user directory under the OS temp dir). */
 export function stageStore(): StageStore {
   return new StageStore();
 }
+
+let fileAccess: FileAccess | undefined;
+
+/**
+ * Which paths this worker's activities may read and write. A shared worker (`autoseg worker`)
+ * serves untrusted callers: AUTOSEG_FILE_ROOTS, none by default. The CLI's embedded worker
+ * serves only the user who ran the command and sets ANY_FILE.
+ */
+export function setFileAccess(access: FileAccess): void {
+  fileAccess = access;
+}
+
+export function workerFileAccess(): FileAccess {
+  return fileAccess ?? fileAccessFromEnv();
+}
+
+export { ANY_FILE };
 
 /** A warehouse for a source or output: files go to the embedded DuckDB, tables to Trino. */
 export function warehouseFor(spec: SourceSpec | OutputSpec): Warehouse {
@@ -24,17 +43,36 @@ export function toSource(spec: SourceSpec): Source {
   return spec.kind === 'file' ? { kind: 'file', path: spec.path, ...(spec.table ? { table: spec.table } : {}) } : spec;
 }
 
-/** Records progress with the server; safe outside an activity (library use, tests). */
-export function heartbeat(details?: unknown): void {
+function currentContext(): Context | undefined {
   try {
-    Context.current().heartbeat(details);
+    return Context.current();
   } catch {
-    /* not inside an activity */
+    return undefined; // not inside an activity (library use, tests)
   }
 }
 
-/** Heartbeats every `ms` while `work` runs (for long calls that keep the event loop free). */
-export async function withHeartbeat<T>(work: Promise<T>, details: unknown, ms = 5_000): Promise<T> {
+/** Records progress with the server; safe outside an activity (library use, tests). */
+export function heartbeat(details?: unknown): void {
+  currentContext()?.heartbeat(details);
+}
+
+/** The activity's cancellation signal (never aborts outside an activity). */
+export function cancellationSignal(): AbortSignal {
+  return currentContext()?.cancellationSignal ?? new AbortController().signal;
+}
+
+/** Throws the cancellation if the activity was cancelled: call before anything irreversible. */
+export function throwIfCancelled(): void {
+  const signal = cancellationSignal();
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledFailure('activity cancelled');
+}
+
+/**
+ * Heartbeats every `ms` while `work` runs (for long calls that keep the event loop free). A
+ * heartbeat is also how a cancellation reaches the activity, so the interval bounds how late a
+ * cancel is seen (the worker's heartbeat throttle is set to match, see worker.ts).
+ */
+export async function withHeartbeat<T>(work: Promise<T>, details: unknown, ms = 1_000): Promise<T> {
   heartbeat(details);
   const timer = setInterval(() => heartbeat(details), ms);
   try {
@@ -44,22 +82,39 @@ export async function withHeartbeat<T>(work: Promise<T>, details: unknown, ms = 
   }
 }
 
-const INPUT_ERRORS = new Set(['SegmentationInputError', 'WarehouseInputError']);
+/** Errors caused by the input or the previous output: retrying cannot help, exit code 2. */
+export const INPUT_ERRORS = new Set(['SegmentationInputError', 'WarehouseInputError', 'FileAccessError', 'PreviousOutputError', 'RunConfigError']);
+/** Not the input's fault, but final all the same (a newer run already replaced the output). */
+const FINAL_ERRORS = new Set(['SupersededRunError']);
 
 /**
- * Runs an activity body, turning input errors (bad table, column, value or option) into
- * non-retryable ApplicationFailures whose type is the error's class name and whose message
- * names the problem. Anything else is rethrown as is and retried by the activity's policy.
+ * Runs an activity body and turns what it throws into a Temporal failure:
+ * - input errors (bad table, column, file, value, option, previous output) and final errors are
+ *   non-retryable, typed by the error's class name, with the message naming the problem;
+ * - a cancellation is rethrown as is;
+ * - anything else is retried by the activity's policy (until the run's deadline).
+ * Every message and stack is redacted (no credential reaches the history), and the original
+ * error's cause chain is not carried over: a transport error's cause holds request URLs.
  */
 export async function activity<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
+    const signal = currentContext()?.cancellationSignal;
+    if (err instanceof CancelledFailure) throw err;
+    if (signal?.aborted) throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('activity cancelled');
+    if (err instanceof ApplicationFailure) throw err;
+    const e = err instanceof Error ? err : new Error(String(err));
     // By name, not class: errors from pool threads arrive as JobErrors carrying the original name.
-    if (err instanceof Error && INPUT_ERRORS.has(err.name)) {
-      const code = (err as { code?: unknown }).code;
-      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [{ code: typeof code === 'string' ? code : null }] });
-    }
-    throw err;
+    const nonRetryable = INPUT_ERRORS.has(e.name) || FINAL_ERRORS.has(e.name);
+    const code = (e as { code?: unknown }).code;
+    const failure = ApplicationFailure.create({
+      message: redact(e.message),
+      type: e.name,
+      nonRetryable,
+      details: [{ code: typeof code === 'string' ? code : null }],
+    });
+    failure.stack = redact(e.stack ?? `${e.name}: ${e.message}`);
+    throw failure;
   }
 }

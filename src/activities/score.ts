@@ -1,7 +1,7 @@
 import type { Matrix } from '../segmentation/matrix';
 import { scoreK, type KScore } from '../segmentation/scoring';
 import type { RunRef } from './types';
-import { activity, stageStore, withHeartbeat } from './runtime';
+import { activity, cancellationSignal, stageStore, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
 
 /**
@@ -25,7 +25,7 @@ function matrixOf(runId: string): Promise<Matrix> {
  * same score, so nothing is written.
  */
 export async function scoreCandidate(input: RunRef & { k: number }): Promise<KScore> {
-  return activity(() => withHeartbeat(inThread('score', input), { stage: 'score', k: input.k }));
+  return activity(() => withHeartbeat(inThread('score', [input], cancellationSignal()), { stage: 'score', k: input.k }));
 }
 
 /** The body of {@link scoreCandidate}, run on a pool thread (each thread keeps the run's matrix). */

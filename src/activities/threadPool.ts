@@ -37,33 +37,51 @@ export class JobError extends Error {
 
 interface Pending { resolve(v: unknown): void; reject(e: unknown): void }
 interface Slot { worker: Worker; busy: boolean; pending: Map<number, Pending> }
+interface Job { name: string; args: unknown[]; pending: Pending; slot?: Slot }
 
 let slots: Slot[] | undefined;
-const queue: { name: string; args: unknown[]; pending: Pending }[] = [];
+let queue: Job[] = [];
 let nextId = 0;
 
-function start(): Slot[] {
+function threadData(): { jobs: string; tsx: string | null } {
   const jobsPath = require.resolve('./jobs');
-  const workerData = { jobs: jobsPath, tsx: jobsPath.endsWith('.ts') ? require.resolve('tsx/cjs') : null };
-  const size = Math.max(1, Math.min(Number(process.env.AUTOSEG_THREADS) || availableParallelism(), 8));
-  return Array.from({ length: size }, () => {
-    const slot: Slot = { worker: new Worker(THREAD_SOURCE, { eval: true, workerData }), busy: false, pending: new Map() };
-    slot.worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { name: string; message: string; stack?: string; code?: string } }) => {
-      const p = slot.pending.get(m.id);
-      slot.pending.delete(m.id);
-      slot.busy = false;
-      slot.worker.unref();
-      if (p) m.ok ? p.resolve(m.value) : p.reject(new JobError(m.error!.name, m.error!.message, m.error!.code, m.error!.stack));
-      dispatch();
-    });
-    slot.worker.on('error', (e) => {
-      for (const p of slot.pending.values()) p.reject(e);
-      slots = undefined; // a broken thread: start a fresh pool on next use
-    });
-    // Referenced only while running a job (attaching a listener refs it): an idle pool never keeps the process alive.
+  return { jobs: jobsPath, tsx: jobsPath.endsWith('.ts') ? require.resolve('tsx/cjs') : null };
+}
+
+function newSlot(): Slot {
+  const slot: Slot = { worker: new Worker(THREAD_SOURCE, { eval: true, workerData: threadData() }), busy: false, pending: new Map() };
+  slot.worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { name: string; message: string; stack?: string; code?: string } }) => {
+    const p = slot.pending.get(m.id);
+    slot.pending.delete(m.id);
+    slot.busy = false;
     slot.worker.unref();
-    return slot;
+    if (p) m.ok ? p.resolve(m.value) : p.reject(new JobError(m.error!.name, m.error!.message, m.error!.code, m.error!.stack));
+    dispatch();
   });
+  slot.worker.on('error', (e) => {
+    for (const p of slot.pending.values()) p.reject(e);
+    slot.pending.clear();
+    replace(slot); // a broken thread: a fresh one takes its place
+  });
+  // Referenced only while running a job (attaching a listener refs it): an idle pool never keeps the process alive.
+  slot.worker.unref();
+  return slot;
+}
+
+function start(): Slot[] {
+  const size = Math.max(1, Math.min(Number(process.env.AUTOSEG_THREADS) || availableParallelism(), 8));
+  return Array.from({ length: size }, newSlot);
+}
+
+/** Drops a slot's thread (stopping whatever it runs) and puts a fresh idle one in its place. */
+function replace(slot: Slot): void {
+  if (!slots) return;
+  const i = slots.indexOf(slot);
+  if (i < 0) return;
+  slot.worker.removeAllListeners('message');
+  void slot.worker.terminate();
+  slots[i] = newSlot();
+  dispatch();
 }
 
 function dispatch(): void {
@@ -75,15 +93,33 @@ function dispatch(): void {
     slot.busy = true;
     slot.worker.ref();
     slot.pending.set(id, job.pending);
+    job.slot = slot;
     slot.worker.postMessage({ id, name: job.name, args: job.args });
   }
 }
 
-/** Runs job `name` on a pool thread; resolves with its result or rejects with a JobError. */
-export function inThread<N extends JobName>(name: N, ...args: Parameters<Jobs[N]>): Promise<Awaited<ReturnType<Jobs[N]>>> {
+/**
+ * Runs job `name` on a pool thread; resolves with its result or rejects with a JobError. When
+ * `signal` aborts (the activity was cancelled), a queued job is dropped and a running one is
+ * stopped by terminating its thread (JavaScript cannot interrupt a busy thread any other way);
+ * the promise rejects with the signal's reason.
+ */
+export function inThread<N extends JobName>(name: N, args: Parameters<Jobs[N]>, signal?: AbortSignal): Promise<Awaited<ReturnType<Jobs[N]>>> {
   slots ??= start();
   return new Promise((resolve, reject) => {
-    queue.push({ name, args, pending: { resolve: resolve as (v: unknown) => void, reject } });
+    if (signal?.aborted) return reject(signal.reason);
+    const job: Job = { name, args, pending: { resolve: resolve as (v: unknown) => void, reject } };
+    const onAbort = (): void => {
+      queue = queue.filter((j) => j !== job);
+      if (job.slot) replace(job.slot);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    job.pending = {
+      resolve: (v) => { signal?.removeEventListener('abort', onAbort); (resolve as (v: unknown) => void)(v); },
+      reject: (e) => { signal?.removeEventListener('abort', onAbort); reject(e); },
+    };
+    queue.push(job);
     dispatch();
   });
 }

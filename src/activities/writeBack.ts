@@ -1,12 +1,13 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
 import type { RunConfig } from '../config/runConfig';
+import { checkOutputDir, confinePath, OUTPUT_MARKER } from '../config/fileAccess';
+import { writeFileAtomic } from '../shared/atomicFile';
 import type { DataDictionary } from '../segmentation/dictionary';
 import type { StagedFeatures } from './engineer';
 import type { StagedFit } from './cluster';
 import { outputLocations, readPreviousSegments } from './previous';
 import type { RunRef, Written } from './types';
-import { activity, heartbeat, stageStore } from './runtime';
+import { activity, cancellationSignal, heartbeat, stageStore, throwIfCancelled, workerFileAccess } from './runtime';
 import { writeCsvFileAtomic } from '../warehouse/csv-file';
 import { TrinoWarehouse } from '../warehouse/trino';
 import type { OutputTable } from '../warehouse/warehouse';
@@ -50,13 +51,6 @@ function userIdSqlType(dictionary: DataDictionary): string {
   return /^(tinyint|smallint|integer|int|bigint|varchar(\(\d+\))?|char\(\d+\))$/.test(t) ? t : 'varchar';
 }
 
-async function writeTextAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
-
 /**
  * Stage 7: the segment table, replaced atomically (staging table named after the run, row count
  * checked, then swapped; or a temp file renamed), and the model beside it. Retrying converges to
@@ -86,22 +80,29 @@ export async function writeSegments({ runId, config, createdAt }: RunRef & { cre
     const modelText = JSON.stringify(model);
     let outcome: string;
     if (config.output.kind === 'dir') {
+      // Checked again at write time: the directory may have changed since the pre-flight.
+      const dir = await confinePath(config.output.dir, workerFileAccess(), 'output directory');
+      await checkOutputDir(dir);
+      throwIfCancelled();
+      await writeFileAtomic(join(dir, OUTPUT_MARKER), `${JSON.stringify({ format: 'autoseg.output', runId, userId: config.userId })}\n`);
       await writeCsvFileAtomic(where.segments, { rowCount: n, columns: base });
-      await writeTextAtomic(where.model, modelText);
+      await writeFileAtomic(where.model, modelText);
       outcome = 'replaced';
     } else {
       const trino = new TrinoWarehouse();
       try {
         const created = new Date(createdAt);
-        const result = await trino.writeTable(where.segments, {
-          rowCount: n,
-          columns: [...base, { name: 'run_id', sqlType: 'varchar', values: new Array<string>(n).fill(runId) }, { name: 'created_at', sqlType: 'timestamp(3)', values: new Array<Date>(n).fill(created) }],
-        }, { runId, onBatch: (p) => heartbeat({ rowsWritten: p.rowsWritten }) });
-        await trino.writeTable(where.model, { rowCount: 1, columns: [
-          { name: 'run_id', sqlType: 'varchar', values: [runId] },
-          { name: 'created_at', sqlType: 'timestamp(3)', values: [created] },
-          { name: 'model', sqlType: 'varchar', values: [modelText] },
-        ] }, { runId });
+        const result = await trino.writeRunOutputs({
+          segments: { target: where.segments, table: {
+            rowCount: n,
+            columns: [...base, { name: 'run_id', sqlType: 'varchar', values: new Array<string>(n).fill(runId) }, { name: 'created_at', sqlType: 'timestamp(3)', values: new Array<Date>(n).fill(created) }],
+          } },
+          model: { target: where.model, table: { rowCount: 1, columns: [
+            { name: 'run_id', sqlType: 'varchar', values: [runId] },
+            { name: 'created_at', sqlType: 'timestamp(3)', values: [created] },
+            { name: 'model', sqlType: 'varchar', values: [modelText] },
+          ] } },
+        }, { runId, runStartedAt: created, signal: cancellationSignal(), onProgress: (p) => heartbeat(p) });
         outcome = result.outcome;
       } finally {
         await trino.close();

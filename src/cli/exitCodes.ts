@@ -5,8 +5,8 @@ export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 
-/** ApplicationFailure types that mean "the input is wrong" (set by the activities). */
-export const INPUT_FAILURE_TYPES = new Set(['SegmentationInputError', 'WarehouseInputError', 'RunConfigError']);
+/** ApplicationFailure types that mean "the input is wrong" (set by the activities, see activities/runtime.ts). */
+export const INPUT_FAILURE_TYPES = new Set(['SegmentationInputError', 'WarehouseInputError', 'FileAccessError', 'PreviousOutputError', 'RunConfigError']);
 
 /** The exit code and a one-line message for an error thrown by a command. */
 export function classifyError(err: unknown): { code: number; message: string } {
@@ -18,6 +18,7 @@ export function classifyError(err: unknown): { code: number; message: string } {
       if (!(cause instanceof Error) || !('cause' in cause) || cause.cause === undefined) break;
       cause = cause.cause;
     }
+    // The deepest cause is the one that says what went wrong (a timeout's cause is the last attempt's failure).
     const root = cause instanceof Error ? cause.message : err.message;
     return { code: EXIT_RUN_FAILED, message: `run failed: ${root}` };
   }

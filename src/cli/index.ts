@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { classifyError } from './exitCodes';
+import { redact } from '../shared/redact';
 import { registerRun } from './commands/run';
 import { registerDemo } from './commands/demo';
 import { registerWorker } from './commands/worker';
@@ -17,8 +18,12 @@ import { registerAssign } from './commands/assign';
 export function buildProgram(): Command {
   const program = new Command('autoseg')
     .description('Durable customer segmentation: Trino or DuckDB in, segments out, orchestrated by Temporal.')
+    .option('--verbose', 'show the worker and SDK log (every retried failure with its stack) and full error details')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (cmd) => {
+      if (cmd.opts().verbose) process.env.AUTOSEG_VERBOSE = '1';
+    });
   registerRun(program);
   registerDemo(program);
   registerWorker(program);
@@ -40,7 +45,8 @@ export async function main(argv = process.argv): Promise<number> {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     }
     const { code, message } = classifyError(err);
-    process.stderr.write(`autoseg: ${message}\n`);
+    if (process.env.AUTOSEG_VERBOSE) process.stderr.write(`${redact(err instanceof Error ? err.stack ?? err.message : String(err))}\n`);
+    process.stderr.write(`autoseg: ${redact(message)}\n`);
     return code;
   }
 }

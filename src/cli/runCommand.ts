@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { workflowIdFor, type RunConfig } from '../config/runConfig';
+import { configFingerprint, workflowIdFor, type RunConfig } from '../config/runConfig';
+import { memoFingerprint, workflowStartOptions } from '../config/runStart';
+import { CliUsageError } from './exitCodes';
 import type { RunSummary } from '../activities/types';
 import { segmentationWorkflow } from '../workflows';
 import { progressQuery, type RunProgress } from '../workflows/progress';
@@ -13,13 +14,14 @@ import { ProgressView } from './progressView';
  */
 export async function startAndWait(client: Client, taskQueue: string, config: RunConfig, opts: { quiet?: boolean } = {}): Promise<RunSummary> {
   const workflowId = workflowIdFor(config, () => `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`);
-  const handle = await client.workflow.start(segmentationWorkflow, {
-    taskQueue,
-    workflowId,
-    args: [config],
-    workflowIdReusePolicy: config.runKey ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-  });
+  const handle = await client.workflow.start(segmentationWorkflow, workflowStartOptions(config, workflowId, taskQueue));
+  if (config.runKey) {
+    // USE_EXISTING joins a running run with the same key: only if it was started with this config.
+    const existing = memoFingerprint((await handle.describe()).memo);
+    if (existing !== undefined && existing !== configFingerprint(config)) {
+      throw new CliUsageError(`runKey ${config.runKey} is already used by run ${workflowId} with a different config: use a new runKey`);
+    }
+  }
   const view = opts.quiet ? undefined : new ProgressView();
   let polling = true;
   const poll = (async () => {

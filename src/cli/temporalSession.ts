@@ -1,5 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { ANY_FILE } from '../config/fileAccess';
+import { redactingLogger } from '../shared/logging';
 import { startTemporalDevServer } from '../embedded/temporal';
 import { TASK_QUEUE } from '../shared/constants';
 import { temporalFromEnv } from '../shared/env';
@@ -27,7 +29,9 @@ export async function withTemporal<T>(body: (session: TemporalSession) => Promis
       await connection.close();
     }
   }
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The SDK logs every failed attempt with its stack: useful to debug (--verbose), noise for a
+  // user who gets the one-line cause from the CLI anyway.
+  Runtime.install({ logger: redactingLogger(process.env.AUTOSEG_VERBOSE ? 'INFO' : 'ERROR') });
   const server = await startTemporalDevServer({ namespace });
   try {
     const connection = await Connection.connect({ address: server.address });
@@ -36,7 +40,8 @@ export async function withTemporal<T>(body: (session: TemporalSession) => Promis
       const client = new Client({ connection, namespace });
       const session = { client, taskQueue: TASK_QUEUE, embedded: true };
       if (opts.embeddedWorker === false) return await body(session);
-      const worker = await createWorker(nativeConnection, { namespace, taskQueue: TASK_QUEUE });
+      // This worker serves only the user who typed the command: their own paths are theirs to use.
+      const worker = await createWorker(nativeConnection, { namespace, taskQueue: TASK_QUEUE, fileAccess: ANY_FILE });
       return await worker.runUntil(body(session));
     } finally {
       await nativeConnection.close();

@@ -33,9 +33,10 @@ import { DEFAULT_N_INIT } from './kmeansParams';
  *     An explicit number of segments; overrides the elbow / silhouette choice. Must be < rows.
  * sampleSize : int >= 2, default 10000
  *     Rows sampled (seeded) to score each k.
- * seed : safe integer, default 0
+ * seed : int in [0, 2^32 - 1], default 0
  *     Seed of every random choice (sampling, k-means++). 0 is scikit-learn's `random_state=0`,
- *     the value the original implementation used.
+ *     the value the original implementation used; the range is numpy's, so that different
+ *     seeds never alias to the same generator state.
  * nInit : int >= 1, default 20
  *     k-means++ restarts; the lowest inertia is kept (twice scikit-learn's n_init=10: see
  *     DEFAULT_N_INIT in kmeansParams.ts).
@@ -86,7 +87,8 @@ export const segmentationOptionsSchema = z.strictObject({
     .refine((r) => r.min <= r.max, { message: 'kRange.min must be <= kRange.max' }),
   k: kInt.optional(),
   sampleSize: z.number().int().min(2).default(10_000),
-  seed: z.number().int().refine(Number.isSafeInteger, { message: 'must be a safe integer' }).default(0),
+  // Seeds feed 32-bit generators: outside 0..2^32-1 two different seeds would silently collide.
+  seed: z.number().int('must be an integer').min(0, 'must be between 0 and 4294967295 (2^32 - 1)').max(0xffff_ffff, 'must be between 0 and 4294967295 (2^32 - 1)').default(0),
   nInit: z.number().int().min(1).default(DEFAULT_N_INIT),
   maxIter: z.number().int().min(1).default(300),
   tol: z.number().gte(0).refine(Number.isFinite, { message: 'must be finite' }).default(1e-4),

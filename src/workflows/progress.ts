@@ -1,11 +1,11 @@
 import { defineQuery } from '@temporalio/workflow';
 
 /** The stages of a segmentation run, in order. */
-export const STAGES = ['extract', 'engineer', 'score', 'choose', 'cluster', 'explain', 'write', 'report', 'finish'] as const;
+export const STAGES = ['check', 'extract', 'engineer', 'score', 'choose', 'cluster', 'explain', 'write', 'report', 'finish'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface RunProgress {
-  stage: StageName | 'done' | 'failed';
+  stage: StageName | 'done' | 'failed' | 'cancelled' | 'cleanup';
   /** Stages finished so far, with their wall time in ms. */
   completed: { stage: StageName; ms: number }[];
   /** During `score`: how many k have been scored out of how many. */

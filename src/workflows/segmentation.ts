@@ -1,4 +1,13 @@
-import { proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { RunConfig } from '../config/runConfig';
 import type { KScore } from '../segmentation/scoring';
@@ -7,28 +16,50 @@ import { progressQuery, type RunProgress, type StageName } from './progress';
 import type { RunSummary } from '../activities/types';
 
 /**
- * Activity options per stage: input errors are raised as non-retryable ApplicationFailures by
- * the activities; everything else (a warehouse restart, a killed worker) is retried.
- * Heartbeat timeouts let a killed worker's activity be retried by another worker quickly.
+ * How each stage is retried. Input errors are raised as non-retryable failures by the
+ * activities and end the run at once; anything else (a warehouse restart or outage, a killed
+ * worker) is retried with backoff up to two minutes apart until the run's deadline
+ * (`deadlineMinutes` from the start), so a nightly run waits out a ten-minute Trino outage
+ * instead of failing. Heartbeat timeouts let another worker take over a killed worker's stage
+ * quickly. Cancellation waits for the activity to stop, so the cleanup never races a stage that
+ * is still writing.
  */
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 };
-const io: ActivityOptions = { startToCloseTimeout: '30 minutes', heartbeatTimeout: '20 seconds', retry };
-// CPU-bound stages block their event loop between heartbeats for a second or two at most
-// (scoring works on a sample; the final k-means runs on worker threads).
-const compute: ActivityOptions = { startToCloseTimeout: '60 minutes', heartbeatTimeout: '30 seconds', retry };
+function stageOptions(kind: 'io' | 'compute', deadlineMs: number): ActivityOptions {
+  const remaining = Math.max(60_000, deadlineMs - Date.now());
+  return {
+    startToCloseTimeout: kind === 'io' ? '30 minutes' : '60 minutes',
+    // CPU-bound stages run on worker threads: the activity's own loop stays free to heartbeat.
+    heartbeatTimeout: kind === 'io' ? '20 seconds' : '30 seconds',
+    scheduleToCloseTimeout: remaining,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  };
+}
 
-const { extractSource, writeSegments, writeReport, finishRun } = proxyActivities<typeof activities>(io);
-const { engineerFeatures, scoreCandidate, fitSegments, explainSegments } = proxyActivities<typeof activities>(compute);
+/** The cleanup after a failure or cancellation: bounded on its own, the run is over already. */
+const cleanupOptions: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  scheduleToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};
 
 /**
- * extract -> engineer -> score k (one activity per k, in parallel) -> choose k -> final
- * clustering -> explain -> write back -> report -> finish. Only references and small JSON
+ * check -> extract -> engineer -> score k (one activity per k, in parallel) -> choose k ->
+ * final clustering -> explain -> write back -> report -> finish. Only references and small JSON
  * cross the workflow; the data stays in the stage store, keyed by this workflow's id.
+ *
+ * On failure or cancellation, a cleanup stage (not cancellable) repairs a half-done write-back,
+ * drops the run's staging tables and removes its stage data (unless `keepStage`).
  */
 export async function segmentationWorkflow(config: RunConfig): Promise<RunSummary> {
-  const runId = workflowInfo().workflowId;
-  const progress: RunProgress = { stage: 'extract', completed: [], kScored: 0, kTotal: 0 };
+  const info = workflowInfo();
+  const runId = info.workflowId;
+  const deadlineMs = info.startTime.getTime() + config.deadlineMinutes * 60_000;
+  const progress: RunProgress = { stage: 'check', completed: [], kScored: 0, kTotal: 0 };
   setHandler(progressQuery, () => progress);
+  const io = () => proxyActivities<typeof activities>(stageOptions('io', deadlineMs));
+  const compute = () => proxyActivities<typeof activities>(stageOptions('compute', deadlineMs));
 
   async function stage<T>(name: StageName, body: () => Promise<T>): Promise<T> {
     progress.stage = name;
@@ -38,30 +69,48 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
     return result;
   }
 
-  const extracted = await stage('extract', () => extractSource({ runId, config }));
-  progress.rows = extracted.rows;
-  const engineered = await stage('engineer', () => engineerFeatures({ runId, config }));
-  progress.features = engineered.features;
+  try {
+    // Pre-flight: the output and the previous run's files are checked before any compute.
+    await stage('check', () => io().checkRun({ runId, config }));
+    const extracted = await stage('extract', () => io().extractSource({ runId, config }));
+    progress.rows = extracted.rows;
+    const engineered = await stage('engineer', () => compute().engineerFeatures({ runId, config }));
+    progress.features = engineered.features;
 
-  const ks = engineered.ks;
-  progress.kTotal = ks.length;
-  const scores: KScore[] = await stage('score', () =>
-    Promise.all(ks.map(async (k) => {
-      const score = await scoreCandidate({ runId, k, config });
-      progress.kScored++;
-      return score;
-    })),
-  );
+    const ks = engineered.ks;
+    progress.kTotal = ks.length;
+    const scorer = compute();
+    const scores: KScore[] = await stage('score', () =>
+      Promise.all(ks.map(async (k) => {
+        const score = await scorer.scoreCandidate({ runId, k, config });
+        progress.kScored++;
+        return score;
+      })),
+    );
 
-  const choice = await stage('choose', async () => selectK(scores, { k: config.k, selection: config.selection }));
-  progress.chosenK = choice.chosenK;
-  const fitted = await stage('cluster', () => fitSegments({ runId, k: choice.chosenK, config }));
-  const explained = await stage('explain', () => explainSegments({ runId, config }));
-  const createdAt = workflowInfo().startTime.toISOString();
-  const written = await stage('write', () => writeSegments({ runId, config, createdAt }));
-  const parts = { runId, config, createdAt, scores, choice, fitted, explained, written };
-  const report = await stage('report', () => writeReport({ ...parts, timings: [...progress.completed] }));
-  const summary = await stage('finish', () => finishRun({ ...parts, report, timings: [...progress.completed] }));
-  progress.stage = 'done';
-  return summary;
+    const choice = await stage('choose', async () => selectK(scores, { k: config.k, selection: config.selection }));
+    progress.chosenK = choice.chosenK;
+    const fitted = await stage('cluster', () => compute().fitSegments({ runId, k: choice.chosenK, config }));
+    const explained = await stage('explain', () => compute().explainSegments({ runId, config }));
+    const createdAt = info.startTime.toISOString();
+    const written = await stage('write', () => io().writeSegments({ runId, config, createdAt }));
+    const parts = { runId, config, createdAt, scores, choice, fitted, explained, written };
+    const report = await stage('report', () => io().writeReport({ ...parts, timings: [...progress.completed] }));
+    const summary = await stage('finish', () => io().finishRun({ ...parts, report, timings: [...progress.completed] }));
+    progress.stage = 'done';
+    return summary;
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    progress.stage = 'cleanup';
+    // Runs even when the workflow itself was cancelled: the cancel must not leave a half-done swap.
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await proxyActivities<typeof activities>(cleanupOptions).cleanupRun({ runId, config, reason: cancelled ? 'cancelled' : 'failed' });
+      } catch (cleanupErr) {
+        log.warn('cleanup after the run failed', { error: cleanupErr instanceof Error ? cleanupErr.message : String(cleanupErr) });
+      }
+    });
+    progress.stage = cancelled ? 'cancelled' : 'failed';
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
-import { createWorker } from '../../src/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createWorker, type AutosegWorkerOptions } from '../../src/worker';
 
 let runtimeInstalled = false;
 
@@ -21,7 +21,7 @@ export interface TemporalTestContext {
  * Runs `body` with a real worker on a fresh task queue and a client, both connected to the
  * real server; the worker runs until `body` settles, then everything is closed.
  */
-export async function withWorker<T>(name: string, body: (ctx: TemporalTestContext) => Promise<T>, options: Partial<WorkerOptions> = {}): Promise<T> {
+export async function withWorker<T>(name: string, body: (ctx: TemporalTestContext) => Promise<T>, options: AutosegWorkerOptions = {}): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;

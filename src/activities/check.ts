@@ -1,0 +1,42 @@
+import { checkOutputDir, confinePath } from '../config/fileAccess';
+import { checkSourceFile } from '../warehouse/file-check';
+import { TrinoWarehouse } from '../warehouse/trino';
+import { checkPreviousOutput, outputLocations } from './previous';
+import type { RunRef } from './types';
+import { activity, workerFileAccess } from './runtime';
+
+export interface Checked { previousOutput: boolean }
+
+/**
+ * Stage 0, pre-flight: everything that can be known wrong before any compute fails here, in
+ * seconds, as a non-retryable error naming the file or table:
+ * - a source file or output directory outside this worker's allowed roots (AUTOSEG_FILE_ROOTS);
+ * - a source file that is missing, unreadable, empty or ragged;
+ * - an output directory holding files autoseg did not write;
+ * - an output table in a read-only catalog, a missing schema, or a bad name;
+ * - a previous output whose model is corrupt or whose segments are keyed by another user id.
+ */
+export async function checkRun({ config }: RunRef): Promise<Checked> {
+  return activity(async () => {
+    const access = workerFileAccess();
+    if (config.source.kind === 'file') {
+      const physical = await confinePath(config.source.path, access, 'source file');
+      await checkSourceFile(physical);
+    }
+    if (config.output.kind === 'dir') {
+      await confinePath(config.output.dir, access, 'output directory');
+      await checkOutputDir(config.output.dir);
+    } else {
+      const where = outputLocations(config.output);
+      const trino = new TrinoWarehouse();
+      try {
+        await trino.checkWritable(where.segments);
+        await trino.checkWritable(where.model);
+      } finally {
+        await trino.close();
+      }
+    }
+    const { previous } = await checkPreviousOutput(config.output, config.userId);
+    return { previousOutput: previous };
+  });
+}

@@ -1,0 +1,26 @@
+import { TrinoWarehouse } from '../warehouse/trino';
+import { outputLocations } from './previous';
+import type { RunRef } from './types';
+import { activity, heartbeat, stageStore } from './runtime';
+
+/**
+ * Compensation after a failed or cancelled run (the workflow runs it in a non-cancellable
+ * scope): a half-done write-back is repaired so the output is the previous complete pair, the
+ * run's staging tables are dropped, and its stage data (full input rows) is removed unless
+ * `keepStage`. Idempotent: running it twice, or after nothing was written, is a no-op.
+ */
+export async function cleanupRun({ runId, config }: RunRef & { reason: 'failed' | 'cancelled' }): Promise<void> {
+  return activity(async () => {
+    heartbeat({ stage: 'cleanup' });
+    if (config.output.kind === 'table') {
+      const where = outputLocations(config.output);
+      const trino = new TrinoWarehouse();
+      try {
+        await trino.cleanupRun({ segments: where.segments, model: where.model }, runId);
+      } finally {
+        await trino.close();
+      }
+    }
+    if (!config.keepStage) await stageStore().remove(runId);
+  });
+}
