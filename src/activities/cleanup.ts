@@ -7,12 +7,16 @@ import { activity, heartbeat, stageStore } from './runtime';
  * Compensation after a failed or cancelled run (the workflow runs it in a non-cancellable
  * scope): a half-done write-back is repaired so the output is the previous complete pair, the
  * run's staging tables are dropped, and its stage data (full input rows) is removed unless
- * `keepStage`. Idempotent: running it twice, or after nothing was written, is a no-op.
+ * `keepStage`. The warehouse is touched only if the run got as far as its write-back (a run that
+ * failed because Trino is unreachable must not wait for Trino again to clean up nothing).
+ * Idempotent: running it twice, or after nothing was written, is a no-op.
  */
-export async function cleanupRun({ runId, config }: RunRef & { reason: 'failed' | 'cancelled' }): Promise<void> {
+export async function cleanupRun({ runId, config, writeStarted }: RunRef & { reason: 'failed' | 'cancelled'; writeStarted: boolean }): Promise<void> {
   return activity(async () => {
     heartbeat({ stage: 'cleanup' });
-    if (config.output.kind === 'table') {
+    // The stage first: it does not depend on the warehouse being reachable.
+    if (!config.keepStage) await stageStore().remove(runId);
+    if (writeStarted && config.output.kind === 'table') {
       const where = outputLocations(config.output);
       const trino = new TrinoWarehouse();
       try {
@@ -21,6 +25,5 @@ export async function cleanupRun({ runId, config }: RunRef & { reason: 'failed' 
         await trino.close();
       }
     }
-    if (!config.keepStage) await stageStore().remove(runId);
   });
 }

@@ -58,6 +58,8 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
   const deadlineMs = info.startTime.getTime() + config.deadlineMinutes * 60_000;
   const progress: RunProgress = { stage: 'check', completed: [], kScored: 0, kTotal: 0 };
   setHandler(progressQuery, () => progress);
+  // Whether the write-back may have touched the warehouse: only then has cleanup anything to repair there.
+  let writeStarted = false;
   const io = () => proxyActivities<typeof activities>(stageOptions('io', deadlineMs));
   const compute = () => proxyActivities<typeof activities>(stageOptions('compute', deadlineMs));
 
@@ -93,6 +95,7 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
     const fitted = await stage('cluster', () => compute().fitSegments({ runId, k: choice.chosenK, config }));
     const explained = await stage('explain', () => compute().explainSegments({ runId, config }));
     const createdAt = info.startTime.toISOString();
+    writeStarted = true;
     const written = await stage('write', () => io().writeSegments({ runId, config, createdAt }));
     const parts = { runId, config, createdAt, scores, choice, fitted, explained, written };
     const report = await stage('report', () => io().writeReport({ ...parts, timings: [...progress.completed] }));
@@ -105,7 +108,7 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
     // Runs even when the workflow itself was cancelled: the cancel must not leave a half-done swap.
     await CancellationScope.nonCancellable(async () => {
       try {
-        await proxyActivities<typeof activities>(cleanupOptions).cleanupRun({ runId, config, reason: cancelled ? 'cancelled' : 'failed' });
+        await proxyActivities<typeof activities>(cleanupOptions).cleanupRun({ runId, config, reason: cancelled ? 'cancelled' : 'failed', writeStarted });
       } catch (cleanupErr) {
         log.warn('cleanup after the run failed', { error: cleanupErr instanceof Error ? cleanupErr.message : String(cleanupErr) });
       }
