@@ -1,5 +1,6 @@
 import { checkOutputDir, confinePath } from '../config/fileAccess';
 import { checkSourceFile } from '../warehouse/file-check';
+import { checkIdentifier } from '../warehouse/identifiers';
 import { TrinoWarehouse } from '../warehouse/trino';
 import { checkPreviousOutput, outputLocations } from './previous';
 import type { RunRef } from './types';
@@ -14,10 +15,13 @@ export interface Checked { previousOutput: boolean }
  * - a source file that is missing, unreadable, empty or ragged;
  * - an output directory holding files autoseg did not write;
  * - an output table in a read-only catalog, a missing schema, or a bad name;
- * - a previous output whose model is corrupt or whose segments are keyed by another user id.
+ * - a previous output whose model is corrupt or whose segments are keyed by another user id;
+ * - first of all, a user id column name that is not a plain identifier (it would otherwise be
+ *   reported, misleadingly, as "the previous output is keyed by another column").
  */
 export async function checkRun({ config }: RunRef): Promise<Checked> {
   return activity(async () => {
+    checkIdentifier(config.userId, 'user id column name');
     const access = workerFileAccess();
     if (config.source.kind === 'file') {
       const physical = await confinePath(config.source.path, access, 'source file');

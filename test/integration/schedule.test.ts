@@ -8,6 +8,7 @@ import { runCli } from '../helpers/cli';
 import { temporalAddress, withWorker } from '../helpers/temporal';
 import { queryRows, trinoUrl } from '../helpers/trino';
 import { buildTpchCustomers } from '../helpers/tpch';
+import { STAGES } from '../../src/workflows/progress';
 
 const SOURCE = 'memory.default.sched_customers';
 const OUTPUT = 'memory.default.sched_segments';
@@ -53,7 +54,8 @@ test('a nightly schedule: created, triggered, run completes; a trigger during a 
       const shown = JSON.parse(status.stdout) as { status: string; progress: { stage: string; completed: { stage: string }[] } | null };
       assert.equal(shown.status, 'COMPLETED');
       assert.equal(shown.progress?.stage, 'done');
-      assert.equal(shown.progress?.completed.length, 9, 'every stage reported');
+      // Every stage reported, in order, the pre-flight `check` first.
+      assert.deepEqual(shown.progress?.completed.map((c) => c.stage), [...STAGES], 'every stage reported');
       const [[rows, runIds]] = await queryRows(`SELECT count(*), count(DISTINCT run_id) FROM ${OUTPUT}`);
       assert.deepEqual([rows, runIds], [1500, 1]);
 

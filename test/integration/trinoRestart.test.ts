@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunConfig } from '../../src/config/runConfig';
+import type { FileAccess } from '../../src/config/fileAccess';
 import { segmentationWorkflow } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/progress';
 import { startTrino, type TrinoServer } from '../../scripts/services/trino';
@@ -25,6 +26,8 @@ test('Trino stopped during extract and started again: the extract retries and th
     FROM tpch.sf1.customer c LEFT JOIN tpch.sf1.orders o ON o.custkey = c.custkey GROUP BY c.custkey, c.mktsegment, c.acctbal`;
   const config = parseRunConfig({ source: { kind: 'sql', sql }, output: { kind: 'dir', dir: out }, userId: 'custkey', kRange: { min: 2, max: 5 } });
 
+  // The worker may write only under this test's own directory (a shared worker writes nowhere else).
+  const fileAccess: FileAccess = { kind: 'roots', roots: [work] };
   await withWorker('trino-restart', async ({ client, taskQueue }) => {
     const handle = await client.workflow.start(segmentationWorkflow, { taskQueue, workflowId: `trino-restart-${Date.now()}`, args: [config] });
     for (;;) {
@@ -44,7 +47,7 @@ test('Trino stopped during extract and started again: the extract retries and th
     }
     console.log(`extract completed after ${attempts} attempts`);
     assert.ok(attempts >= 2, 'the extract was retried');
-  });
+  }, { fileAccess });
   const segments = readFileSync(join(out, 'segments.csv'), 'utf8').trim().split('\n');
   assert.equal(segments.length, 150_001);
 });
