@@ -43,3 +43,25 @@ export class WarehouseUnavailableError extends Error {
 export function isRetryableWarehouseError(err: unknown): boolean {
   return err instanceof WarehouseUnavailableError;
 }
+
+/**
+ * A newer run (later start; on equal starts, the larger run id) already wrote this output, so an
+ * older run must not replace it. Final (retrying cannot make the run newer), but not the input's
+ * fault: it is reported as "superseded", never as bad input.
+ */
+export class SupersededRunError extends Error {
+  override readonly name = 'SupersededRunError';
+  readonly retryable = false;
+  constructor(
+    readonly table: string,
+    readonly runId: string,
+    readonly runStartedAt: Date,
+    readonly newerRunId: string,
+    readonly newerRunStartedAt: Date | null,
+  ) {
+    super(
+      `run ${runId} (started ${runStartedAt.toISOString()}) is superseded: ${table} already holds the output of the newer run ${newerRunId}` +
+        ` (started ${newerRunStartedAt ? newerRunStartedAt.toISOString() : 'at an unknown time'}); this run's output was discarded`,
+    );
+  }
+}

@@ -4,10 +4,14 @@
  * WarehouseInputError (the request is wrong) or WarehouseUnavailableError (retry later).
  */
 import { BasicAuth, Trino, type Columns, type QueryError, type QueryResult, type SecureContextOptions } from 'trino-client';
+import { displayUrl, redact } from '../shared/redact';
 import { WarehouseInputError, WarehouseUnavailableError, type WarehouseInputCode } from './errors';
 
 export interface TrinoConfig {
-  /** e.g. `http://127.0.0.1:8080`; env TRINO_URL. */
+  /**
+   * e.g. `http://127.0.0.1:8080`; env TRINO_URL. Credentials in it (`https://user:secret@host`) are
+   * taken out of the URL and used as user and password; the URL is only ever shown without them.
+   */
   readonly server?: string;
   /** env TRINO_USER, default `autoseg`. */
   readonly user?: string;
@@ -15,7 +19,7 @@ export interface TrinoConfig {
   readonly catalog?: string;
   /** Default schema for one-part table names; env TRINO_SCHEMA. */
   readonly schema?: string;
-  /** Sent as HTTP basic auth (Trino requires https for passwords); env TRINO_PASSWORD. */
+  /** Sent as HTTP basic auth, over https only (Trino refuses passwords over http); env TRINO_PASSWORD. */
   readonly password?: string;
   /** TLS options for https servers (CA, rejectUnauthorized). */
   readonly ssl?: SecureContextOptions;
@@ -30,6 +34,7 @@ export interface TrinoConfig {
 }
 
 export interface ResolvedTrinoConfig {
+  /** Never holds credentials: they are split out into user and password. */
   readonly server: string;
   readonly user: string;
   readonly catalog?: string;
@@ -42,16 +47,45 @@ export interface ResolvedTrinoConfig {
 
 export function resolveTrinoConfig(config: TrinoConfig = {}, env: NodeJS.ProcessEnv = process.env): ResolvedTrinoConfig {
   const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+  const url = splitCredentials(nonEmpty(config.server) ?? nonEmpty(env.TRINO_URL) ?? 'http://localhost:8080');
   return {
-    server: nonEmpty(config.server) ?? nonEmpty(env.TRINO_URL) ?? 'http://localhost:8080',
-    user: nonEmpty(config.user) ?? nonEmpty(env.TRINO_USER) ?? 'autoseg',
+    server: url.server,
+    // Explicit settings first, then the URL's own credentials, then the environment.
+    user: nonEmpty(config.user) ?? url.user ?? nonEmpty(env.TRINO_USER) ?? 'autoseg',
     catalog: nonEmpty(config.catalog) ?? nonEmpty(env.TRINO_CATALOG),
     schema: nonEmpty(config.schema) ?? nonEmpty(env.TRINO_SCHEMA),
-    password: nonEmpty(config.password) ?? nonEmpty(env.TRINO_PASSWORD),
+    password: nonEmpty(config.password) ?? url.password ?? nonEmpty(env.TRINO_PASSWORD),
     ssl: config.ssl,
     maxStatementChars: config.maxStatementChars ?? 900_000,
     replaceStrategy: config.replaceStrategy ?? 'auto',
   };
+}
+
+/** `scheme://user:password@host:port` -> the URL without credentials, and the credentials. */
+function splitCredentials(raw: string): { server: string; user?: string; password?: string } {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return { server: raw };
+  }
+  if (!u.username && !u.password) return { server: raw };
+  const user = u.username ? decodeURIComponent(u.username) : undefined;
+  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  return { server: displayUrl(raw), user, password };
+}
+
+/** The error a cancelled statement rejects with: the signal's own reason, or an AbortError. */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const e = new Error(reason === undefined ? 'the operation was aborted' : `the operation was aborted: ${String(reason)}`);
+  e.name = 'AbortError';
+  return e;
+}
+
+export function isAbortError(err: unknown, signal?: AbortSignal): boolean {
+  return (err instanceof Error && err.name === 'AbortError') || (signal?.aborted === true && err === signal.reason);
 }
 
 export type PageHandler = (columns: Columns, rows: unknown[][]) => void | Promise<void>;
@@ -78,8 +112,8 @@ const USER_ERROR_CODES: Record<string, WarehouseInputCode> = {
 };
 
 /** Maps a failed query onto our errors; user errors keep Trino's errorName in the message. */
-export function trinoQueryError(error: QueryError, sql: string): Error {
-  const message = `Trino ${error.errorName}: ${error.message}`;
+export function trinoQueryError(error: QueryError, sql: string, hide: (text: string) => string = redact): Error {
+  const message = hide(`Trino ${error.errorName}: ${error.message}`);
   if (error.errorType === 'USER_ERROR') {
     const code = USER_ERROR_CODES[error.errorName] ?? 'QUERY_FAILED';
     const table = /Table '([^']+)'/.exec(error.message)?.[1];
@@ -89,47 +123,115 @@ export function trinoQueryError(error: QueryError, sql: string): Error {
     return e;
   }
   // INTERNAL_ERROR, INSUFFICIENT_RESOURCES, EXTERNAL: the server or a node is in trouble.
-  return new WarehouseUnavailableError(`${message} (query: ${sql.slice(0, 200)})`);
+  return new WarehouseUnavailableError(hide(`${message} (query: ${sql.slice(0, 200)})`));
 }
 
-/** Transport failures: unreachable or 5xx/429 are transient; 401/403 are a configuration problem. */
-function transportError(err: unknown, server: string): Error {
+/**
+ * Transport failures: unreachable or 5xx/429 are transient; 401/403 are a configuration problem.
+ * The raw error is not kept as `cause`: axios errors carry the request config (auth included).
+ */
+function transportError(err: unknown, server: string, hide: (text: string) => string): Error {
   const e = err as { response?: { status?: number }; code?: string; message?: string };
   const status = e.response?.status;
+  const at = `Trino at ${displayUrl(server)}`;
   if (status === 401 || status === 403) {
-    return new WarehouseInputError('PERMISSION_DENIED', `Trino at ${server} refused the credentials (HTTP ${status})`);
+    return new WarehouseInputError('PERMISSION_DENIED', hide(`${at} refused the credentials (HTTP ${status})`));
   }
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-    return new WarehouseInputError('QUERY_FAILED', `Trino at ${server} rejected the request (HTTP ${status}): ${e.message ?? ''}`);
+    return new WarehouseInputError('QUERY_FAILED', hide(`${at} rejected the request (HTTP ${status}): ${e.message ?? ''}`));
   }
-  return new WarehouseUnavailableError(`Trino at ${server} is unavailable: ${e.code ?? status ?? ''} ${e.message ?? String(err)}`.trim(), { cause: err });
+  const message = hide(`${at} is unavailable: ${e.code ?? status ?? ''} ${e.message ?? String(err)}`.replace(/\s+/g, ' ').trim());
+  return new WarehouseUnavailableError(message, { cause: new Error(message) });
+}
+
+/** The query id of a statement that was posted but not yet polled (trino-client keeps it private). */
+function postedQueryId(iterator: unknown): string | undefined {
+  const id = (iterator as { iter?: { queryResult?: { id?: unknown } } } | undefined)?.iter?.queryResult?.id;
+  return typeof id === 'string' ? id : undefined;
 }
 
 export class TrinoConnection {
   private readonly client: Trino;
 
   constructor(readonly config: ResolvedTrinoConfig) {
+    // Trino refuses a password over plain http ("Password not allowed for insecure
+    // authentication"), and it would travel in clear text: over http only the user name is sent.
+    const https = /^https:/i.test(config.server);
     this.client = Trino.create({
       server: config.server,
       source: 'autoseg',
       catalog: config.catalog,
       schema: config.schema,
-      auth: config.password !== undefined ? new BasicAuth(config.user, config.password) : undefined,
+      auth: config.password !== undefined && https ? new BasicAuth(config.user, config.password) : undefined,
+      // Requests outside a query (cancel) need the user too; the client's default is $USER, often unset.
+      extraHeaders: { 'X-Trino-User': config.user },
       ssl: config.ssl,
     });
   }
 
+  /** Masks URL credentials, known secret env values and this connection's own password. */
+  readonly hide = (text: string): string => {
+    let out = redact(text);
+    const pw = this.config.password;
+    if (pw && pw.length >= 3) {
+      out = out.split(pw).join('***');
+      const encoded = encodeURIComponent(pw);
+      if (encoded !== pw) out = out.split(encoded).join('***');
+    }
+    return out;
+  };
+
   /**
    * Runs one statement. With `onPage`, each non-empty page goes to it as it arrives (and rows are
    * not kept); if the handler throws, the query is cancelled on the server and the error rethrown.
+   * When `signal` aborts, the query is cancelled on the server (DELETE /v1/query/<id>) and the
+   * promise rejects at once with the signal's reason (or an AbortError); the request still in
+   * flight is abandoned, its outcome ignored.
    */
-  async execute(sql: string, onPage?: PageHandler): Promise<StatementResult> {
-    let iterator;
+  async execute(sql: string, onPage?: PageHandler, signal?: AbortSignal): Promise<StatementResult> {
+    if (signal?.aborted) throw abortError(signal);
+    let queryId: string | undefined;
+    let aborted = false;
+    let detach = (): void => undefined;
+    const abortion = signal
+      ? new Promise<never>((_, reject) => {
+          const onAbort = (): void => {
+            aborted = true;
+            if (queryId) void this.client.cancel(queryId).catch(() => undefined);
+            reject(abortError(signal));
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+          detach = () => signal.removeEventListener('abort', onAbort);
+        })
+      : undefined;
+    // Promise.race marks the losing promise as handled: an abandoned request cannot crash the process.
+    const race = <T>(p: Promise<T>): Promise<T> => (abortion ? Promise.race([p, abortion]) : p);
     try {
-      iterator = await this.client.query({ query: sql, user: this.config.user });
-    } catch (err) {
-      throw transportError(err, this.config.server);
+      const posted = this.client.query({ query: sql, user: this.config.user });
+      // Aborted while the POST was in flight: once its answer arrives, cancel the query it created.
+      void posted.then((it) => { if (aborted) { const id = postedQueryId(it); if (id) void this.client.cancel(id).catch(() => undefined); } }, () => undefined);
+      let iterator;
+      try {
+        iterator = await race(posted);
+      } catch (err) {
+        if (aborted) throw err;
+        throw transportError(err, this.config.server, this.hide);
+      }
+      queryId = postedQueryId(iterator);
+      return await this.drain(iterator, sql, onPage, race, (id) => (queryId = id), () => aborted);
+    } finally {
+      detach();
     }
+  }
+
+  private async drain(
+    iterator: AsyncIterator<QueryResult>,
+    sql: string,
+    onPage: PageHandler | undefined,
+    race: <T>(p: Promise<T>) => Promise<T>,
+    setId: (id: string) => void,
+    aborted: () => boolean,
+  ): Promise<StatementResult> {
     let columns: Columns = [];
     const rows: unknown[][] = [];
     let last: QueryResult | undefined;
@@ -138,27 +240,28 @@ export class TrinoConnection {
       for (;;) {
         let step: IteratorResult<QueryResult>;
         try {
-          step = await iterator.next();
+          step = await race(iterator.next());
         } catch (err) {
-          throw transportError(err, this.config.server);
+          if (aborted()) throw err;
+          throw transportError(err, this.config.server, this.hide);
         }
         const page = step.value;
         // The client repeats the final page object with done=true, and an immediate failure
         // arrives only that way: handle each page object exactly once.
         if (page && page !== last) {
           last = page;
-          queryId = page.id ?? queryId;
-          if (page.error) throw trinoQueryError(page.error, sql);
+          if (page.id) setId((queryId = page.id));
+          if (page.error) throw trinoQueryError(page.error, sql, this.hide);
           if (page.columns) columns = page.columns;
           if (page.data && page.data.length > 0) {
-            if (onPage) await onPage(columns, page.data);
+            if (onPage) await race(Promise.resolve(onPage(columns, page.data)));
             else for (const r of page.data) rows.push(r);
           }
         }
         if (step.done) break;
       }
     } catch (err) {
-      if (queryId && !(err instanceof WarehouseInputError && last?.error)) {
+      if (queryId && !aborted() && !(err instanceof WarehouseInputError && last?.error)) {
         await this.client.cancel(queryId).catch(() => undefined);
       }
       throw err;

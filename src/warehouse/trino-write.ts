@@ -1,5 +1,6 @@
 /**
- * Atomic, idempotent write-back into Trino.
+ * Staging tables, and the single-table write-back `writeTable` (kept for the smoke activity and
+ * direct callers; the run's segment + model pair goes through trino-run-write.ts instead).
  *
  * 1. The rows go to a staging table named after the run (`<target>__stage_<run tag>`); a staging
  *    table left by a crashed attempt of the same run is dropped first.
@@ -25,7 +26,7 @@ import type { TrinoConnection } from './trino-connection';
 import { checkOutputTable, type OutputTable, type WriteOptions, type WriteResult } from './warehouse';
 
 /** A SQL string literal: Trino strings have no backslash escapes, only '' for a quote. */
-function stringLiteral(text: string): string {
+export function stringLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
@@ -37,7 +38,7 @@ export async function trinoTableExists(conn: TrinoConnection, ref: TableRef): Pr
   return Number(rows[0]?.[0] ?? 0) > 0;
 }
 
-async function count(conn: TrinoConnection, ref: TableRef): Promise<number> {
+export async function count(conn: TrinoConnection, ref: TableRef): Promise<number> {
   const { rows } = await conn.execute(`SELECT count(*) FROM ${quoteTableRef(ref)}`);
   return Number(rows[0][0]);
 }
@@ -55,25 +56,50 @@ async function sameContent(conn: TrinoConnection, a: TableRef, b: TableRef): Pro
   return Number(rows[0][0]) === 0;
 }
 
-/** Inserts all rows into `staging` in statements of at most `maxChars` characters. */
-async function insertRows(conn: TrinoConnection, staging: TableRef, table: OutputTable, maxChars: number, options: WriteOptions): Promise<void> {
+export interface FillOptions {
+  readonly signal?: AbortSignal;
+  readonly onBatch?: (progress: { readonly rowsWritten: number }) => void | Promise<void>;
+}
+
+/**
+ * Writes all rows into `staging` in statements of at most `maxChars` characters: the first one
+ * creates it (CREATE TABLE ... AS SELECT, so an empty table still gets its columns), the others
+ * INSERT. A staging table left by a crashed attempt of the same run is dropped and recreated.
+ */
+async function writeRows(conn: TrinoConnection, staging: TableRef, table: OutputTable, maxChars: number, options: FillOptions): Promise<void> {
   const cols = table.columns;
   const classes = cols.map((c) => outputClass(c.sqlType));
   const aliases = cols.map((_, j) => `c${j}`);
   const select = cols.map((c, j) => `CAST(${aliases[j]} AS ${c.sqlType}) AS ${quoteIdentifier(c.name)}`).join(', ');
-  const head = `INSERT INTO ${quoteTableRef(staging)} SELECT ${select} FROM UNNEST(`;
+  const create = `CREATE TABLE ${quoteTableRef(staging)} AS `;
+  const insert = `INSERT INTO ${quoteTableRef(staging)} `;
+  const head = `SELECT ${select} FROM UNNEST(`;
   const tail = `) AS u(${aliases.join(', ')})`;
   const perColumnOverhead = 'CAST(json_parse(\'[]\') AS array(varchar)), '.length;
-  const fixed = head.length + tail.length + cols.length * perColumnOverhead;
+  const fixed = Math.max(create.length, insert.length) + head.length + tail.length + cols.length * perColumnOverhead;
 
   let parts: string[][] = cols.map(() => []);
   let size = fixed;
   let batchRows = 0;
   let written = 0;
+  let created = false;
   const flush = async (): Promise<void> => {
-    if (batchRows === 0) return;
+    if (batchRows === 0 && created) return;
     const arrays = parts.map((p) => `CAST(json_parse('[${p.join(',')}]') AS array(varchar))`).join(', ');
-    await conn.execute(head + arrays + tail);
+    const query = head + arrays + tail;
+    if (created) {
+      await conn.execute(insert + query, undefined, options.signal);
+    } else {
+      try {
+        await conn.execute(create + query, undefined, options.signal);
+      } catch (err) {
+        const name = (err as { trinoErrorName?: string }).trinoErrorName;
+        if (!(err instanceof WarehouseInputError && (name === 'TABLE_ALREADY_EXISTS' || name === 'ALREADY_EXISTS'))) throw err;
+        await conn.execute(`DROP TABLE IF EXISTS ${quoteTableRef(staging)}`, undefined, options.signal);
+        await conn.execute(create + query, undefined, options.signal);
+      }
+      created = true;
+    }
     written += batchRows;
     parts = cols.map(() => []);
     size = fixed;
@@ -100,6 +126,27 @@ async function insertRows(conn: TrinoConnection, staging: TableRef, table: Outpu
   await flush();
 }
 
+/** Shape, column names and types of a table to write, checked before any SQL runs. */
+export function checkWritableTable(table: OutputTable): void {
+  checkOutputTable(table);
+  for (const c of table.columns) {
+    checkIdentifier(c.name, 'output column name');
+    checkOutputType(c.sqlType, c.name);
+  }
+}
+
+/**
+ * (Re)creates `staging` and fills it with `table`. The caller checks its row count before using
+ * it (someone else wrote into it, or an insert was lost: retry from scratch).
+ */
+export async function fillStaging(conn: TrinoConnection, staging: TableRef, table: OutputTable, options: FillOptions = {}): Promise<void> {
+  await writeRows(conn, staging, table, conn.config.maxStatementChars, options);
+}
+
+export function stagingCountError(staging: TableRef, staged: number, expected: number): WarehouseUnavailableError {
+  return new WarehouseUnavailableError(`staging table ${staging.parts.join('.')} holds ${staged} rows, expected ${expected}; the write will be redone`);
+}
+
 export async function writeTrinoTable(
   conn: TrinoConnection,
   target: TableRef,
@@ -107,26 +154,20 @@ export async function writeTrinoTable(
   options: WriteOptions,
   replaceSupport: Map<string, boolean>,
 ): Promise<WriteResult> {
-  checkOutputTable(table);
-  for (const c of table.columns) {
-    checkIdentifier(c.name, 'output column name');
-    checkOutputType(c.sqlType, c.name);
-  }
+  checkWritableTable(table);
   const tag = runTag(options.runId);
   const name = tableName(target);
   const staging = withTableName(target, `${name}__stage_${tag}`);
   const old = withTableName(target, `${name}__old_${tag}`);
   const targetName = target.parts.join('.');
 
-  await conn.execute(`DROP TABLE IF EXISTS ${quoteTableRef(staging)}`);
-  const ddl = table.columns.map((c) => `${quoteIdentifier(c.name)} ${c.sqlType}`).join(', ');
-  await conn.execute(`CREATE TABLE ${quoteTableRef(staging)} (${ddl})`);
-  await insertRows(conn, staging, table, conn.config.maxStatementChars, options);
-  const staged = await count(conn, staging);
-  if (staged !== table.rowCount) {
-    // Someone else wrote into our staging table, or an insert was lost: retry from scratch.
-    throw new WarehouseUnavailableError(`staging table ${staging.parts.join('.')} holds ${staged} rows, expected ${table.rowCount}`);
+  // A cut between the two renames of an earlier attempt left the target only as `old`: put it back.
+  if (!(await trinoTableExists(conn, target)) && (await trinoTableExists(conn, old))) {
+    await conn.execute(`ALTER TABLE ${quoteTableRef(old)} RENAME TO ${quoteTableRef(target)}`);
   }
+  await fillStaging(conn, staging, table, options);
+  const staged = await count(conn, staging);
+  if (staged !== table.rowCount) throw stagingCountError(staging, staged, table.rowCount);
 
   const targetExists = await trinoTableExists(conn, target);
   if (targetExists && (await sameContent(conn, target, staging))) {

@@ -1,6 +1,7 @@
 /**
- * The Trino warehouse: describe and scan any table or SELECT into a ColumnarTable, and write the
- * segment table back atomically (see trino-write.ts).
+ * The Trino warehouse: describe and scan any table or SELECT into a ColumnarTable, and write a
+ * run's segment and model tables back as one unit (trino-run-write.ts), with a pre-flight
+ * (trino-check.ts) and a compensation for failed or cancelled runs.
  *
  * Exactness: trino-client parses result JSON with JSON.parse, which rounds BIGINTs above 2^53, so
  * the user id column is CAST to VARCHAR inside Trino and never travels as a number.
@@ -10,6 +11,9 @@ import { columnBuilder } from './column-builder';
 import { WarehouseInputError } from './errors';
 import { checkIdentifier, parseTableRef, quoteIdentifier, quoteTableRef, type TableRef } from './identifiers';
 import { TrinoConnection, resolveTrinoConfig, type TrinoConfig } from './trino-connection';
+export type { RunOutputs, RunWriteOptions, RunWriteResult } from './trino-run-write';
+import { checkTrinoWritable } from './trino-check';
+import { cleanupRun, runLayout, writeRunOutputs, type RunOutputs, type RunWriteOptions, type RunWriteResult } from './trino-run-write';
 import { trinoTableExists, writeTrinoTable } from './trino-write';
 import { classifySqlType, kindOf, type ColumnInfo, type OutputTable, type ScanOptions, type Source, type Warehouse, type WriteOptions, type WriteResult } from './warehouse';
 
@@ -122,6 +126,26 @@ export class TrinoWarehouse implements Warehouse {
   async writeTable(target: string, table: OutputTable, options: WriteOptions): Promise<WriteResult> {
     const ref = this.resolveTable(target);
     return writeTrinoTable(this.connection, ref, table, options, this.replaceSupport);
+  }
+
+  /**
+   * Writes a run's segment table and model table as one unit: both staged, then swapped in under
+   * a per-output lock, only if no newer run already wrote them (else SupersededRunError). Safe to
+   * retry with the same runId after any failure. See trino-run-write.ts.
+   */
+  async writeRunOutputs(outputs: RunOutputs, options: RunWriteOptions): Promise<RunWriteResult> {
+    const layout = runLayout(this.resolveTable(outputs.segments.target), this.resolveTable(outputs.model.target));
+    return writeRunOutputs(this.connection, layout, outputs, options, this.replaceSupport);
+  }
+
+  /** Compensation after a failed or cancelled run: the outputs left as a complete pair, the run's leftovers dropped. */
+  async cleanupRun(targets: { segments: string; model: string }, runId: string): Promise<void> {
+    return cleanupRun(this.connection, runLayout(this.resolveTable(targets.segments), this.resolveTable(targets.model)), runId);
+  }
+
+  /** Pre-flight: valid name, existing catalog and schema, and a catalog that accepts CREATE TABLE. */
+  async checkWritable(target: string): Promise<void> {
+    return checkTrinoWritable(this.connection, target, (t) => this.resolveTable(t));
   }
 
   async close(): Promise<void> {
