@@ -86,6 +86,29 @@ test('a run cancelled during write-back leaves the previous table and model, no 
   });
 });
 
+test('a run cancelled during its final clustering stops at once: the thread job is stopped, not waited for', async () => {
+  await withWorker('safety-cancel-cluster', async ({ client, taskQueue }) => {
+    // Many restarts without tolerance on 150,000 rows: the clustering would run for a long while.
+    const config = parseRunConfig({ ...quick, k: 12, nInit: 200, tol: 0, maxIter: 1000, source: { kind: 'table', table: BIG }, output: { kind: 'table', table: `${OUT}_never` } });
+    const id = `safety-cancel-cluster-${Date.now()}`;
+    const handle = await client.workflow.start(segmentationWorkflow, { taskQueue, workflowId: id, args: [config] });
+    await waitForStage(handle, 'cluster');
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    await handle.cancel();
+    const err = await handle.result().then(() => assert.fail('the cancelled run completed'), (e: unknown) => e);
+    const ms = Date.now() - t0;
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
+    // The workflow waits for the activity to acknowledge the cancel: only a stopped thread job lets it end this soon.
+    assert.ok(ms < 10_000, `cancelled in ${ms} ms`);
+    console.log(`# cancel during cluster took effect in ${ms} ms`);
+    assert.equal(existsSync(stageDirOf(id)), false);
+    // The pool is usable afterwards: the next run on this worker completes.
+    const after = await client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `${id}-next`, args: [parseRunConfig({ ...quick, k: 3, source: { kind: 'table', table: SMALL }, output: { kind: 'table', table: `${OUT}_next` } })] });
+    assert.equal(after.k, 3);
+  });
+});
+
 test('two runs writing one table: the newest run\'s complete output stays; the older one fails as superseded (exit 1), nothing left behind', async () => {
   await dropOutputs(OUT);
   // The older run reads 150,000 customers on a worker process of its own (its thread pool is
