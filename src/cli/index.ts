@@ -14,6 +14,7 @@ import { registerSchedule } from './commands/schedule';
 import { registerServe } from './commands/serve';
 import { registerReport } from './commands/report';
 import { registerAssign } from './commands/assign';
+import { registerSql } from './commands/sql';
 
 export function buildProgram(): Command {
   const program = new Command('autoseg')
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerReport(program);
   registerAssign(program);
+  registerSql(program);
   return program;
 }
 

@@ -1,0 +1,268 @@
+/**
+ * The model as a SELECT: compiles a fitted segmentation model (model.json) into one Trino query
+ * over a source table or SELECT that gives every customer the segment `assign` would give it,
+ * bit for bit, so the assignment can live in a view or a dbt model and run where the data is.
+ *
+ * The query is a chain of four CTEs:
+ *
+ *   autoseg_read      every feature column read exactly as the engine reads it (read.ts)
+ *   autoseg_encoded   x_j per matrix column, by encode.ts's rules:
+ *                     continuous  ((COALESCE(r, median) - min) / (max - min)) * weight
+ *                                 (0 when max = min; no clipping outside the training range)
+ *                     binary      on / off constant: r = oneValue (null and unseen values: off)
+ *                     dummies     on / off constant per kept value (null is a value of its own);
+ *                                 `other` is on for any value not kept (so unseen values land
+ *                                 there), no `other` means all dummies off
+ *                     the on / off constants are computed here in JavaScript with encode.ts's
+ *                     own expressions ((1 - min) / range * w, (0 - min) / range * w) and printed
+ *                     as exact DOUBLE literals
+ *   autoseg_distance  d_c = (x_0 - c_c0) * (x_0 - c_c0) + (x_1 - c_c1) * (x_1 - c_c1) + ...,
+ *                     feature 0 first, left to right: the same IEEE double operations in the
+ *                     same order as the engine's kernels (kernels.ts, no fused multiply-add
+ *                     on either side), hence the same bits
+ *   autoseg_segment   argmin with the engine's tie rule: the lowest c with d_c <= d_c' for
+ *                     every c' > c, i.e. the lowest segment number among the exact minima
+ *
+ * then the user id (as in the source), `segment` (integer), `segment_label` (varchar) and any
+ * extra source columns asked for.
+ *
+ * One difference from `assign`: a NaN or Infinity in a numeric feature makes `assign` refuse the
+ * whole table (NON_FINITE_VALUE); the query cannot refuse, so such a row gets a NULL segment and
+ * label. Every other row gets exactly the engine's segment.
+ */
+import { validateModel, type SegmentationModel } from '../../segmentation/artifact';
+import { featureEntries, type BinaryValue, type FeatureEntry } from '../../segmentation/dictionary';
+import { SegmentationInputError, show } from '../../segmentation/errors';
+import { WarehouseInputError } from '../errors';
+import { parseTableRef, quoteIdentifier, quoteTableRef } from '../identifiers';
+import { doubleLiteral, stringLiteral } from './literals';
+import { mayBeNonFinite, readExpression } from './read';
+
+/** Where the customers come from: a table (`catalog.schema.table`, or shorter for the session's defaults) or one SELECT. */
+export interface ModelSelectSource {
+  readonly table?: string;
+  readonly sql?: string;
+}
+
+export interface ModelSelectOptions {
+  /** The user id column of the source; default the model's (dictionary.userId). Output as it is in the source. */
+  readonly userId?: string;
+  /** Output `segment_label` (default true). */
+  readonly labels?: boolean;
+  /** Further source columns passed through after the user id (e.g. for joins), as they are. */
+  readonly extraColumns?: readonly string[];
+  /**
+   * The source's column types (name -> Trino type, e.g. from `TrinoWarehouse.describe`). When
+   * given, they decide how each column is read (and a missing column or a kind mismatch is an
+   * error now rather than when the query runs); else the types recorded in the model's
+   * dictionary at training time are used.
+   */
+  readonly columnTypes?: Readonly<Record<string, string>>;
+}
+
+/** Names of the output columns the query adds. */
+export const SEGMENT_COLUMN = 'segment';
+export const SEGMENT_LABEL_COLUMN = 'segment_label';
+
+function bad(message: string): SegmentationInputError {
+  return new SegmentationInputError('BAD_ARTIFACT', `${message}; rebuild the model with this version of autoseg.`, {});
+}
+
+function finite(x: unknown, what: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x)) throw bad(`the model's ${what} is ${String(x)}, not a finite number`);
+  return x;
+}
+
+/** The FROM clause for a source, with the same checks as TrinoWarehouse (plain identifiers; one SELECT). */
+function fromClause(source: ModelSelectSource): string {
+  if ((source.table === undefined) === (source.sql === undefined)) {
+    throw new WarehouseInputError('UNSUPPORTED_SOURCE', 'give the source as either a table or a SQL SELECT (exactly one of them)');
+  }
+  if (source.table !== undefined) return quoteTableRef(parseTableRef(source.table));
+  const sql = (source.sql as string).trim().replace(/;+\s*$/, '');
+  if (!/^(\(|select\b|with\b|values\b|table\b)/i.test(sql)) {
+    throw new WarehouseInputError('INVALID_SQL', 'a SQL source must be a single SELECT (or WITH ... SELECT) statement');
+  }
+  return `(\n${sql}\n) AS autoseg_source`;
+}
+
+/** The type the column is read with: the described one (case-insensitive name) or the model's. */
+function typeOf(e: FeatureEntry, columnTypes: Readonly<Record<string, string>> | undefined): string | null {
+  if (columnTypes === undefined) return typeof e.sourceType === 'string' ? e.sourceType : null;
+  const exact = columnTypes[e.column];
+  if (exact !== undefined) return exact;
+  const key = Object.keys(columnTypes).find((k) => k.toLowerCase() === e.column.toLowerCase());
+  if (key === undefined) {
+    throw new SegmentationInputError('MISSING_COLUMN', `the source has no column ${show(e.column)}, which the model uses as a feature; add the column (nulls are allowed).`, { column: e.column });
+  }
+  return columnTypes[key];
+}
+
+/** `r = value` for a binary / dummy value of the read expression `r` (numbers as doubles, null as IS NULL). */
+function equals(r: string, value: BinaryValue, kind: 'numeric' | 'categorical'): string {
+  if (value === null) return `${r} IS NULL`;
+  if (kind === 'numeric') {
+    if (typeof value !== 'number') throw bad(`a numeric binary value is ${show(String(value))}`);
+    return `${r} = ${doubleLiteral(finite(value, 'binary value'))}`;
+  }
+  if (typeof value !== 'string') throw bad(`a categorical value is ${String(value)}`);
+  return `${r} = ${stringLiteral(value)}`;
+}
+
+/** encode.ts's constant for a 0 / 1 matrix column: ((bit - min) / (max - min)) * weight. */
+function bitValue(model: SegmentationModel, j: number, bit: 0 | 1): string {
+  const lo = model.scaler.min[j];
+  const v = ((bit - lo) / (model.scaler.max[j] - lo)) * model.weights[j];
+  if (!Number.isFinite(v)) throw bad(`matrix column ${j} (${show(model.featureColumns[j]?.name ?? '?')}) scales 0 / 1 to ${v}`);
+  return doubleLiteral(v);
+}
+
+const x = (j: number): string => `autoseg_x${j}`;
+const d = (c: number): string => `autoseg_d${c}`;
+
+/**
+ * The SELECT that assigns every customer of `source` to its segment with `model` (see the file
+ * comment). Validates the model (BAD_ARTIFACT) and the names; throws before producing any SQL.
+ */
+export function modelSelect(modelInput: unknown, source: ModelSelectSource, options: ModelSelectOptions = {}): string {
+  const model = validateModel(modelInput);
+  const dim = model.featureColumns.length;
+  model.scaler.min.forEach((v, j) => finite(v, `scaler minimum of column ${j}`));
+  model.scaler.max.forEach((v, j) => finite(v, `scaler maximum of column ${j}`));
+  model.weights.forEach((v, j) => finite(v, `weight of column ${j}`));
+  if (!Array.isArray(model.dictionary.columns)) throw bad('the model has no data dictionary columns');
+  if (!Number.isSafeInteger(model.k) || model.k < 1) throw bad(`the model's k is ${String(model.k)}`);
+
+  const userId = options.userId ?? model.dictionary.userId;
+  if (typeof userId !== 'string' || userId.length === 0) throw new WarehouseInputError('INVALID_IDENTIFIER', 'no user id column: the model names none; pass userId');
+  const extras = [...(options.extraColumns ?? [])];
+  const labels = options.labels ?? true;
+  const outputs = [userId, ...extras, SEGMENT_COLUMN, ...(labels ? [SEGMENT_LABEL_COLUMN] : [])];
+  const seen = new Set<string>();
+  for (const name of outputs) {
+    if (seen.has(name.toLowerCase())) throw new WarehouseInputError('DUPLICATE_COLUMN', `the output would have two columns named ${show(name)} (user id, extra columns, ${SEGMENT_COLUMN}, ${SEGMENT_LABEL_COLUMN})`, { column: name });
+    seen.add(name.toLowerCase());
+  }
+  const from = fromClause(source);
+
+  // autoseg_read: one read expression per feature.
+  const features = featureEntries(model.dictionary);
+  const covered = new Array<boolean>(dim).fill(false);
+  const reads: string[] = [];
+  const okTerms: string[] = [];
+  const encoded: string[] = new Array<string>(dim);
+  features.forEach((e, f) => {
+    const r = `autoseg_r${f}`;
+    if (e.sourceKind !== 'numeric' && e.sourceKind !== 'categorical') throw bad(`feature ${show(e.column)} has the kind ${String(e.sourceKind)}`);
+    const type = typeOf(e, options.columnTypes);
+    reads.push(`${readExpression(quoteIdentifier(e.column), e.column, type, e.sourceKind)} AS ${r}`);
+    if (!Array.isArray(e.columns) || e.columns.length === 0) throw bad(`feature ${show(e.column)} has no matrix columns`);
+    for (const j of e.columns) {
+      if (!Number.isSafeInteger(j) || j < 0 || j >= dim || covered[j]) throw bad(`feature ${show(e.column)} names the matrix column ${j}, out of range or already used`);
+      covered[j] = true;
+    }
+    if (e.sourceKind === 'numeric' && mayBeNonFinite(type)) okTerms.push(`COALESCE(is_finite(${r}), true)`);
+
+    if (e.treatment === 'continuous') {
+      if (e.sourceKind !== 'numeric' || e.columns.length !== 1) throw bad(`continuous feature ${show(e.column)} is not one numeric column`);
+      const j = e.columns[0];
+      const lo = model.scaler.min[j];
+      const range = model.scaler.max[j] - lo;
+      const median = finite(e.median, `median of ${show(e.column)}`);
+      encoded[j] = range === 0 ? '0e0' : `((COALESCE(${r}, ${doubleLiteral(median)}) - ${doubleLiteral(lo)}) / ${doubleLiteral(range)}) * ${doubleLiteral(model.weights[j])}`;
+    } else if (e.treatment === 'binary') {
+      if (e.columns.length !== 1) throw bad(`binary feature ${show(e.column)} has ${e.columns.length} matrix columns`);
+      const j = e.columns[0];
+      encoded[j] = `CASE WHEN ${equals(r, e.oneValue, e.sourceKind)} THEN ${bitValue(model, j, 1)} ELSE ${bitValue(model, j, 0)} END`;
+    } else if (e.treatment === 'dummies') {
+      if (e.sourceKind !== 'categorical' || !Array.isArray(e.kept)) throw bad(`dummies feature ${show(e.column)} is not categorical`);
+      const hasOther = e.other !== null && e.other !== undefined;
+      if (e.columns.length !== e.kept.length + (hasOther ? 1 : 0)) throw bad(`dummies feature ${show(e.column)} has ${e.columns.length} matrix columns for ${e.kept.length} values${hasOther ? ' and other' : ''}`);
+      e.kept.forEach((k, t) => {
+        const j = e.columns[t];
+        encoded[j] = `CASE WHEN ${equals(r, k.value, 'categorical')} THEN ${bitValue(model, j, 1)} ELSE ${bitValue(model, j, 0)} END`;
+      });
+      if (hasOther) {
+        const j = e.columns[e.kept.length];
+        const nullKept = e.kept.some((k) => k.value === null);
+        const values = e.kept.filter((k) => k.value !== null).map((k) => stringLiteral(k.value as string));
+        const on = bitValue(model, j, 1);
+        const off = bitValue(model, j, 0);
+        const notNull = values.length > 0 ? `WHEN ${r} IN (${values.join(', ')}) THEN ${off} ` : '';
+        encoded[j] = `CASE WHEN ${r} IS NULL THEN ${nullKept ? off : on} ${notNull}ELSE ${on} END`;
+      }
+    } else {
+      throw bad(`feature ${show((e as FeatureEntry).column)} has the unknown treatment ${String((e as { treatment: unknown }).treatment)}`);
+    }
+  });
+  const uncovered = covered.indexOf(false);
+  if (uncovered >= 0) throw bad(`matrix column ${uncovered} belongs to no feature of the dictionary`);
+
+  const carried = ['autoseg_user_id', ...extras.map((_, i) => `autoseg_extra${i}`)];
+  const carry = carried.join(', ');
+  const ok = okTerms.length > 0;
+
+  const distances = model.centroids.map((row, c) => {
+    const terms = row.map((v, j) => {
+      const t = `(${x(j)} - ${doubleLiteral(v)})`;
+      return `${t} * ${t}`;
+    });
+    return `    ${terms.join('\n      + ')} AS ${d(c)}`;
+  });
+
+  const k = model.k;
+  let argmin: string;
+  if (k === 1) argmin = '0';
+  else {
+    const whens: string[] = [];
+    for (let c = 0; c < k - 1; c++) {
+      const conds: string[] = [];
+      for (let o = c + 1; o < k; o++) conds.push(`${d(c)} <= ${d(o)}`);
+      whens.push(`WHEN ${conds.join(' AND ')} THEN ${c}`);
+    }
+    argmin = `CASE\n      ${whens.join('\n      ')}\n      ELSE ${k - 1}\n    END`;
+  }
+  const segment = ok ? `CASE WHEN NOT autoseg_ok THEN CAST(NULL AS integer) ELSE ${argmin} END` : argmin;
+
+  const labelText = (c: number): string => {
+    const l = model.segmentLabels?.[c];
+    return typeof l === 'string' ? l : `segment ${c}`;
+  };
+  const labelExpr = `CAST(CASE ${quoteIdentifier(SEGMENT_COLUMN)}\n    ${model.centroids.map((_, c) => `WHEN ${c} THEN ${stringLiteral(labelText(c))}`).join('\n    ')}\n  END AS varchar)`;
+
+  const finalColumns = [
+    `autoseg_user_id AS ${quoteIdentifier(userId)}`,
+    ...extras.map((name, i) => `autoseg_extra${i} AS ${quoteIdentifier(name)}`),
+    quoteIdentifier(SEGMENT_COLUMN),
+    ...(labels ? [`${labelExpr} AS ${quoteIdentifier(SEGMENT_LABEL_COLUMN)}`] : []),
+  ];
+
+  return [
+    `-- autoseg: segment assignment compiled from a model (k = ${k}, ${dim} matrix columns); every row gets the segment \`autoseg assign\` gives it.`,
+    'WITH autoseg_read AS (',
+    '  SELECT',
+    `    ${[`${quoteIdentifier(userId)} AS autoseg_user_id`, ...extras.map((name, i) => `${quoteIdentifier(name)} AS autoseg_extra${i}`), ...reads].join(',\n    ')}`,
+    `  FROM ${from}`,
+    '),',
+    'autoseg_encoded AS (',
+    '  SELECT',
+    `    ${[carry, ...(ok ? [`${okTerms.join(' AND ')} AS autoseg_ok`] : []), ...encoded.map((e, j) => `${e} AS ${x(j)}`)].join(',\n    ')}`,
+    '  FROM autoseg_read',
+    '),',
+    'autoseg_distance AS (',
+    '  SELECT',
+    `    ${carry}${ok ? ', autoseg_ok' : ''},`,
+    distances.join(',\n'),
+    '  FROM autoseg_encoded',
+    '),',
+    'autoseg_segment AS (',
+    '  SELECT',
+    `    ${carry},`,
+    `    ${segment} AS ${quoteIdentifier(SEGMENT_COLUMN)}`,
+    '  FROM autoseg_distance',
+    ')',
+    'SELECT',
+    `  ${finalColumns.join(',\n  ')}`,
+    'FROM autoseg_segment',
+  ].join('\n');
+}
