@@ -1,21 +1,10 @@
-import { defaultExclusion, ExclusionMatcher, IDENTIFIER_MIN_DISTINCT_SHARE, isIdentifierLikeName } from './columnRules';
-import {
-  compareValues,
-  dummyName,
-  otherName,
-  OTHER_VALUES_LISTED,
-  type BinaryValue,
-  type CategoryValue,
-  type DataDictionary,
-  type DictionaryEntry,
-  type DropReason,
-  type FeatureColumn,
-} from './dictionary';
-import { checkFinite, encodeTable, type EncodingPlan, type MinMaxScaler } from './encode';
+import { ExclusionMatcher } from './columnRules';
+import { dummyName, otherName, OTHER_VALUES_LISTED, type DataDictionary, type DictionaryEntry, type FeatureColumn } from './dictionary';
+import { checkFinite, encodeTable, type MinMaxScaler } from './encode';
 import { SegmentationInputError, show } from './errors';
 import type { Matrix } from './matrix';
 import { parseOptions, type PriorityTier, type SegmentationOptions, type SegmentationOptionsInput } from './options';
-import { medianOf } from './stats';
+import { decideColumn, profileColumn, type CategoricalStats, type ColumnProfile, type NumericStats } from './profile';
 import type { ColumnarTable, InputColumn } from './table';
 
 /**
@@ -43,6 +32,12 @@ import type { ColumnarTable, InputColumn } from './table';
  * (dummies follow their feature). Numeric columns are never dropped for having all-distinct values
  * (a spend amount usually does); only their name can make them identifiers.
  *
+ * The per-column rules are a pure function of the column's profile (profile.ts): in process the
+ * profile comes from the rows; in pushdown mode from aggregate queries in the warehouse
+ * (`dictionaryFromProfiles`, src/warehouse/trino-profile.ts), with the same dictionary. A
+ * continuous column's `mean` is its exact sum rounded once (exactSum.ts) over the non-null count,
+ * so it does not depend on row order.
+ *
  * Cost: one pass per column plus an O(n) median selection per continuous column, a Map count per
  * categorical column, then one pass writing the matrix; no per-cell allocation.
  */
@@ -59,8 +54,6 @@ export interface EngineeredFeatures {
   /** The options used, defaults filled. */
   readonly options: SegmentationOptions;
 }
-
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 /** Throws EMPTY_TABLE / BAD_TABLE for a table without rows or columns, ragged or duplicated columns. */
 export function validateTable(table: ColumnarTable): void {
@@ -134,7 +127,7 @@ function nullId(table: ColumnarTable, userId: string, row: number): Segmentation
 }
 
 /** The tier of each priority feature; UNKNOWN_PRIORITY_FEATURE for a name that is not a column. */
-function priorityTiers(table: ColumnarTable, opts: SegmentationOptions): Map<string, PriorityTier> {
+function priorityTiers(table: { readonly name: string; readonly columns: ReadonlyArray<{ readonly name: string }> }, opts: SegmentationOptions): Map<string, PriorityTier> {
   const names = new Set(table.columns.map((c) => c.name));
   const tiers = new Map<string, PriorityTier>();
   for (const tier of ['high', 'med', 'low'] as const) {
@@ -153,116 +146,6 @@ function priorityTiers(table: ColumnarTable, opts: SegmentationOptions): Map<str
   return tiers;
 }
 
-/** What analysis decided for one column, before matrix columns are numbered. */
-type Decision =
-  | { kind: 'drop'; reason: DropReason; detail: string; distinctCount: number | null }
-  | { kind: 'continuous'; min: number; max: number; median: number; mean: number }
-  | { kind: 'binary'; zeroValue: BinaryValue; oneValue: BinaryValue; zeroCount: number; oneCount: number; nullsAs: 'zero_value' | 'own_value' | 'none' }
-  | { kind: 'dummies'; kept: { value: CategoryValue; count: number }[]; rest: { value: CategoryValue; count: number }[] };
-
-function analyseNumeric(table: ColumnarTable, c: Extract<InputColumn, { kind: 'numeric' }>, nullCount: number): Decision {
-  const n = table.rowCount;
-  const v = c.values;
-  const nulls = c.nulls;
-  let a = 0;
-  let b = 0;
-  let countA = 0;
-  let countB = 0;
-  let distinct = 0; // 0, 1, 2 or 3 (meaning 3 or more)
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    if (nulls[i] !== 0) continue;
-    const x = v[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
-    sum += x;
-    if (distinct === 0) {
-      a = x;
-      countA = 1;
-      distinct = 1;
-    } else if (x === a) countA++;
-    else if (distinct === 1) {
-      b = x;
-      countB = 1;
-      distinct = 2;
-    } else if (x === b) countB++;
-    else distinct = 3;
-  }
-  if (distinct <= 1) return { kind: 'drop', reason: 'constant', detail: distinct === 0 ? 'every value is NULL' : `every non-null value is ${a}${nullCount > 0 ? ` (nulls would be imputed with it)` : ''}`, distinctCount: distinct };
-  const nonNull = n - nullCount;
-  if (isIdentifierLikeName(c.name)) {
-    const copy = new Float64Array(nonNull);
-    for (let i = 0, t = 0; i < n; i++) if (nulls[i] === 0) copy[t++] = v[i];
-    copy.sort();
-    let dc = nonNull > 0 ? 1 : 0;
-    for (let i = 1; i < nonNull; i++) if (copy[i] !== copy[i - 1]) dc++;
-    if (dc / n >= IDENTIFIER_MIN_DISTINCT_SHARE) {
-      return { kind: 'drop', reason: 'identifier', detail: `identifier-like name with ${dc} distinct values on ${n} rows (>= ${pct(IDENTIFIER_MIN_DISTINCT_SHARE)})`, distinctCount: dc };
-    }
-  }
-  if (distinct === 2) {
-    const aFirst = countA > countB || (countA === countB && a < b);
-    return {
-      kind: 'binary',
-      zeroValue: aFirst ? a : b,
-      oneValue: aFirst ? b : a,
-      zeroCount: aFirst ? countA : countB,
-      oneCount: aFirst ? countB : countA,
-      nullsAs: nullCount > 0 ? 'zero_value' : 'none',
-    };
-  }
-  const copy = new Float64Array(nonNull);
-  for (let i = 0, t = 0; i < n; i++) if (nulls[i] === 0) copy[t++] = v[i];
-  return { kind: 'continuous', min, max, median: medianOf(copy), mean: sum / nonNull };
-}
-
-function analyseCategorical(table: ColumnarTable, c: Extract<InputColumn, { kind: 'categorical' }>, minShare: number): Decision {
-  const n = table.rowCount;
-  const counts = new Map<CategoryValue, number>();
-  const v = c.values;
-  for (let i = 0; i < n; i++) {
-    const x = v[i];
-    counts.set(x, (counts.get(x) ?? 0) + 1);
-  }
-  const distinct = counts.size;
-  if (distinct === 1) {
-    const only = counts.keys().next().value as CategoryValue;
-    return { kind: 'drop', reason: 'constant', detail: only === null ? 'every value is NULL' : `every value is ${show(only)}`, distinctCount: 1 };
-  }
-  if (distinct === n) return { kind: 'drop', reason: 'identifier', detail: `one distinct value per row (${n} distinct values on ${n} rows)`, distinctCount: distinct };
-  if (isIdentifierLikeName(c.name) && distinct / n >= IDENTIFIER_MIN_DISTINCT_SHARE) {
-    return { kind: 'drop', reason: 'identifier', detail: `identifier-like name with ${distinct} distinct values on ${n} rows (>= ${pct(IDENTIFIER_MIN_DISTINCT_SHARE)})`, distinctCount: distinct };
-  }
-  const byCount = Array.from(counts, ([value, count]) => ({ value, count })).sort((p, q) => q.count - p.count || compareValues(p.value, q.value));
-  if (distinct === 2) {
-    const [z, o] = byCount;
-    return { kind: 'binary', zeroValue: z.value, oneValue: o.value, zeroCount: z.count, oneCount: o.count, nullsAs: counts.has(null) ? 'own_value' : 'none' };
-  }
-  const kept = byCount.filter((e) => e.count / n >= minShare);
-  if (kept.length === 0) {
-    return {
-      kind: 'drop',
-      reason: 'identifier',
-      detail: `no value is on >= ${pct(minShare)} of rows (the most frequent, ${show(byCount[0].value)}, is on ${pct(byCount[0].count / n)}): too unique to segment on`,
-      distinctCount: distinct,
-    };
-  }
-  return { kind: 'dummies', kept, rest: byCount.slice(kept.length) };
-}
-
-function decide(table: ColumnarTable, c: InputColumn, nullCount: number, opts: SegmentationOptions, excl: ExclusionMatcher): Decision {
-  const byUser = excl.match(c.name);
-  if (byUser !== null) return { kind: 'drop', reason: 'excluded_by_user', detail: `matches ${show(byUser)} in exclude`, distinctCount: null };
-  const byDefault = defaultExclusion(c.name);
-  if (byDefault !== null) return { kind: 'drop', reason: 'excluded_default', detail: byDefault, distinctCount: null };
-  if (c.kind === 'numeric') checkFinite(table, c);
-  const share = nullCount / table.rowCount;
-  if (share > opts.maxNullShare) return { kind: 'drop', reason: 'too_many_nulls', detail: `${pct(share)} nulls > maxNullShare ${pct(opts.maxNullShare)}`, distinctCount: null };
-  return c.kind === 'numeric' ? analyseNumeric(table, c, nullCount) : analyseCategorical(table, c, opts.minCategoryShare);
-}
-
 function countNulls(c: InputColumn): number {
   let k = 0;
   if (c.kind === 'numeric') {
@@ -275,16 +158,28 @@ function countNulls(c: InputColumn): number {
   return k;
 }
 
-/**
- * Engineers the features of `table` (see the module comment for the rules). Validates the table,
- * the user id and the options; throws {@link SegmentationInputError} on bad input, including
- * NO_FEATURES (with every dropped column and why) when nothing usable is left.
- */
-export function engineerFeatures(table: ColumnarTable, options: SegmentationOptionsInput): EngineeredFeatures {
-  const opts = parseOptions(options);
-  validateTable(table);
-  const userIds = readUserIds(table, opts.userId);
-  const tiers = priorityTiers(table, opts);
+/** The dictionary and encoding plan of a table: everything of {@link EngineeredFeatures} but the rows. */
+export interface FeaturePlan {
+  readonly featureColumns: FeatureColumn[];
+  readonly dictionary: DataDictionary;
+  readonly scaler: MinMaxScaler;
+  readonly weights: number[];
+  readonly options: SegmentationOptions;
+}
+
+/** A table seen through its column profiles (see profile.ts): the rules' input without the rows. */
+interface ProfileSource {
+  readonly name: string;
+  readonly rowCount: number;
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly kind: 'numeric' | 'categorical'; readonly sourceType?: string | null }>;
+  nullCount(j: number): number;
+  checkFinite(j: number): void;
+  stats(j: number): NumericStats | CategoricalStats;
+}
+
+/** Applies the rules to every column and numbers the matrix columns (shared by both entry points). */
+function buildPlan(src: ProfileSource, opts: SegmentationOptions): FeaturePlan {
+  const tiers = priorityTiers(src, opts);
   const excl = new ExclusionMatcher(opts.exclude);
   const warnings: string[] = [];
   const entries: DictionaryEntry[] = [];
@@ -300,69 +195,130 @@ export function engineerFeatures(table: ColumnarTable, options: SegmentationOpti
     return featureColumns.length - 1;
   };
 
-  for (const c of table.columns) {
+  src.columns.forEach((c, j) => {
     const base = { column: c.name, sourceKind: c.kind, sourceType: c.sourceType ?? null } as const;
     const tier = tiers.get(c.name) ?? null;
     if (c.name === opts.userId) {
       entries.push({ ...base, nullCount: 0, treatment: 'user_id' });
       if (tier !== null) warnings.push(`priority.${tier} lists the user id column ${show(c.name)}; ignored.`);
-      continue;
+      return;
     }
-    const nullCount = countNulls(c);
-    const dec = decide(table, c, nullCount, opts, excl);
+    const nullCount = src.nullCount(j);
+    const dec = decideColumn(c, src.rowCount, nullCount, opts, excl, () => src.checkFinite(j), () => src.stats(j));
     if (dec.kind === 'drop') {
       entries.push({ ...base, nullCount, treatment: 'dropped', reason: dec.reason, detail: dec.detail, distinctCount: dec.distinctCount, priorityIgnored: tier });
       if (tier !== null) warnings.push(`priority.${tier} lists ${show(c.name)}, which was dropped (${dec.reason}: ${dec.detail}); its priority is ignored.`);
-      continue;
+      return;
     }
     const factor = tier === null ? 1 : opts.priorityFactors[tier];
     const feat = { ...base, nullCount, priority: tier, factor };
     if (dec.kind === 'continuous') {
-      const j = addColumn({ name: c.name, feature: c.name, kind: 'continuous' }, dec.min, dec.max, factor);
-      entries.push({ ...feat, columns: [j], treatment: 'continuous', min: dec.min, max: dec.max, median: dec.median, mean: dec.mean, nullsImputedWith: 'median' });
+      const k = addColumn({ name: c.name, feature: c.name, kind: 'continuous' }, dec.min, dec.max, factor);
+      entries.push({ ...feat, columns: [k], treatment: 'continuous', min: dec.min, max: dec.max, median: dec.median, mean: dec.mean, nullsImputedWith: 'median' });
     } else if (dec.kind === 'binary') {
-      const j = addColumn({ name: c.name, feature: c.name, kind: 'binary' }, 0, 1, factor);
-      entries.push({ ...feat, columns: [j], treatment: 'binary', zeroValue: dec.zeroValue, oneValue: dec.oneValue, zeroCount: dec.zeroCount, oneCount: dec.oneCount, nullsAs: dec.nullsAs });
+      const k = addColumn({ name: c.name, feature: c.name, kind: 'binary' }, 0, 1, factor);
+      entries.push({ ...feat, columns: [k], treatment: 'binary', zeroValue: dec.zeroValue, oneValue: dec.oneValue, zeroCount: dec.zeroCount, oneCount: dec.oneCount, nullsAs: dec.nullsAs });
     } else {
-      const hasOther = dec.rest.length > 0;
+      const hasOther = dec.rest.distinctCount > 0;
       const dummyCount = dec.kept.length + (hasOther ? 1 : 0);
       const w = factor / dummyCount;
       const cols = dec.kept.map((k) => addColumn({ name: dummyName(c.name, k.value), feature: c.name, kind: 'dummy', category: k.value }, 0, 1, w));
       if (hasOther) cols.push(addColumn({ name: otherName(c.name), feature: c.name, kind: 'other' }, 0, 1, w));
-      const other = hasOther
-        ? {
-            count: dec.rest.reduce((s, r) => s + r.count, 0),
-            distinctCount: dec.rest.length,
-            values: dec.rest.slice(0, OTHER_VALUES_LISTED).map((r) => r.value),
-            valuesTruncated: dec.rest.length > OTHER_VALUES_LISTED,
-          }
-        : null;
+      const other = hasOther ? { count: dec.rest.count, distinctCount: dec.rest.distinctCount, values: dec.rest.values, valuesTruncated: dec.rest.distinctCount > OTHER_VALUES_LISTED } : null;
       entries.push({ ...feat, columns: cols, treatment: 'dummies', kept: dec.kept, other, dummyCount, nullsAs: 'own_value' });
     }
-  }
-  for (const p of excl.unused()) warnings.push(`exclude entry ${show(p)} matched no column of table ${table.name}.`);
+  });
+  for (const p of excl.unused()) warnings.push(`exclude entry ${show(p)} matched no column of table ${src.name}.`);
 
   const dictionary: DataDictionary = {
-    table: table.name,
-    rowCount: table.rowCount,
+    table: src.name,
+    rowCount: src.rowCount,
     userId: opts.userId,
     minCategoryShare: opts.minCategoryShare,
     maxNullShare: opts.maxNullShare,
     columns: entries,
     warnings,
   };
-  if (featureColumns.length === 0) throw noFeatures(table, dictionary);
-  const plan: EncodingPlan = { dictionary, featureColumns, scaler: { kind: 'minmax', min, max }, weights };
-  const m = encodeTable(table, plan);
-  return { matrix: m, userIds, featureColumns, dictionary, scaler: plan.scaler, weights, options: opts };
+  if (featureColumns.length === 0) throw noFeatures(src.name, dictionary);
+  return { dictionary, featureColumns, scaler: { kind: 'minmax', min, max }, weights, options: opts };
 }
 
-function noFeatures(table: ColumnarTable, d: DataDictionary): SegmentationInputError {
+/**
+ * Engineers the features of `table` (see the module comment for the rules). Validates the table,
+ * the user id and the options; throws {@link SegmentationInputError} on bad input, including
+ * NO_FEATURES (with every dropped column and why) when nothing usable is left.
+ */
+export function engineerFeatures(table: ColumnarTable, options: SegmentationOptionsInput): EngineeredFeatures {
+  const opts = parseOptions(options);
+  validateTable(table);
+  const userIds = readUserIds(table, opts.userId);
+  const n = table.rowCount;
+  const plan = buildPlan(
+    {
+      name: table.name,
+      rowCount: n,
+      columns: table.columns,
+      nullCount: (j) => countNulls(table.columns[j]),
+      checkFinite: (j) => checkFinite(table, table.columns[j] as Extract<InputColumn, { kind: 'numeric' }>),
+      stats: (j) => profileColumn(n, table.columns[j], opts.minCategoryShare).stats as NumericStats | CategoricalStats,
+    },
+    opts,
+  );
+  const m = encodeTable(table, plan);
+  return { matrix: m, userIds, featureColumns: plan.featureColumns, dictionary: plan.dictionary, scaler: plan.scaler, weights: plan.weights, options: opts };
+}
+
+/**
+ * The same dictionary, feature columns, scaler and weights as {@link engineerFeatures} from the
+ * column profiles of a table (e.g. computed inside the warehouse, src/warehouse/trino-profile.ts),
+ * without its rows. `profiles` are in column order; `userId` says whether the user id column is
+ * a key (no NULL, one distinct value per row). Profiles of excluded or too-null columns may omit
+ * their stats. Throws the same errors as engineerFeatures, without row numbers.
+ */
+export function dictionaryFromProfiles(
+  table: { readonly name: string; readonly rowCount: number; readonly profiles: readonly ColumnProfile[]; readonly userId: { readonly nullCount: number; readonly distinctCount: number } },
+  options: SegmentationOptionsInput,
+): FeaturePlan {
+  const opts = parseOptions(options);
+  const { name, rowCount, profiles } = table;
+  if (!(rowCount > 0) || profiles.length === 0) {
+    throw new SegmentationInputError('EMPTY_TABLE', `table ${name} is empty (${rowCount} rows, ${profiles.length} columns); segmentation needs at least a few customers and one feature column. Check the table name and any filter.`, { table: name });
+  }
+  if (!profiles.some((p) => p.name === opts.userId)) readUserIds({ name, rowCount: 0, columns: profiles.map((p) => ({ name: p.name, kind: 'categorical', values: [] })) }, opts.userId);
+  if (table.userId.nullCount > 0) {
+    throw new SegmentationInputError('USER_ID_NULL', `user id column ${show(opts.userId)} of table ${name} is NULL on ${table.userId.nullCount} rows; every customer needs an id: filter those rows out or fill the id upstream.`, { table: name, column: opts.userId, value: 'NULL' });
+  }
+  if (table.userId.distinctCount < rowCount) {
+    throw new SegmentationInputError('USER_ID_DUPLICATE', `user id column ${show(opts.userId)} of table ${name} has ${table.userId.distinctCount} distinct values on ${rowCount} rows; the table must have one row per customer: aggregate or deduplicate it first.`, { table: name, column: opts.userId });
+  }
+  return buildPlan(
+    {
+      name,
+      rowCount,
+      columns: profiles,
+      nullCount: (j) => profiles[j].nullCount,
+      checkFinite: (j) => {
+        const p = profiles[j];
+        if (p.kind === 'numeric' && p.nonFiniteCount > 0) {
+          throw new SegmentationInputError('NON_FINITE_VALUE', `column ${show(p.name)} of table ${name} has ${p.nonFiniteCount} NaN or Infinity values; NaN and Infinity are not nulls: turn them into NULL (or a number) upstream, or exclude the column.`, { table: name, column: p.name });
+        }
+      },
+      stats: (j) => {
+        const s = profiles[j].stats;
+        if (s === null) throw new Error(`the profile of column ${profiles[j].name} has no stats, but the column is analysed`);
+        return s;
+      },
+    },
+    opts,
+  );
+}
+
+function noFeatures(tableName: string, d: DataDictionary): SegmentationInputError {
   const dropped = d.columns.flatMap((e) => (e.treatment === 'dropped' ? [{ column: e.column, reason: e.reason, detail: e.detail }] : []));
   const list = dropped.map((x) => `${x.column} (${x.reason}: ${x.detail})`).join('; ');
   return new SegmentationInputError(
     'NO_FEATURES',
-    `no usable feature is left in table ${table.name} after feature engineering. Dropped: ${list || 'nothing (the table has only the user id column)'}. Add behaviour or attribute columns, or relax exclude / maxNullShare / minCategoryShare.`,
-    { table: table.name, details: { dropped } },
+    `no usable feature is left in table ${tableName} after feature engineering. Dropped: ${list || 'nothing (the table has only the user id column)'}. Add behaviour or attribute columns, or relax exclude / maxNullShare / minCategoryShare.`,
+    { table: tableName, details: { dropped } },
   );
 }

@@ -17,8 +17,8 @@ import { cleanupRun, runLayout, writeRunOutputs, type RunOutputs, type RunWriteO
 import { trinoTableExists, writeTrinoTable } from './trino-write';
 import { classifySqlType, kindOf, type ColumnInfo, type OutputTable, type ScanOptions, type Source, type Warehouse, type WriteOptions, type WriteResult } from './warehouse';
 
-/** The Trino expression that reads a column the way the engine wants it. */
-function selectExpression(name: string, sqlType: string, asUserId: boolean): string {
+/** The Trino expression that reads a column the way the engine wants it (also the values trino-profile.ts aggregates). */
+export function selectExpression(name: string, sqlType: string, asUserId: boolean): string {
   const col = quoteIdentifier(name);
   if (asUserId) return `CAST(${col} AS varchar)`;
   switch (classifySqlType(sqlType)) {
@@ -50,7 +50,8 @@ function findColumn(columns: readonly ColumnInfo[], name: string, sourceName: st
 
 export class TrinoWarehouse implements Warehouse {
   readonly kind = 'trino';
-  private readonly connection: TrinoConnection;
+  /** Also used by trino-profile.ts to run its aggregate queries. */
+  readonly connection: TrinoConnection;
   /** Learned once per instance: whether the target's connector supports CREATE OR REPLACE TABLE. */
   private readonly replaceSupport = new Map<string, boolean>();
 
@@ -68,7 +69,8 @@ export class TrinoWarehouse implements Warehouse {
     throw new WarehouseInputError('INVALID_IDENTIFIER', `table ${ref} needs a catalog and schema (give catalog.schema.table or set TRINO_CATALOG / TRINO_SCHEMA)`, { table: ref });
   }
 
-  private fromClause(source: Source): { sql: string; name: string } {
+  /** The FROM clause of a source (a quoted table or a parenthesised subquery) and its display name. */
+  fromClause(source: Source): { sql: string; name: string } {
     if (source.kind === 'table') {
       const ref = this.resolveTable(source.table);
       return { sql: quoteTableRef(ref), name: ref.parts.join('.') };

@@ -1,0 +1,222 @@
+/**
+ * Pushdown profiling: the column profiles of feature engineering (src/segmentation/profile.ts)
+ * computed inside Trino by aggregate queries, so the data dictionary of a table of any size is
+ * built without scanning its rows out (`dictionaryFromProfiles`). The profiles equal those of
+ * the scanned table, so the dictionary equals worker mode's.
+ *
+ * Queries, whatever the number of columns: the describe (`LIMIT 0`), then three scans:
+ * 1. one aggregate: count(*), the user id's non-null and distinct counts, every column's
+ *    non-null count, and for each numeric column not excluded: NaN / Infinity count, min, max,
+ *    and the largest and smallest non-zero magnitudes (the range of the exact sum of scan 3);
+ * 2. one GROUP BY over UNNEST(ARRAY[ROW(column index, varchar value, double value), ...]) of the
+ *    columns still analysed: per column and value its count, then windows partitioned by column:
+ *    the distinct count (NULL a value of its own for categoricals, skipped for numerics), the
+ *    rank by count descending then value, and the cumulative count by value. Kept: categoricals'
+ *    top M values (M = floor(1 / minCategoryShare) + 2 + OTHER_VALUES_LISTED >= the values the
+ *    engine keeps plus those it lists), numerics' 2 most frequent values and the one or two
+ *    values at the median ranks. Exact; memory is one group per distinct value;
+ * 3. for the continuous columns, the exact sum: each value split into 30-bit integer chunks
+ *    (floor(x * 2^b) differences, exact in double arithmetic), summed as BIGINT, recombined with
+ *    BigInt and rounded once (exactSum.ts computes the same correctly rounded sum in process).
+ *
+ * Values are read with the same expressions as the scan (`selectExpression`), numerics CAST to
+ * double, categoricals to varchar. Ordering: Trino orders varchar by code point (UTF-8 bytes),
+ * the engine by UTF-16 code unit; the two differ only when, at the first difference, one string
+ * has a character in U+E000..U+FFFF and the other one above U+FFFF. So the top values are
+ * re-sorted in JS, and at the cut-off count every tied value containing a character >= U+E000
+ * (a UTF-8 lead byte >= 0xEE) is fetched too: the engine's top M is then always among the rows.
+ *
+ * Limits: REAL columns are CAST to double as Trino does, which may differ from the scan's JSON
+ * text of a float; -0 and 0 are one value; a column whose non-zero magnitudes span more than
+ * about 990 binary orders (e.g. 1e-300 and 1e+5) cannot get an exact sum and is refused.
+ */
+import { OTHER_VALUES_LISTED } from '../segmentation/dictionary';
+import { ExclusionMatcher } from '../segmentation/columnRules';
+import { pow2, scaledBigIntToDouble } from '../segmentation/exactSum';
+import { parseOptions, type SegmentationOptionsInput } from '../segmentation/options';
+import { needsStats, sortByCount, topLength, type ColumnProfile } from '../segmentation/profile';
+import type { CategoryValue } from '../segmentation/dictionary';
+import { WarehouseInputError } from './errors';
+import { quoteIdentifier } from './identifiers';
+import { selectExpression, type TrinoWarehouse } from './trino';
+import type { Source } from './warehouse';
+
+export interface TrinoProfiles {
+  /** The source's display name (as a scan names its table). */
+  readonly name: string;
+  readonly rowCount: number;
+  /** One per column, in the source's column order. */
+  readonly profiles: ColumnProfile[];
+  /** The user id column's null and distinct counts (0 / 0 when it is missing). */
+  readonly userId: { readonly nullCount: number; readonly distinctCount: number };
+  /** The SQL of every query issued, in order ('describe' for the column lookup). */
+  readonly queries: string[];
+  /** Wall time of each query, in milliseconds. */
+  readonly queryMs: number[];
+}
+
+interface Col {
+  readonly name: string;
+  readonly sqlType: string;
+  readonly kind: 'numeric' | 'categorical';
+  readonly expr: string;
+}
+
+const CHUNK_BITS = 30;
+const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
+const dbl = (x: number): string => x.toExponential().toUpperCase();
+
+/** The column profiles of `source`, computed inside Trino (see the module comment). */
+export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Source, options: SegmentationOptionsInput, signal?: AbortSignal): Promise<TrinoProfiles> {
+  const opts = parseOptions(options);
+  const queries: string[] = [];
+  const queryMs: number[] = [];
+  const run = async (sql: string): Promise<unknown[][]> => {
+    queries.push(sql);
+    const t0 = performance.now();
+    const { rows } = await warehouse.connection.execute(sql, undefined, signal);
+    queryMs.push(Math.round(performance.now() - t0));
+    return rows;
+  };
+  const from = warehouse.fromClause(source);
+  queries.push('describe');
+  const t0 = performance.now();
+  const described = await warehouse.describe(source);
+  queryMs.push(Math.round(performance.now() - t0));
+  const uidName = described.find((c) => c.name === opts.userId)?.name ?? described.find((c) => c.name.toLowerCase() === opts.userId.toLowerCase())?.name;
+  const cols: Col[] = described.map((c) => {
+    const e = selectExpression(c.name, c.sqlType, c.name === uidName);
+    const kind = c.name === uidName ? 'categorical' : c.kind;
+    return { name: c.name, sqlType: c.sqlType, kind, expr: kind === 'numeric' ? `CAST(${e} AS double)` : `CAST(${e} AS varchar)` };
+  });
+  const excl = new ExclusionMatcher(opts.exclude);
+  const features = cols.filter((c) => c.name !== uidName);
+  const numericCandidates = features.filter((c) => c.kind === 'numeric' && excl.match(c.name) === null);
+
+  // 1. counts, ranges, non-finite values
+  const q1: string[] = ['count(*)'];
+  if (uidName !== undefined) {
+    const u = cols.find((c) => c.name === uidName)!.expr;
+    q1.push(`count(${u})`, `count(DISTINCT ${u})`);
+  }
+  for (const c of features) q1.push(`count(${c.expr})`);
+  for (const c of numericCandidates) {
+    const d = c.expr;
+    q1.push(`count_if(is_nan(${d}) OR is_infinite(${d}))`, `min(${d})`, `max(${d})`, `max(abs(${d}))`, `min(abs(${d})) FILTER (WHERE ${d} <> 0)`);
+  }
+  const [r1] = await run(`SELECT ${q1.join(', ')} FROM ${from.sql}`);
+  let at = 0;
+  const n = num(r1[at++]);
+  const userId = uidName !== undefined ? { nullCount: n - num(r1[at++]), distinctCount: num(r1[at++]) } : { nullCount: 0, distinctCount: 0 };
+  const nullCount = new Map<string, number>();
+  for (const c of features) nullCount.set(c.name, n - num(r1[at++]));
+  const range = new Map<string, { nonFinite: number; min: number; max: number; maxAbs: number; minAbs: number }>();
+  for (const c of numericCandidates) {
+    const [nonFinite, mn, mx, maxAbs, minAbs] = r1.slice(at, (at += 5)).map(num);
+    range.set(c.name, { nonFinite, min: Number.isNaN(mn) ? Infinity : mn, max: Number.isNaN(mx) ? -Infinity : mx, maxAbs, minAbs });
+  }
+
+  // 2. distinct counts, top values, binary values, medians
+  const analysed = n === 0 ? [] : features.filter((c) => needsStats(c.name, n, nullCount.get(c.name)!, opts, new ExclusionMatcher(opts.exclude)) && (c.kind === 'categorical' || range.get(c.name)!.nonFinite === 0));
+  const cats = analysed.filter((c) => c.kind === 'categorical');
+  const nums = analysed.filter((c) => c.kind === 'numeric');
+  const m = Math.floor(1 / opts.minCategoryShare) + 2 + OTHER_VALUES_LISTED;
+  const grouped = new Map<string, { dc: number; nn: number; rows: { s: string | null; d: number; cnt: number; rn: number; cum: number }[] }>();
+  if (analysed.length > 0) {
+    const C = cats.length;
+    const ordered = [...cats, ...nums];
+    const items = [...cats.map((c, i) => `ROW(${i}, ${c.expr}, CAST(NULL AS double))`), ...nums.map((c, i) => `ROW(${C + i}, CAST(NULL AS varchar), ${c.expr})`)];
+    const sql = `WITH g AS (
+  SELECT t.i, t.s, t.d, count(*) AS cnt
+  FROM ${from.sql} CROSS JOIN UNNEST(ARRAY[${items.join(', ')}]) AS t(i, s, d)
+  WHERE t.i < ${C} OR t.d IS NOT NULL
+  GROUP BY t.i, t.s, t.d),
+w AS (
+  SELECT i, s, d, cnt,
+    count(*) OVER (PARTITION BY i) AS dc,
+    sum(cnt) OVER (PARTITION BY i) AS nn,
+    row_number() OVER (PARTITION BY i ORDER BY cnt DESC, s ASC NULLS FIRST, d ASC) AS rn,
+    sum(cnt) OVER (PARTITION BY i ORDER BY d ASC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
+  FROM g),
+x AS (SELECT w.*, max(CASE WHEN rn = ${m} THEN cnt END) OVER (PARTITION BY i) AS cut FROM w)
+SELECT i, s, d, cnt, dc, nn, rn, cum FROM x
+WHERE (i < ${C} AND (rn <= ${m} OR (cnt = cut AND regexp_like(to_hex(to_utf8(s)), '^(..)*?(E[EF]|F[0-4])'))))
+   OR (i >= ${C} AND (rn <= 2 OR (cum - cnt <= (nn - 1) / 2 AND (nn - 1) / 2 < cum) OR (cum - cnt <= nn / 2 AND nn / 2 < cum)))`;
+    for (const [i, s, d, cnt, dc, nn, rn, cum] of await run(sql)) {
+      const c = ordered[num(i)];
+      let g = grouped.get(c.name);
+      if (g === undefined) grouped.set(c.name, (g = { dc: num(dc), nn: num(nn), rows: [] }));
+      g.rows.push({ s: s === null ? null : String(s), d: num(d), cnt: num(cnt), rn: num(rn), cum: num(cum) });
+    }
+  }
+
+  // 3. exact sums of the continuous columns
+  const continuous = nums.filter((c) => (grouped.get(c.name)?.dc ?? 0) >= 3);
+  const sums = new Map<string, number>();
+  const chunked = continuous.map((c) => ({ c, b: chunkScales(c.name, range.get(c.name)!) }));
+  if (chunked.length > 0) {
+    const list: string[] = [];
+    for (const { c, b } of chunked) {
+      b.forEach((bk, k) => {
+        const t = `floor(${c.expr} * ${dbl(pow2(bk))})`;
+        list.push(k === 0 ? `sum(CAST(${t} AS bigint))` : `sum(CAST(${t} - floor(${c.expr} * ${dbl(pow2(b[k - 1]))}) * ${dbl(2 ** CHUNK_BITS)} AS bigint))`);
+      });
+    }
+    const [r3] = await run(`SELECT ${list.join(', ')} FROM ${from.sql}`);
+    let j = 0;
+    for (const { c, b } of chunked) {
+      const last = b[b.length - 1];
+      let total = 0n;
+      for (const bk of b) total += BigInt(String(r3[j++] ?? 0)) << BigInt(last - bk);
+      sums.set(c.name, scaledBigIntToDouble(total, -last));
+    }
+  }
+
+  const profiles: ColumnProfile[] = cols.map((c) => {
+    const base = { name: c.name, sourceType: described.find((x) => x.name === c.name)!.sqlType, rowCount: n, nullCount: c.name === uidName ? userId.nullCount : nullCount.get(c.name)! };
+    const g = grouped.get(c.name);
+    if (c.kind === 'categorical') {
+      if (g === undefined) return { ...base, kind: 'categorical', stats: null };
+      const byCount = sortByCount(g.rows.map((r) => ({ value: r.s as CategoryValue, count: r.cnt })));
+      return { ...base, kind: 'categorical', stats: { distinctCount: g.dc, top: byCount.slice(0, topLength(c.name, byCount, g.dc, n, opts.minCategoryShare)) } };
+    }
+    const r = range.get(c.name);
+    const nonFiniteCount = r?.nonFinite ?? 0;
+    if (g === undefined && !(analysed.includes(c) && r !== undefined)) return { ...base, kind: 'numeric', nonFiniteCount, stats: null };
+    const dc = g?.dc ?? 0;
+    const rows = g?.rows ?? [];
+    const values = dc === 2 ? rows.filter((x) => x.rn <= 2).sort((p, q) => p.rn - q.rn).map((x) => ({ value: x.d, count: x.cnt })) : [];
+    let median: number | null = null;
+    if (dc >= 3 && g !== undefined) {
+      const at = (rank: number): number => rows.find((x) => x.cum - x.cnt <= rank && rank < x.cum)!.d;
+      const nn = g.nn;
+      median = nn % 2 === 1 ? at(nn >> 1) : (at((nn >> 1) - 1) + at(nn >> 1)) / 2;
+    }
+    const stats = { distinctCount: dc, distinctExact: true, min: r!.min, max: r!.max, values, median, sum: dc >= 3 ? sums.get(c.name)! : null };
+    return { ...base, kind: 'numeric', nonFiniteCount, stats };
+  });
+  return { name: from.name, rowCount: n, profiles, userId, queries, queryMs };
+}
+
+/**
+ * The scales b_0 < b_1 < ... of the chunks of an exact sum: every value x of the column is
+ * sum_k c_k 2^-b_k with integer c_k, |c_0| < 2^30 and 0 <= c_k < 2^30 for k >= 1.
+ */
+function chunkScales(column: string, r: { maxAbs: number; minAbs: number }): number[] {
+  let e = Math.floor(Math.log2(r.maxAbs)) + 1; // 2^e > maxAbs
+  while (2 ** e <= r.maxAbs) e++;
+  while (2 ** (e - 1) > r.maxAbs) e--;
+  let f = Math.floor(Math.log2(r.minAbs)); // 2^f <= minAbs < 2^(f+1)
+  while (2 ** f > r.minAbs) f--;
+  while (2 ** (f + 1) <= r.minAbs) f++;
+  const ulp = Math.max(f - 52, -1074); // every value is a multiple of 2^ulp
+  const b: number[] = [];
+  for (let k = 0; ; k++) {
+    const bk = CHUNK_BITS * (k + 1) - e;
+    if (bk > 1023 || e + bk > 1023) {
+      throw new WarehouseInputError('INVALID_VALUE', `column ${quoteIdentifier(column)} spans magnitudes from ${r.minAbs} to ${r.maxAbs}: too wide a range for an exact sum in SQL`, { column });
+    }
+    b.push(bk);
+    if (bk >= -ulp) return b;
+  }
+}

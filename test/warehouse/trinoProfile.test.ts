@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { dictionaryFromProfiles, engineerFeatures } from '../../src/segmentation/engineer';
+import type { SegmentationOptionsInput } from '../../src/segmentation/options';
+import { DuckDBWarehouse, TrinoWarehouse, type OutputTable, type Source } from '../../src/warehouse';
+import { profileTrinoSource } from '../../src/warehouse/trino-profile';
+import { queryRows, trinoUrl } from '../helpers/trino';
+
+const wh = (): TrinoWarehouse => new TrinoWarehouse({ server: trinoUrl(), user: 'autoseg-test', catalog: 'memory', schema: 'default' });
+const CUSTOMERS = join(__dirname, '..', '..', 'examples', 'customers.csv');
+const secs = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(2)} s`;
+
+/** Worker mode (scan + engineerFeatures) and pushdown (SQL profiles + dictionaryFromProfiles) agree exactly. */
+async function compare(w: TrinoWarehouse, source: Source, options: SegmentationOptionsInput, label: string): Promise<void> {
+  let t0 = performance.now();
+  const table = await w.scan(source, { userId: options.userId });
+  const scanned = secs(t0);
+  t0 = performance.now();
+  const worker = engineerFeatures(table, options);
+  const engineered = secs(t0);
+  t0 = performance.now();
+  const p = await profileTrinoSource(w, source, options);
+  const plan = dictionaryFromProfiles(p, options);
+  const pushdown = secs(t0);
+  console.log(`[profile] ${label}: ${table.rowCount} rows x ${table.columns.length} columns; worker scan ${scanned} + engineer ${engineered}; pushdown ${pushdown} in ${p.queries.length} queries (ms: ${p.queryMs.join(', ')})`);
+  assert.ok(p.queries.length <= 4, `${p.queries.length} queries`);
+  assert.equal(p.rowCount, table.rowCount);
+  assert.deepEqual(plan.dictionary, worker.dictionary);
+  assert.deepEqual(plan.featureColumns, worker.featureColumns);
+  assert.deepEqual(plan.scaler, worker.scaler);
+  assert.deepEqual(plan.weights, worker.weights);
+}
+
+test('tpch.sf1.customer: the pushdown dictionary equals worker mode', async () => {
+  const w = wh();
+  await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey' }, 'tpch.sf1.customer');
+  await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey', minCategoryShare: 0.01, exclude: ['addr*', 'nomatch'], priority: { high: ['mktsegment'], low: ['phone'] } }, 'tpch.sf1.customer (options)');
+  if (process.env.AUTOSEG_PROFILE_SF10 === '1') {
+    const t0 = performance.now();
+    const p = await profileTrinoSource(w, { kind: 'table', table: 'tpch.sf10.customer' }, { userId: 'custkey' });
+    dictionaryFromProfiles(p, { userId: 'custkey' });
+    console.log(`[profile] tpch.sf10.customer pushdown only: ${p.rowCount} rows in ${secs(t0)} (ms: ${p.queryMs.join(', ')})`);
+  }
+});
+
+test('the example customers (nulls, constants, long tails, binaries, ids) and edge values: pushdown equals worker mode', async () => {
+  const w = wh();
+  const duck = new DuckDBWarehouse();
+  let csv;
+  try {
+    csv = await duck.scan({ kind: 'file', path: CUSTOMERS }, { userId: 'td_canonical_id' });
+  } finally {
+    await duck.close();
+  }
+  const out: OutputTable = {
+    rowCount: csv.rowCount,
+    columns: csv.columns.map((c) =>
+      c.kind === 'categorical'
+        ? { name: c.name, sqlType: 'varchar', values: c.values }
+        : { name: c.name, sqlType: /int/i.test(c.sourceType ?? '') ? 'bigint' : 'double', values: Array.from(c.values, (v, i) => (c.nulls[i] !== 0 ? null : v)) },
+    ),
+  };
+  const target = 'memory.default.autoseg_profile_customers';
+  await queryRows(`DROP TABLE IF EXISTS ${target}`);
+  await w.writeTable(target, out, { runId: 'profile-test' });
+  try {
+    await compare(w, { kind: 'table', table: target }, { userId: 'td_canonical_id' }, 'example customers');
+    await compare(w, { kind: 'table', table: target }, { userId: 'td_canonical_id', minCategoryShare: 0.02, maxNullShare: 1, priority: { med: ['country', 'fax_number'] } }, 'example customers (options)');
+  } finally {
+    await queryRows(`DROP TABLE IF EXISTS ${target}`);
+  }
+  // Orders Trino and JS disagree on (U+E000 vs U+1F600), ties at the cut-off, NULL categories,
+  // a numeric binary with nulls, an even median, dates, timestamps, booleans, decimals.
+  const edge = `SELECT x AS id,
+      CASE x % 7 WHEN 0 THEN NULL WHEN 1 THEN 'a' WHEN 2 THEN 'b' ELSE 'c' END AS tier,
+      CASE WHEN x <= 40 THEN 'common' WHEN x % 2 = 0 THEN 'v' || chr(57344) || CAST(x AS varchar) ELSE 'v' || chr(128512) || CAST(x AS varchar) END AS tail,
+      CASE WHEN x % 5 = 0 THEN NULL WHEN x % 3 = 0 THEN 2.5e0 ELSE -1e0 END AS flag,
+      CAST(x AS double) / 3 + 1e6 AS amount,
+      CAST(x % 13 AS decimal(10, 2)) / 7 AS ratio,
+      date_add('day', x % 11, DATE '2024-01-01') AS signup,
+      date_add('millisecond', x * 12345, TIMESTAMP '2024-01-01 00:00:00.000') AS seen_at,
+      x % 4 = 0 AS active,
+      CASE WHEN x % 9 = 0 THEN NULL ELSE x * 1e-3 END AS tiny
+    FROM UNNEST(sequence(1, 400)) AS t(x)`;
+  await compare(w, { kind: 'sql', sql: edge }, { userId: 'id' }, 'edge values');
+  await compare(w, { kind: 'sql', sql: edge }, { userId: 'id', minCategoryShare: 0.02 }, 'edge values (2%)');
+});
