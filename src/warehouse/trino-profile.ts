@@ -19,15 +19,15 @@
  *    (floor(x * 2^b) differences, exact in double arithmetic), summed as BIGINT, recombined with
  *    BigInt and rounded once (exactSum.ts computes the same correctly rounded sum in process).
  *
- * Values are read with the same expressions as the scan (`selectExpression`), numerics CAST to
- * double, categoricals to varchar. Ordering: Trino orders varchar by code point (UTF-8 bytes),
+ * Values are read with `readExpression` (sql-model/read.ts), the SQL that yields exactly what
+ * the engine sees after a scan: numerics as double (REAL and DECIMAL through their text, as the
+ * scan parses them), categoricals as varchar. Ordering: Trino orders varchar by code point (UTF-8 bytes),
  * the engine by UTF-16 code unit; the two differ only when, at the first difference, one string
  * has a character in U+E000..U+FFFF and the other one above U+FFFF. So the top values are
  * re-sorted in JS, and at the cut-off count every tied value containing a character >= U+E000
  * (a UTF-8 lead byte >= 0xEE) is fetched too: the engine's top M is then always among the rows.
  *
- * Limits: REAL columns are CAST to double as Trino does, which may differ from the scan's JSON
- * text of a float; -0 and 0 are one value; a column whose non-zero magnitudes span more than
+ * Limits: -0 and 0 are one value; a column whose non-zero magnitudes span more than
  * about 990 binary orders (e.g. 1e-300 and 1e+5) cannot get an exact sum and is refused.
  */
 import { OTHER_VALUES_LISTED } from '../segmentation/dictionary';
@@ -38,6 +38,7 @@ import { needsStats, sortByCount, topLength, type ColumnProfile } from '../segme
 import type { CategoryValue } from '../segmentation/dictionary';
 import { WarehouseInputError } from './errors';
 import { quoteIdentifier } from './identifiers';
+import { readExpression } from './sql-model/read';
 import { selectExpression, type TrinoWarehouse } from './trino';
 import type { Source } from './warehouse';
 
@@ -84,10 +85,11 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   const described = await warehouse.describe(source);
   queryMs.push(Math.round(performance.now() - t0));
   const uidName = described.find((c) => c.name === opts.userId)?.name ?? described.find((c) => c.name.toLowerCase() === opts.userId.toLowerCase())?.name;
+  // The values the engine sees after a scan, computed in SQL: one rule shared with the model's SELECT.
   const cols: Col[] = described.map((c) => {
-    const e = selectExpression(c.name, c.sqlType, c.name === uidName);
     const kind = c.name === uidName ? 'categorical' : c.kind;
-    return { name: c.name, sqlType: c.sqlType, kind, expr: kind === 'numeric' ? `CAST(${e} AS double)` : `CAST(${e} AS varchar)` };
+    const expr = c.name === uidName ? selectExpression(c.name, c.sqlType, true) : readExpression(quoteIdentifier(c.name), c.name, c.sqlType, kind);
+    return { name: c.name, sqlType: c.sqlType, kind, expr };
   });
   const excl = new ExclusionMatcher(opts.exclude);
   const features = cols.filter((c) => c.name !== uidName);
