@@ -3,7 +3,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, startProcess, waitUntilReady, type ManagedProcess } from '../../src/embedded/process';
 
-/** A single-node Trino started for the tests, with catalogs `tpch` and `memory`. */
+/**
+ * A single-node Trino started for the tests, with catalogs `tpch`, `memory` and `iceberg` (an
+ * Iceberg lakehouse whose metastore and data files live under the work dir, see icebergCatalog).
+ */
 export interface TrinoServer {
   readonly url: string;
   readonly process: ManagedProcess;
@@ -17,7 +20,25 @@ export function trinoHome(): string {
   return execFileSync('bash', [resolve(__dirname, '../ensure-trino.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
-function writeConfig(etc: string, dataDir: string, port: number): void {
+/**
+ * The `iceberg` catalog: Trino's Iceberg connector with its file metastore
+ * (TESTING_FILE_METASTORE: schema and table metadata as files, no Hive metastore service to run)
+ * on the native local file system. `local.location` is the root of the `local://` scheme (a plain
+ * path that must exist at startup); every location below it, the metastore's included, is
+ * `local:///<relative path>`.
+ */
+export function icebergCatalog(warehouseDir: string): string {
+  return [
+    'connector.name=iceberg',
+    'iceberg.catalog.type=TESTING_FILE_METASTORE',
+    'hive.metastore.catalog.dir=local:///',
+    'fs.native-local.enabled=true',
+    `local.location=${warehouseDir}`,
+    '',
+  ].join('\n');
+}
+
+function writeConfig(etc: string, dataDir: string, icebergDir: string, port: number): void {
   mkdirSync(join(etc, 'catalog'), { recursive: true });
   writeFileSync(join(etc, 'node.properties'), `node.environment=autoseg_test\nnode.id=autoseg-test-${port}\nnode.data-dir=${dataDir}\n`);
   writeFileSync(join(etc, 'config.properties'), [
@@ -36,6 +57,7 @@ function writeConfig(etc: string, dataDir: string, port: number): void {
   writeFileSync(join(etc, 'log.properties'), 'io.trino=WARN\n');
   writeFileSync(join(etc, 'catalog', 'tpch.properties'), 'connector.name=tpch\n');
   writeFileSync(join(etc, 'catalog', 'memory.properties'), 'connector.name=memory\nmemory.max-data-per-node=4GB\n');
+  writeFileSync(join(etc, 'catalog', 'iceberg.properties'), icebergCatalog(icebergDir));
 }
 
 /**
@@ -47,8 +69,11 @@ export async function startTrino(workDir: string, opts: { port?: number } = {}):
   const port = opts.port ?? (await freePort());
   const etc = join(workDir, 'etc');
   const data = join(workDir, 'data');
+  // The iceberg catalog's tables: kept across a restart on the same workDir, removed with it.
+  const iceberg = join(workDir, 'iceberg');
   mkdirSync(data, { recursive: true });
-  writeConfig(etc, data, port);
+  mkdirSync(iceberg, { recursive: true });
+  writeConfig(etc, data, iceberg, port);
   const proc = startProcess({
     name: 'Trino',
     command: join(home, 'bin', 'launcher'),
