@@ -61,7 +61,9 @@ export function isLockBusy(err: unknown): boolean {
 
 function isAlreadyExists(err: unknown): boolean {
   const name = (err as { trinoErrorName?: string }).trinoErrorName;
-  return err instanceof WarehouseInputError && (name === 'ALREADY_EXISTS' || name === 'TABLE_ALREADY_EXISTS');
+  if (err instanceof WarehouseInputError && (name === 'ALREADY_EXISTS' || name === 'TABLE_ALREADY_EXISTS')) return true;
+  // Iceberg checks at commit, not at analysis: the CREATE that lost the race fails with a commit error.
+  return err instanceof WarehouseUnavailableError && /^Trino ICEBERG_COMMIT_ERROR: Failed to create table .*: Table already exists/.test(err.message);
 }
 
 function isTableNotFound(err: unknown): boolean {
@@ -69,12 +71,13 @@ function isTableNotFound(err: unknown): boolean {
 }
 
 /**
- * A read racing a DROP of the table it is reading fails inside the memory connector
- * ("Cannot invoke TableInfo.getMetadata() ... is null", GENERIC_INTERNAL_ERROR): the table is
- * changing under us, not broken.
+ * A read racing a CREATE or DROP of the table it is reading: the table is changing under us, not
+ * broken. The memory connector fails with "Cannot invoke TableInfo.getMetadata() ... is null"
+ * (GENERIC_INTERNAL_ERROR); Iceberg with ICEBERG_MISSING_METADATA (the table is registered in
+ * the metastore before its first metadata file is committed, and unregistered after dropping it).
  */
 export function isDropRace(err: unknown): boolean {
-  return err instanceof WarehouseUnavailableError && /^Trino GENERIC_INTERNAL_ERROR: .*TableInfo/.test(err.message);
+  return err instanceof WarehouseUnavailableError && /^Trino (GENERIC_INTERNAL_ERROR: .*TableInfo|ICEBERG_MISSING_METADATA: )/.test(err.message);
 }
 
 /**
