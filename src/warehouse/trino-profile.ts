@@ -34,7 +34,7 @@ import { OTHER_VALUES_LISTED } from '../segmentation/dictionary';
 import { ExclusionMatcher } from '../segmentation/columnRules';
 import { pow2, scaledBigIntToDouble } from '../segmentation/exactSum';
 import { parseOptions, type SegmentationOptionsInput } from '../segmentation/options';
-import { needsStats, sortByCount, topLength, type ColumnProfile } from '../segmentation/profile';
+import { isIdentifierByCount, needsStats, sortByCount, topLength, type ColumnProfile } from '../segmentation/profile';
 import type { CategoryValue } from '../segmentation/dictionary';
 import { WarehouseInputError } from './errors';
 import { quoteIdentifier } from './identifiers';
@@ -102,6 +102,11 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
     q1.push(`count(${u})`, `count(DISTINCT ${u})`);
   }
   for (const c of features) q1.push(`count(${c.expr})`);
+  // Exact distinct counts of the categoricals: a column that is an identifier by its count
+  // (names, e-mails, addresses) needs nothing more, and is kept out of query 2's GROUP BY,
+  // where its millions of one-row groups would cost most of the profile.
+  const categoricals = features.filter((c) => c.kind === 'categorical' && excl.match(c.name) === null);
+  for (const c of categoricals) q1.push(`count(DISTINCT ${c.expr})`);
   for (const c of numericCandidates) {
     const d = c.expr;
     q1.push(`count_if(is_nan(${d}) OR is_infinite(${d}))`, `min(${d})`, `max(${d})`, `max(abs(${d}))`, `min(abs(${d})) FILTER (WHERE ${d} <> 0)`);
@@ -112,6 +117,13 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   const userId = uidName !== undefined ? { nullCount: n - num(r1[at++]), distinctCount: num(r1[at++]) } : { nullCount: 0, distinctCount: 0 };
   const nullCount = new Map<string, number>();
   for (const c of features) nullCount.set(c.name, n - num(r1[at++]));
+  // NULL is a value of its own for the engine's categorical distinct count.
+  const categoricalDistinct = new Map<string, number>();
+  for (const c of categoricals) categoricalDistinct.set(c.name, num(r1[at++]) + (nullCount.get(c.name)! > 0 ? 1 : 0));
+  const identifierByCount = (name: string): boolean => {
+    const dc = categoricalDistinct.get(name);
+    return dc !== undefined && dc > 1 && isIdentifierByCount(name, dc, n);
+  };
   const range = new Map<string, { nonFinite: number; min: number; max: number; maxAbs: number; minAbs: number }>();
   for (const c of numericCandidates) {
     const [nonFinite, mn, mx, maxAbs, minAbs] = r1.slice(at, (at += 5)).map(num);
@@ -120,7 +132,7 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
 
   // 2. distinct counts, top values, binary values, medians
   const analysed = n === 0 ? [] : features.filter((c) => needsStats(c.name, n, nullCount.get(c.name)!, opts, new ExclusionMatcher(opts.exclude)) && (c.kind === 'categorical' || range.get(c.name)!.nonFinite === 0));
-  const cats = analysed.filter((c) => c.kind === 'categorical');
+  const cats = analysed.filter((c) => c.kind === 'categorical' && !identifierByCount(c.name));
   const nums = analysed.filter((c) => c.kind === 'numeric');
   const m = Math.floor(1 / opts.minCategoryShare) + 2 + OTHER_VALUES_LISTED;
   const grouped = new Map<string, { dc: number; nn: number; rows: { s: string | null; d: number; cnt: number; rn: number; cum: number }[] }>();
@@ -178,6 +190,7 @@ WHERE (i < ${C} AND (rn <= ${m} OR (cnt = cut AND regexp_like(to_hex(to_utf8(s))
     const base = { name: c.name, sourceType: described.find((x) => x.name === c.name)!.sqlType, rowCount: n, nullCount: c.name === uidName ? userId.nullCount : nullCount.get(c.name)! };
     const g = grouped.get(c.name);
     if (c.kind === 'categorical') {
+      if (analysed.includes(c) && identifierByCount(c.name)) return { ...base, kind: 'categorical', stats: { distinctCount: categoricalDistinct.get(c.name)!, top: [] } };
       if (g === undefined) return { ...base, kind: 'categorical', stats: null };
       const byCount = sortByCount(g.rows.map((r) => ({ value: r.s as CategoryValue, count: r.cnt })));
       return { ...base, kind: 'categorical', stats: { distinctCount: g.dc, top: byCount.slice(0, topLength(c.name, byCount, g.dc, n, opts.minCategoryShare)) } };
