@@ -236,15 +236,22 @@ test('constructed exact ties: duplicated and mirrored centroids go to the lower 
 
   // (a) centroid 0 twice: every customer nearest to it is equidistant from segments 0 and 1
   const dup: SegmentationModel = { ...model, k: model.k + 1, centroids: [model.centroids[0], [...model.centroids[0]], ...model.centroids.slice(1)], segmentLabels: labelsFor(model.k + 1) };
-  // (b) two distinct centroids mirrored around one customer along a dummy column it has off (x = 0):
-  // every customer with that dummy off is at exactly the same distance from both
-  const j = model.featureColumns.findIndex((f, jj) => (f.kind === 'dummy' || f.kind === 'other') && x[jj] === 0);
-  assert.ok(j >= 0);
-  const anchor = Array.from(x.subarray(0, d));
+  // (b) two centroids mirrored along a dummy column: a customer with that dummy off (x = 0) is at
+  // exactly the same distance from both, whatever the other coordinates. The column with the most
+  // such customers is chosen, and the pair is the whole model, so those ties are the minimum.
+  const zeros = (jj: number): number => {
+    let z = 0;
+    for (let i = 0; i < table.rowCount; i++) if (x[i * d + jj] === 0) z++;
+    return z;
+  };
+  const dummies = model.featureColumns.flatMap((f, jj) => (f.kind === 'dummy' || f.kind === 'other' ? [jj] : []));
+  assert.ok(dummies.length > 0);
+  const j = dummies.reduce((best, jj) => (zeros(jj) > zeros(best) ? jj : best));
+  const anchor = [...model.centroids[0]];
   const plus = anchor.map((v, jj) => (jj === j ? 0.5 : v));
   const minus = anchor.map((v, jj) => (jj === j ? -0.5 : v));
-  const mirrored: SegmentationModel = { ...model, k: 3, centroids: [plus, minus, model.centroids[1]], segmentLabels: labelsFor(3) };
-  const mirroredSwapped: SegmentationModel = { ...mirrored, centroids: [minus, plus, model.centroids[1]] };
+  const mirrored: SegmentationModel = { ...model, k: 2, centroids: [plus, minus], segmentLabels: labelsFor(2) };
+  const mirroredSwapped: SegmentationModel = { ...mirrored, centroids: [minus, plus] };
 
   for (const [name, m] of [['duplicate', dup], ['mirrored', mirrored], ['mirrored, swapped', mirroredSwapped]] as const) {
     const tm = viaJson(m);
