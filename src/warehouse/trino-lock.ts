@@ -74,10 +74,11 @@ function isTableNotFound(err: unknown): boolean {
  * A read racing a CREATE or DROP of the table it is reading: the table is changing under us, not
  * broken. The memory connector fails with "Cannot invoke TableInfo.getMetadata() ... is null"
  * (GENERIC_INTERNAL_ERROR); Iceberg with ICEBERG_MISSING_METADATA (the table is registered in
- * the metastore before its first metadata file is committed, and unregistered after dropping it).
+ * the metastore before its first metadata file is committed, and unregistered after dropping it),
+ * or with ICEBERG_CANNOT_OPEN_SPLIT when the DROP deleted a data file the read had already planned.
  */
 export function isDropRace(err: unknown): boolean {
-  return err instanceof WarehouseUnavailableError && /^Trino (GENERIC_INTERNAL_ERROR: .*TableInfo|ICEBERG_MISSING_METADATA: )/.test(err.message);
+  return err instanceof WarehouseUnavailableError && /^Trino (GENERIC_INTERNAL_ERROR: .*TableInfo|ICEBERG_MISSING_METADATA: |ICEBERG_CANNOT_OPEN_SPLIT: Error opening Iceberg split )/.test(err.message);
 }
 
 /**
