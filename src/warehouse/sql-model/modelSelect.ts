@@ -24,7 +24,9 @@
  *                     every c' > c, i.e. the lowest segment number among the exact minima
  *
  * then the user id (as in the source), `segment` (integer), `segment_label` (varchar) and any
- * extra source columns asked for.
+ * extra source columns asked for; with the `matrix` option also every row's x_j
+ * (`autoseg_x0`, ...) and `autoseg_dmin`, its d_c for its segment (the full-table Lloyd step of
+ * lloydSelect.ts sums these).
  *
  * One difference from `assign`: a NaN or Infinity in a numeric feature makes `assign` refuse the
  * whole table (NON_FINITE_VALUE); the query cannot refuse, so such a row gets a NULL segment and
@@ -58,7 +60,18 @@ export interface ModelSelectOptions {
    * dictionary at training time are used.
    */
   readonly columnTypes?: Readonly<Record<string, string>>;
+  /**
+   * Also output every row's encoded matrix values `autoseg_x0` .. `autoseg_x{d-1}` (DOUBLE, the
+   * engine's matrix row) and `autoseg_dmin` (DOUBLE, the squared distance to its segment's
+   * centroid, i.e. the smallest d_c, as the engine's inertia adds it; NULL with a NULL segment),
+   * after the other columns. Default false: the output is then exactly the assignment query.
+   */
+  readonly matrix?: boolean;
 }
+
+/** The names of the columns the `matrix` option adds: matrix column j, and the squared distance. */
+export const matrixColumn = (j: number): string => `autoseg_x${j}`;
+export const DMIN_COLUMN = 'autoseg_dmin';
 
 /** Names of the output columns the query adds. */
 export const SEGMENT_COLUMN = 'segment';
@@ -117,7 +130,7 @@ function bitValue(model: SegmentationModel, j: number, bit: 0 | 1): string {
   return doubleLiteral(v);
 }
 
-const x = (j: number): string => `autoseg_x${j}`;
+const x = matrixColumn;
 const d = (c: number): string => `autoseg_d${c}`;
 
 /**
@@ -137,7 +150,8 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
   if (typeof userId !== 'string' || userId.length === 0) throw new WarehouseInputError('INVALID_IDENTIFIER', 'no user id column: the model names none; pass userId');
   const extras = [...(options.extraColumns ?? [])];
   const labels = options.labels ?? true;
-  const outputs = [userId, ...extras, SEGMENT_COLUMN, ...(labels ? [SEGMENT_LABEL_COLUMN] : [])];
+  const withMatrix = options.matrix ?? false;
+  const outputs = [userId, ...extras, SEGMENT_COLUMN, ...(labels ? [SEGMENT_LABEL_COLUMN] : []), ...(withMatrix ? [...Array.from({ length: dim }, (_, j) => x(j)), DMIN_COLUMN] : [])];
   const seen = new Set<string>();
   for (const name of outputs) {
     if (seen.has(name.toLowerCase())) throw new WarehouseInputError('DUPLICATE_COLUMN', `the output would have two columns named ${show(name)} (user id, extra columns, ${SEGMENT_COLUMN}, ${SEGMENT_LABEL_COLUMN})`, { column: name });
@@ -230,11 +244,17 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
   };
   const labelExpr = `CAST(CASE ${quoteIdentifier(SEGMENT_COLUMN)}\n    ${model.centroids.map((_, c) => `WHEN ${c} THEN ${stringLiteral(labelText(c))}`).join('\n    ')}\n  END AS varchar)`;
 
+  // With `matrix`, the x_j and d_c travel on to the last SELECT; d_min is d_c of the segment
+  // (a CASE, not least(): the same value, and no failure on the NaN of a NULL-segment row).
+  const xs = Array.from({ length: dim }, (_, j) => x(j)).join(', ');
+  const ds = model.centroids.map((_, c) => d(c)).join(', ');
+  const dmin = `CASE ${quoteIdentifier(SEGMENT_COLUMN)} ${model.centroids.map((_, c) => `WHEN ${c} THEN ${d(c)}`).join(' ')} END`;
   const finalColumns = [
     `autoseg_user_id AS ${quoteIdentifier(userId)}`,
     ...extras.map((name, i) => `autoseg_extra${i} AS ${quoteIdentifier(name)}`),
     quoteIdentifier(SEGMENT_COLUMN),
     ...(labels ? [`${labelExpr} AS ${quoteIdentifier(SEGMENT_LABEL_COLUMN)}`] : []),
+    ...(withMatrix ? [xs, `${dmin} AS ${DMIN_COLUMN}`] : []),
   ];
 
   return [
@@ -252,12 +272,14 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
     'autoseg_distance AS (',
     '  SELECT',
     `    ${carry}${ok ? ', autoseg_ok' : ''},`,
+    ...(withMatrix ? [`    ${xs},`] : []),
     distances.join(',\n'),
     '  FROM autoseg_encoded',
     '),',
     'autoseg_segment AS (',
     '  SELECT',
     `    ${carry},`,
+    ...(withMatrix ? [`    ${xs}, ${ds},`] : []),
     `    ${segment} AS ${quoteIdentifier(SEGMENT_COLUMN)}`,
     '  FROM autoseg_distance',
     ')',
