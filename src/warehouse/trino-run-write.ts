@@ -5,7 +5,9 @@
  *
  * 0. Pre-check (one statement): T and M already hold this run (a retry after a completed swap)?
  *    Then nothing is staged.
- * 1. Staging (slow, outside the lock): `<T>__stage_<tag>` and `<M>__stage_<tag>` created and filled.
+ * 1. Staging (slow, outside the lock): `<T>__stage_<tag>` and `<M>__stage_<tag>` created and filled,
+ *    with the rows the worker carries or, for T, by one CREATE TABLE AS SELECT inside Trino
+ *    (trino-select-stage.ts: no customer row through the worker).
  * 2. Lock `<T>__autoseg_lock` (trino-lock.ts): one run at a time touches T and M.
  * 3. Under the lock, the state is read (trino-state.ts: two statements, staging row counts
  *    included) and another run's half-done swap (its `__old_` tables) is rolled back.
@@ -16,7 +18,8 @@
  * 7. Staging counts checked; swap T then M: `replace` (CREATE OR REPLACE ... AS SELECT, atomic on
  *    Iceberg/Delta) or, on the memory connector (or after NOT_SUPPORTED), `rename` (X -> `X__old_<tag>`,
  *    stage -> X: X is absent for one metadata call); then drop the olds; release the lock.
- *    A clean write over an existing pair is 13 statements with one insert per table.
+ *    A clean write over an existing pair is 13 statements with one insert per table; 14 when T is
+ *    staged from a SELECT (its CTAS, then its count(*)).
  *
  * Every decision is taken from the state read from Trino (which tables exist, whose run they
  * hold), never from memory, and every statement is a single atomic metadata change. So after a
@@ -28,14 +31,23 @@ import { quoteTableRef, runTag, type TableRef } from './identifiers';
 import { abortError, isAbortError, type TrinoConnection } from './trino-connection';
 import { acquireLock, isLockBusy, releaseLock } from './trino-lock';
 import { alreadyWritten, factsOf, full, has, holds, readState, type Facts, type Layout, type State } from './trino-state';
-import { checkWritableTable, fillStaging, stagingCountError } from './trino-write';
+import { checkSelectOutput, isSelectOutput, stageFromSelect, type SelectOutput } from './trino-select-stage';
+import { checkWritableTable, count, fillStaging, stagingCountError } from './trino-write';
 import type { OutputTable } from './warehouse';
 
 export { runLayout, type Layout } from './trino-state';
+export type { SelectOutput } from './trino-select-stage';
+
+/** An output whose rows the worker carries. */
+export interface TableOutput {
+  readonly target: string;
+  readonly table: OutputTable;
+}
 
 export interface RunOutputs {
-  readonly segments: { readonly target: string; readonly table: OutputTable };
-  readonly model: { readonly target: string; readonly table: OutputTable };
+  /** The rows, or a SELECT that Trino runs into the staging table (run_id and created_at appended). */
+  readonly segments: TableOutput | SelectOutput;
+  readonly model: TableOutput;
 }
 
 export interface RunWriteOptions {
@@ -44,7 +56,7 @@ export interface RunWriteOptions {
   readonly runStartedAt: Date;
   /** Cancels staging and lock waits; checked once more right before the swap. */
   readonly signal?: AbortSignal;
-  /** After each staging batch and each lock poll: the place for an activity heartbeat. */
+  /** After each staging batch, every second of a staging CTAS, and each lock poll: the place for an activity heartbeat. */
   readonly onProgress?: (p: { rowsWritten: number; step: string }) => void | Promise<void>;
   /** How long to wait for another run's lock; default 10 min. */
   readonly lockWaitMs?: number;
@@ -122,6 +134,11 @@ async function repairOthers(conn: TrinoConnection, layout: Layout, state: State,
 
 function checkRunColumns(outputs: RunOutputs, runId: string, runStartedAt: Date): void {
   for (const [what, out] of [['segments', outputs.segments], ['model', outputs.model]] as const) {
+    // A SELECT gets its run_id and created_at from the run itself (stagingQuery).
+    if (isSelectOutput(out)) {
+      checkSelectOutput(out);
+      continue;
+    }
     checkWritableTable(out.table);
     const runCol = out.table.columns.find((c) => c.name === 'run_id');
     const createdCol = out.table.columns.find((c) => c.name === 'created_at');
@@ -189,6 +206,21 @@ async function swap(conn: TrinoConnection, layout: Layout, state: State, tag: st
   return strategy;
 }
 
+/** Step 1 for T: fills its staging table, reporting progress; returns the rows staged. */
+async function stageSegments(
+  conn: TrinoConnection,
+  staging: TableRef,
+  segments: RunOutputs['segments'],
+  options: RunWriteOptions,
+  report: (step: string, rowsWritten: number) => Promise<void>,
+): Promise<number> {
+  const { runId, runStartedAt, signal } = options;
+  if (isSelectOutput(segments)) return stageFromSelect(conn, staging, segments, { runId, runStartedAt, signal, onProgress: report });
+  await report('staging segments', 0);
+  await fillStaging(conn, staging, segments.table, { signal, onBatch: (p) => report('staging segments', p.rowsWritten) });
+  return segments.table.rowCount;
+}
+
 export async function writeRunOutputs(
   conn: TrinoConnection,
   layout: Layout,
@@ -200,10 +232,14 @@ export async function writeRunOutputs(
   checkRunColumns(outputs, runId, runStartedAt);
   const tag = runTag(runId);
   const [seg, model] = layout.slots;
-  const rowCount = outputs.segments.table.rowCount;
+  const segments = outputs.segments;
+  // The rows T must hold: given with the rows; for a SELECT, counted once staged (or announced).
+  let rowCount = isSelectOutput(segments) ? undefined : segments.table.rowCount;
   const report = async (step: string, rowsWritten: number): Promise<void> => {
     if (options.onProgress) await options.onProgress({ rowsWritten, step });
   };
+  // Only for the result: a SELECT-staged T that this attempt did not stage is counted where it is.
+  const resultRows = async (): Promise<number> => rowCount ?? (isSelectOutput(segments) ? segments.expectedRows : undefined) ?? count(conn, seg.target);
 
   let written = 0;
   let acquiredAt: number | undefined;
@@ -211,8 +247,7 @@ export async function writeRunOutputs(
   try {
     // A retry after a completed swap has nothing to stage.
     if (!(await alreadyWritten(conn, layout, tag))) {
-      await report('staging segments', 0);
-      await fillStaging(conn, seg.stage(tag), outputs.segments.table, { signal, onBatch: (p) => report('staging segments', (written = p.rowsWritten)) });
+      written = rowCount = await stageSegments(conn, seg.stage(tag), segments, options, report);
       await fillStaging(conn, model.stage(tag), outputs.model.table, { signal });
     }
     await report('waiting for the output lock', written);
@@ -227,8 +262,9 @@ export async function writeRunOutputs(
 
     if (layout.slots.every((s) => holds(state, s.target, tag))) {
       await settleRun(conn, layout, state, tag, { forward: false, dropStages: true });
+      const rows = await resultRows();
       await releaseLock(conn, layout.lock, runId, acquiredAt);
-      return { outcome: 'unchanged', strategy: replaceSupport.get(seg.target.parts[0]) ? 'replace' : 'rename', rowCount };
+      return { outcome: 'unchanged', strategy: replaceSupport.get(seg.target.parts[0]) ? 'replace' : 'rename', rowCount: rows };
     }
     const newer = newerHolder(layout, state, tag, runId, runStartedAt.getTime());
     if (newer) {
@@ -237,9 +273,11 @@ export async function writeRunOutputs(
     if (signal?.aborted) throw abortError(signal);
     for (const [i, s] of layout.slots.entries()) {
       if (holds(state, s.target, tag)) continue;
-      const expected = (i === 0 ? outputs.segments : outputs.model).table.rowCount;
+      const expected = i === 0 ? rowCount : outputs.model.table.rowCount;
       const staged = state.staged.get(full(s.stage(tag)));
       if (staged === undefined) throw new WarehouseUnavailableError(`staging table ${full(s.stage(tag))} disappeared before the swap; the write will be redone`);
+      // Staging skipped (the targets held this run when the attempt began), then the targets changed.
+      if (expected === undefined) throw new WarehouseUnavailableError(`staging table ${full(s.stage(tag))} was not made by this attempt, its row count cannot be checked; the write will be redone`);
       if (staged !== expected) throw stagingCountError(s.stage(tag), staged, expected);
     }
     if (conn.config.replaceStrategy === 'auto' && state.connector === 'memory') replaceSupport.set(seg.target.parts[0], false);
@@ -247,8 +285,9 @@ export async function writeRunOutputs(
     await report('swapping', written);
     swapping = true;
     const strategy = await swap(conn, layout, state, tag, replaceSupport);
+    const rows = await resultRows();
     await releaseLock(conn, layout.lock, runId, acquiredAt);
-    return { outcome, strategy, rowCount };
+    return { outcome, strategy, rowCount: rows };
   } catch (err) {
     // Superseded or cancelled before any swap: nothing of ours may stay behind. Any other failure
     // (a cut connection) leaves the state as is, lock included: the retry or cleanupRun settles it.

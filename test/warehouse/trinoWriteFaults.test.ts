@@ -10,13 +10,21 @@
  * pair (row count, one run_id, the model's run_id = the segments' run_id; a retry must end on
  * run k), and no staging, old or lock table remains. A reader polls throughout and must never
  * see a partial table.
+ *
+ * The same loop runs twice: with the segment rows carried by the worker (every statement cut
+ * before and after), and with the segments staged inside Trino by one CREATE TABLE AS SELECT
+ * (the model compiled by modelSelect). To stay within its time budget the second one cuts every
+ * statement once, after it ran: a cut before statement i + 1 leaves Trino exactly as a cut after
+ * statement i (and before the first, as after the first, a read), so every state the write passes
+ * through is still reached and recovered from.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { queryRows, trinoUrl } from '../helpers/trino';
 import { startFaultProxy } from '../helpers/faultProxy';
-import { TrinoWarehouse } from '../../src/warehouse';
+import { TrinoWarehouse, type RunOutputs } from '../../src/warehouse';
 import { runOutputs, writeLeftovers } from '../helpers/runOutputs';
+import { customerTable, selectOutputs } from './selectStaged';
 
 const ROWS = 70;
 // Small statements, so that the segments take two statements (a CREATE ... AS and an INSERT).
@@ -25,8 +33,8 @@ const runId = (k: number): string => `fault-run-${k}`;
 const startOf = (k: number): Date => new Date(Date.UTC(2026, 2, 1, 2, k, 0, 0));
 
 
-/** Run k of the chain: each run starts a minute after the one before. */
-const outputs = (target: string, k: number) => runOutputs(target, { runId: runId(k), start: startOf(k), rows: ROWS, shift: k });
+/** Run k of the chain, rows carried by the worker: each run starts a minute after the one before. */
+const rowOutputs = (target: string, k: number): RunOutputs => runOutputs(target, { runId: runId(k), start: startOf(k), rows: ROWS, shift: k });
 const opts = (k: number) => ({ runId: runId(k), runStartedAt: startOf(k), lockPollMs: 200 });
 
 /** The pair's segments row count, its run ids and the model's; null when a table is missing. */
@@ -55,8 +63,10 @@ async function expectComplete(target: string, allowed: number[], where: string):
   return k;
 }
 
-test('a cut connection at any statement of the write, then a retry or cleanupRun: always a complete pair, nothing left', async (t) => {
-  const target = `fault_${process.pid}_${Date.now() % 100_000}`;
+type Cut = 'before' | 'after';
+
+/** The cut-at-every-statement loop over the writes of run 1, 2, ... of `outputs` to `target`, each statement cut at each of `cuts`. */
+async function cutEveryStatement(t: TestContext, target: string, outputs: (target: string, k: number) => RunOutputs, cuts: readonly Cut[]): Promise<void> {
   const direct = (): TrinoWarehouse => new TrinoWarehouse({ server: trinoUrl(), catalog: 'memory', schema: 'default', maxStatementChars: MAX_CHARS });
   await direct().writeRunOutputs(outputs(target, 0), opts(0));
   const proxy = await startFaultProxy({ target: trinoUrl() });
@@ -91,7 +101,7 @@ test('a cut connection at any statement of the write, then a retry or cleanupRun
   let inPlace = 0; // the run whose pair is the target now
   let last = 0; // the latest run id used: every write is by a newer run
   const missingAfterCut: string[] = [];
-  const trial = async (name: string, cut: { at: number; when: 'before' | 'after' } | undefined, recover: 'retry' | 'cleanup'): Promise<void> => {
+  const trial = async (name: string, cut: { at: number; when: Cut } | undefined, recover: 'retry' | 'cleanup'): Promise<void> => {
     const next = ++last;
     proxy.reset();
     if (cut) proxy.cutAt(cut.at, cut.when);
@@ -128,11 +138,9 @@ test('a cut connection at any statement of the write, then a retry or cleanupRun
     t.diagnostic(`a clean write over an existing pair makes ${statements} statements`);
     assert.ok(statements >= 10 && statements <= 20, `${statements} statements`);
     for (let i = 1; i <= statements; i++) {
-      for (const when of ['before', 'after'] as const) {
-        await trial(`${i}${when[0]}`, { at: i, when }, i % 3 === 0 ? 'cleanup' : 'retry');
-      }
+      for (const when of cuts) await trial(`${i}${when[0]}`, { at: i, when }, i % 3 === 0 ? 'cleanup' : 'retry');
     }
-    t.diagnostic(`${2 * statements} cuts in ${((Date.now() - started) / 1000).toFixed(1)} s; reader: ${polls} polls, target absent in ${absent}`);
+    t.diagnostic(`${cuts.length * statements} cuts in ${((Date.now() - started) / 1000).toFixed(1)} s; reader: ${polls} polls, target absent in ${absent}`);
     t.diagnostic(`cuts that left a table renamed away (repaired by the retry or cleanupRun): ${missingAfterCut.join(' ')}`);
     assert.ok(missingAfterCut.length >= 2, 'the cuts covered the moments between the two renames of a swap');
   } finally {
@@ -145,4 +153,19 @@ test('a cut connection at any statement of the write, then a retry or cleanupRun
   assert.deepEqual(partial, [], 'the reader never saw a partial table');
   assert.deepEqual(errors, [], 'the reader had no other error');
   assert.ok(polls > 0);
+}
+
+test('a cut connection at any statement of the write, then a retry or cleanupRun: always a complete pair, nothing left', async (t) => {
+  await cutEveryStatement(t, `fault_${process.pid}_${Date.now() % 100_000}`, rowOutputs, ['before', 'after']);
+});
+
+test('a cut connection after any statement of a write whose segments a CREATE TABLE AS SELECT (modelSelect) stages, then a retry or cleanupRun: always a complete pair, nothing left', async (t) => {
+  const target = `fault_select_${process.pid}_${Date.now() % 100_000}`;
+  const source = `memory.default.${target}_customers`;
+  const { select } = await customerTable(source, ROWS);
+  try {
+    await cutEveryStatement(t, target, (tgt, k) => selectOutputs(tgt, { runId: runId(k), start: startOf(k), rows: ROWS }, select, ROWS), ['after']);
+  } finally {
+    await queryRows(`DROP TABLE IF EXISTS ${source}`);
+  }
 });
