@@ -1,12 +1,13 @@
+import { chooseEngine, needsRowCount, type EngineChoice } from '../config/engine';
 import { checkOutputDir, confinePath } from '../config/fileAccess';
 import { checkSourceFile } from '../warehouse/file-check';
 import { checkIdentifier } from '../warehouse/identifiers';
 import { TrinoWarehouse } from '../warehouse/trino';
 import { checkPreviousOutput, outputLocations } from './previous';
 import type { RunRef } from './types';
-import { activity, workerFileAccess } from './runtime';
+import { activity, cancellationSignal, toSource, withHeartbeat, workerFileAccess } from './runtime';
 
-export interface Checked { previousOutput: boolean }
+export interface Checked { previousOutput: boolean; engine: EngineChoice }
 
 /**
  * Stage 0, pre-flight: everything that can be known wrong before any compute fails here, in
@@ -18,6 +19,7 @@ export interface Checked { previousOutput: boolean }
  * - a previous output whose model is corrupt or whose segments are keyed by another user id;
  * - first of all, a user id column name that is not a plain identifier (it would otherwise be
  *   reported, misleadingly, as "the previous output is keyed by another column").
+ * It also chooses the engine (src/config/engine.ts), counting the source's rows when `auto` needs it.
  */
 export async function checkRun({ config }: RunRef): Promise<Checked> {
   return activity(async () => {
@@ -41,6 +43,17 @@ export async function checkRun({ config }: RunRef): Promise<Checked> {
       }
     }
     const { previous } = await checkPreviousOutput(config.output, config.userId);
-    return { previousOutput: previous };
+    let sourceRows: number | null = null;
+    if (needsRowCount(config)) {
+      const trino = new TrinoWarehouse();
+      try {
+        const from = trino.fromClause(toSource(config.source));
+        const { rows } = await withHeartbeat(trino.connection.execute(`SELECT count(*) FROM ${from.sql}`, undefined, cancellationSignal()), { stage: 'check', step: 'count' });
+        sourceRows = Number(rows[0][0]);
+      } finally {
+        await trino.close();
+      }
+    }
+    return { previousOutput: previous, engine: chooseEngine(config, sourceRows) };
   });
 }

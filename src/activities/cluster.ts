@@ -5,7 +5,8 @@ import { canonicalOrder } from '../segmentation/relabel';
 import { matchToPrevious } from '../segmentation/stableIds';
 import type { StagedFeatures } from './engineer';
 import { readPreviousCentroids } from './previous';
-import type { Fitted, RunRef } from './types';
+import type { EngineRef, Fitted, RunRef } from './types';
+import { refineInWarehouse } from './refine';
 import { activity, cancellationSignal, stageStore, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
 
@@ -26,6 +27,8 @@ export interface StagedFit {
   /** k x d, row-major, in segment-number order. */
   centroids: number[][];
   matchedPrevious: boolean;
+  /** Pushdown mode: customers per segment over the full table (the staged labels are the sample's). */
+  sizes?: number[];
 }
 
 /**
@@ -36,8 +39,16 @@ export interface StagedFit {
  * centroid, exactly as `assign` labels it from the model.
  * Idempotent: same inputs, same labels, overwritten in place.
  */
-export async function fitSegments(input: RunRef & { k: number }): Promise<Fitted> {
+export async function fitSegments(input: EngineRef & { k: number }): Promise<Fitted> {
+  if (input.engine === 'trino') return activity(() => refineInWarehouse(input));
   return activity(() => withHeartbeat(inThread('cluster', [input], cancellationSignal()), { stage: 'cluster', k: input.k }));
+}
+
+/** Pushdown mode's first step, on a pool thread: k-means on the training sample, centroids as fitted (not yet numbered). */
+export async function trainJob({ runId, k, config }: RunRef & { k: number }): Promise<{ centroids: number[]; iterations: number }> {
+  const matrix = await stageStore().getMatrix(runId, 'matrix');
+  const fit = await kmeansParallel(matrix, { k, seed: config.seed, nInit: config.nInit, maxIter: config.maxIter, tol: config.tol, threads: 2 });
+  return { centroids: Array.from(fit.centroids), iterations: fit.iterations };
 }
 
 /** The body of {@link fitSegments}, run on a pool thread. */

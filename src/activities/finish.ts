@@ -7,7 +7,7 @@ import type { RunConfig } from '../config/runConfig';
 import type { StagedFeatures } from './engineer';
 import type { Movement } from './writeBack';
 import { outputLocations } from './previous';
-import type { Explained, Fitted, Reported, RunRef, RunSummary, Written } from './types';
+import type { EngineUsed, Explained, Fitted, Reported, RunRef, RunSummary, Written } from './types';
 import { activity, stageStore } from './runtime';
 
 /** `summary.json`: the run summary plus everything a report needs to be rebuilt offline. */
@@ -24,6 +24,7 @@ export interface SummaryFile extends RunSummary {
 
 export interface FinishInput extends RunRef {
   createdAt: string;
+  engine: EngineUsed;
   scores: KScore[];
   choice: KSelection;
   fitted: Fitted;
@@ -45,6 +46,7 @@ export async function buildSummaryFile(input: Omit<FinishInput, 'report'> & { re
   return {
     format: 'autoseg.run-summary',
     runId: input.runId,
+    engine: input.engine,
     createdAt: input.createdAt,
     rows: input.written.rows,
     features: features.featureColumns.length,

@@ -1,6 +1,7 @@
 export * from './smoke';
 export { checkRun } from './check';
 export { extractSource } from './extract';
+export { sampleSource } from './sample';
 export { engineerFeatures } from './engineer';
 export { scoreCandidate } from './score';
 export { fitSegments } from './cluster';

@@ -2,7 +2,7 @@
  * The CPU-bound activity bodies that run on pool threads (./threadPool), by name. A thread
  * requires this module and calls `module[name](...args)`.
  */
-import { clusterJob } from './cluster';
+import { clusterJob, trainJob } from './cluster';
 import { engineerJob } from './engineer';
 import { explainJob } from './explain';
 import { scoreJob } from './score';
@@ -10,12 +10,14 @@ import { scoreJob } from './score';
 export const engineer = engineerJob;
 export const score = scoreJob;
 export const cluster = clusterJob;
+export const train = trainJob;
 export const explain = explainJob;
 
 export interface Jobs {
   engineer: typeof engineerJob;
   score: typeof scoreJob;
   cluster: typeof clusterJob;
+  train: typeof trainJob;
   explain: typeof explainJob;
 }
 export type JobName = keyof Jobs;

@@ -6,10 +6,12 @@ import type { DataDictionary } from '../segmentation/dictionary';
 import type { StagedFeatures } from './engineer';
 import type { StagedFit } from './cluster';
 import { outputLocations, readPreviousSegments } from './previous';
-import type { RunRef, Written } from './types';
-import { activity, cancellationSignal, heartbeat, stageStore, throwIfCancelled, workerFileAccess } from './runtime';
+import type { EngineRef, Written } from './types';
+import { writeSegmentsInTrino } from './writeBackTrino';
+import { activity, cancellationSignal, heartbeat, stageStore, throwIfCancelled, withHeartbeat, workerFileAccess } from './runtime';
 import { writeCsvFileAtomic } from '../warehouse/csv-file';
 import { TrinoWarehouse } from '../warehouse/trino';
+import { modelOutputTable, segmentUserIdType } from '../warehouse/run-output-tables';
 import type { OutputTable } from '../warehouse/warehouse';
 import type { SegmentationSummary } from '../segmentation/explain';
 
@@ -47,17 +49,18 @@ async function movement(runId: string, config: RunConfig, userIds: string[], lab
 
 /** The user id column's source type when it can be written back as is, else varchar. */
 function userIdSqlType(dictionary: DataDictionary): string {
-  const t = dictionary.columns.find((c) => c.treatment === 'user_id')?.sourceType?.toLowerCase() ?? 'varchar';
-  return /^(tinyint|smallint|integer|int|bigint|varchar(\(\d+\))?|char\(\d+\))$/.test(t) ? t : 'varchar';
+  return segmentUserIdType(dictionary.columns.find((c) => c.treatment === 'user_id')?.sourceType ?? undefined);
 }
 
 /**
  * Stage 7: the segment table, replaced atomically (staging table named after the run, row count
  * checked, then swapped; or a temp file renamed), and the model beside it. Retrying converges to
  * the same table. Columns: the user id (source name and type), segment, segment_label, and for
- * tables run_id and created_at.
+ * tables run_id and created_at. Pushdown mode: see writeBackTrino.ts.
  */
-export async function writeSegments({ runId, config, createdAt }: RunRef & { createdAt: string }): Promise<Written> {
+export async function writeSegments({ runId, config, createdAt, engine }: EngineRef & { createdAt: string }): Promise<Written> {
+  // One CREATE TABLE AS can outlast the heartbeat timeout: beat while it runs.
+  if (engine === 'trino') return activity(() => withHeartbeat(writeSegmentsInTrino(runId, config, createdAt), { stage: 'write' }));
   return activity(async () => {
     const store = stageStore();
     const [features, userIds, fit, labels, summary, model] = await Promise.all([
@@ -97,11 +100,7 @@ export async function writeSegments({ runId, config, createdAt }: RunRef & { cre
             rowCount: n,
             columns: [...base, { name: 'run_id', sqlType: 'varchar', values: new Array<string>(n).fill(runId) }, { name: 'created_at', sqlType: 'timestamp(3)', values: new Array<Date>(n).fill(created) }],
           } },
-          model: { target: where.model, table: { rowCount: 1, columns: [
-            { name: 'run_id', sqlType: 'varchar', values: [runId] },
-            { name: 'created_at', sqlType: 'timestamp(3)', values: [created] },
-            { name: 'model', sqlType: 'varchar', values: [modelText] },
-          ] } },
+          model: { target: where.model, table: modelOutputTable(runId, created, modelText) },
         }, { runId, runStartedAt: created, signal: cancellationSignal(), onProgress: (p) => heartbeat(p) });
         outcome = result.outcome;
       } finally {

@@ -51,6 +51,7 @@ export async function startAndWait(client: Client, taskQueue: string, config: Ru
 export function describeOutputs(summary: RunSummary): string {
   const lines = [
     `run ${summary.runId}: ${summary.rows} customers in ${summary.k} segments (k chosen by ${summary.choice.reason})`,
+    ...(summary.engine ? [`engine:   ${summary.engine.mode} (${summary.engine.reason}; ${summary.engine.trainingRows} rows read into the worker)`] : []),
     ...summary.segments.map((s) => `  segment ${s.segment}: ${s.size} customers (${(s.share * 100).toFixed(1)}%)  ${s.label}`),
     `segments: ${summary.outputs.segments}`,
     `model:    ${summary.outputs.model}`,

@@ -20,6 +20,9 @@ export interface RunFlags {
   priorityLow?: string;
   seed?: string;
   sampleSize?: string;
+  engine?: string;
+  engineThreshold?: string;
+  trainingSampleSize?: string;
   selection?: string;
   outputTable?: string;
   out?: string;
@@ -79,6 +82,9 @@ export function runConfigFromFlags(flags: RunFlags): RunConfig {
   }
   set('seed', int('seed', flags.seed));
   set('sampleSize', int('sample-size', flags.sampleSize));
+  set('engine', flags.engine);
+  set('engineThreshold', int('engine-threshold', flags.engineThreshold));
+  set('trainingSampleSize', int('training-sample-size', flags.trainingSampleSize));
   set('selection', flags.selection);
   set('runKey', flags.runKey);
   if (flags.keepStage) merged.keepStage = true;
@@ -104,6 +110,9 @@ export function addRunOptions(cmd: Command): Command {
     .option('--priority-low <d>', 'features weighted x1.5')
     .option('--seed <n>', 'seed of every random choice (default 0)')
     .option('--sample-size <n>', 'rows sampled to score each k (default 10000)')
+    .option('--engine <mode>', 'worker | trino | auto (default auto: trino when source and output are Trino and the source has more rows than --engine-threshold)')
+    .option('--engine-threshold <rows>', 'rows above which auto picks trino (default 1000000)')
+    .option('--training-sample-size <n>', 'trino engine: rows sampled to score k and train (default 200000)')
     .option('--selection <how>', 'elbow | silhouette (default elbow)')
     .option('--output-table <catalog.schema.table>', 'the Trino table to replace with the segments')
     .option('--out <dir>', 'a directory for segments.csv, summary.json, model.json, report.html')

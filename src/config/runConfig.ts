@@ -14,6 +14,13 @@ import { segmentationOptionsSchema } from '../segmentation/options';
  *   that fires twice with the same key cannot start the same run twice.
  * - `keepStage`: keep the intermediate data after the run, also after a failure (debugging).
  * - `deadlineMinutes`: how long transient failures are retried (default 6 hours).
+ * - `engine`: where the rows are processed. `worker` pulls every row into the autoseg worker;
+ *   `trino` (pushdown) keeps them in Trino: the profile, a seeded training sample, Lloyd
+ *   refinement, the assignment and the write-back all run as SQL, and only the sample crosses
+ *   to the worker. `auto` (default) picks `trino` when the source and the output are both Trino
+ *   and the source has more than `engineThreshold` rows (one count(*)), else `worker`.
+ * - `trainingSampleSize`: pushdown only: rows sampled (by a seeded hash of the user id) to
+ *   score k and train the model before the full-table refinement.
  * - everything else: the engine's options (see src/segmentation/options.ts).
  */
 const identifierPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/, 'must be a table name: [catalog.][schema.]table of letters, digits and underscores');
@@ -37,12 +44,20 @@ export const runConfigSchema = segmentationOptionsSchema.extend({
   // A nightly job must outlast a warehouse restart or a short outage: transient failures are
   // retried until this deadline (from the run's start), then the run fails with the last cause.
   deadlineMinutes: z.number().int('must be a whole number of minutes').min(1).max(7 * 24 * 60).default(360),
+  engine: z.enum(['auto', 'worker', 'trino']).default('auto'),
+  engineThreshold: z.number().int().min(0).default(1_000_000),
+  trainingSampleSize: z.number().int().min(2).max(10_000_000).default(200_000),
+}).superRefine((c, ctx) => {
+  if (c.engine === 'trino' && (c.source.kind === 'file' || c.output.kind === 'dir')) {
+    ctx.addIssue({ code: 'custom', path: ['engine'], message: `trino (pushdown) needs a Trino source and a Trino output table, but the ${c.source.kind === 'file' ? 'source is a file' : 'output is a directory'}: use worker or auto` });
+  }
 });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type SourceSpec = z.output<typeof sourceSchema>;
 export type OutputSpec = z.output<typeof outputSchema>;
+export type EngineMode = 'worker' | 'trino';
 
 /** Raised for a config that does not parse: names every bad field. */
 export class RunConfigError extends Error {

@@ -85,6 +85,16 @@ function output(o: SummaryFile['config']['output']): string {
   return o.kind === 'table' ? `Table ${code(o.table)}` : `Directory ${code(o.dir)}`;
 }
 
+/** Which engine processed the rows, why, and what the feature distributions describe. */
+function engineRow(summary: SummaryFile): [string, string] {
+  const e = summary.engine!;
+  const mode = e.mode === 'trino' ? 'Trino pushdown' : 'worker';
+  const sample = summary.explanation.profiledRows !== undefined
+    ? `; segment sizes count every customer, feature distributions describe the training sample of ${count(summary.explanation.profiledRows)} customers`
+    : '';
+  return ['Engine', `${mode}: ${esc(e.reason)}${sample}`];
+}
+
 /** The run's parameters (what was asked, with defaults filled) as a two-column table. */
 export function parametersTable(summary: SummaryFile): string {
   const c = summary.config;
@@ -97,6 +107,7 @@ export function parametersTable(summary: SummaryFile): string {
     ['Output', output(c.output)],
     ['Customer id column', code(c.userId)],
     ['Customers / features', `${count(summary.rows)} customers, ${count(summary.features)} features`],
+    ...(summary.engine ? [engineRow(summary)] : []),
     ['Range of k tried', `${c.kRange.min} to ${c.kRange.max}`],
     ['Number of segments', c.k !== undefined ? `${c.k} (given)` : `${summary.k} (chosen by ${esc(summary.choice.selection)}; rule asked: ${esc(c.selection)})`],
     ['Sample size for scoring k', count(c.sampleSize)],

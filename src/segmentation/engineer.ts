@@ -269,6 +269,18 @@ export function engineerFeatures(table: ColumnarTable, options: SegmentationOpti
 }
 
 /**
+ * Encodes `table` with a plan made elsewhere, e.g. a sample of a warehouse table encoded with the
+ * full table's dictionary ({@link dictionaryFromProfiles}): medians, ranges and kept categories
+ * are the table's, not the sample's, so the sample's rows are exactly the full matrix's rows.
+ */
+export function engineerWithPlan(table: ColumnarTable, plan: FeaturePlan): EngineeredFeatures {
+  validateTable(table);
+  const userIds = readUserIds(table, plan.options.userId);
+  const m = encodeTable(table, plan);
+  return { matrix: m, userIds, featureColumns: plan.featureColumns, dictionary: plan.dictionary, scaler: plan.scaler, weights: plan.weights, options: plan.options };
+}
+
+/**
  * The same dictionary, feature columns, scaler and weights as {@link engineerFeatures} from the
  * column profiles of a table (e.g. computed inside the warehouse, src/warehouse/trino-profile.ts),
  * without its rows. `profiles` are in column order; `userId` says whether the user id column is

@@ -50,6 +50,11 @@ export interface SegmentSummary {
 
 export interface SegmentationSummary {
   readonly rowCount: number;
+  /**
+   * Set when the feature profiles describe a sample (pushdown mode): its size. Segment sizes and
+   * shares are then the full table's, and rowCount is the full table's too.
+   */
+  readonly profiledRows?: number;
   readonly k: number;
   readonly segments: SegmentSummary[];
   /** One profile per kept feature, in feature order. */

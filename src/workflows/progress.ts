@@ -1,4 +1,5 @@
 import { defineQuery } from '@temporalio/workflow';
+import type { EngineChoice } from '../config/engine';
 
 /** The stages of a segmentation run, in order. */
 export const STAGES = ['check', 'extract', 'engineer', 'score', 'choose', 'cluster', 'explain', 'write', 'report', 'finish'] as const;
@@ -14,6 +15,8 @@ export interface RunProgress {
   rows?: number;
   features?: number;
   chosenK?: number;
+  /** Which engine runs the rows (known after `check`). */
+  engine?: EngineChoice;
 }
 
 /** `autoseg status` and the CLI's progress bar read this. */

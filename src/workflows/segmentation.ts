@@ -49,6 +49,11 @@ const cleanupOptions: ActivityOptions = {
  * final clustering -> explain -> write back -> report -> finish. Only references and small JSON
  * cross the workflow; the data stays in the stage store, keyed by this workflow's id.
  *
+ * The check stage chooses the engine. In pushdown mode (engine trino) the same stages keep the
+ * rows in Trino: extract profiles the table in SQL and stages only a seeded training sample,
+ * cluster refines the sample's model over the full table in SQL, and write-back runs the model
+ * as a CREATE TABLE AS; no customer row but the sample's passes through the worker.
+ *
  * On failure or cancellation, a cleanup stage (not cancellable) repairs a half-done write-back,
  * drops the run's staging tables and removes its stage data (unless `keepStage`).
  */
@@ -72,11 +77,14 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
   }
 
   try {
-    // Pre-flight: the output and the previous run's files are checked before any compute.
-    await stage('check', () => io().checkRun({ runId, config }));
-    const extracted = await stage('extract', () => io().extractSource({ runId, config }));
+    // Pre-flight: the output and the previous run's files are checked before any compute; the engine is chosen.
+    const checked = await stage('check', () => io().checkRun({ runId, config }));
+    const engine = checked.engine.mode;
+    progress.engine = checked.engine;
+    // Pushdown: profile and a seeded sample from Trino; worker mode: every row into the stage.
+    const extracted = await stage('extract', () => (engine === 'trino' ? io().sampleSource({ runId, config }) : io().extractSource({ runId, config })));
     progress.rows = extracted.rows;
-    const engineered = await stage('engineer', () => compute().engineerFeatures({ runId, config }));
+    const engineered = await stage('engineer', () => compute().engineerFeatures({ runId, config, engine }));
     progress.features = engineered.features;
 
     const ks = engineered.ks;
@@ -92,12 +100,12 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
 
     const choice = await stage('choose', async () => selectK(scores, { k: config.k, selection: config.selection }));
     progress.chosenK = choice.chosenK;
-    const fitted = await stage('cluster', () => compute().fitSegments({ runId, k: choice.chosenK, config }));
-    const explained = await stage('explain', () => compute().explainSegments({ runId, config }));
+    const fitted = await stage('cluster', () => compute().fitSegments({ runId, k: choice.chosenK, config, engine }));
+    const explained = await stage('explain', () => compute().explainSegments({ runId, config, engine }));
     const createdAt = info.startTime.toISOString();
     writeStarted = true;
-    const written = await stage('write', () => io().writeSegments({ runId, config, createdAt }));
-    const parts = { runId, config, createdAt, scores, choice, fitted, explained, written };
+    const written = await stage('write', () => io().writeSegments({ runId, config, createdAt, engine }));
+    const parts = { runId, config, createdAt, scores, choice, fitted, explained, written, engine: { ...checked.engine, trainingRows: extracted.sampleRows ?? extracted.rows } };
     const report = await stage('report', () => io().writeReport({ ...parts, timings: [...progress.completed] }));
     const summary = await stage('finish', () => io().finishRun({ ...parts, report, timings: [...progress.completed] }));
     progress.stage = 'done';

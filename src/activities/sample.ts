@@ -1,0 +1,47 @@
+import { dictionaryFromProfiles } from '../segmentation/engineer';
+import { sortByUserId } from '../segmentation/rowOrder';
+import { profileTrinoSource } from '../warehouse/trino-profile';
+import { sampleSelect } from '../warehouse/trino-sample';
+import { TrinoWarehouse } from '../warehouse/trino';
+import { engineOptions } from './engineOptions';
+import type { Extracted, RunRef } from './types';
+import { activity, cancellationSignal, heartbeat, stageStore, throwIfCancelled, toSource, withHeartbeat } from './runtime';
+
+/**
+ * Stage 1 in pushdown mode (engine trino): the full table never leaves Trino. Two steps:
+ * 1. the column profiles by aggregate queries in Trino, turned into the run's data dictionary
+ *    and encoding plan (the same rules, hence the same dictionary, as a worker-mode run);
+ * 2. a seeded sample of `trainingSampleSize` rows (bottom-k of a hash of seed and user id, so it
+ *    depends on neither row order nor splits), staged like an extract for scoring and training.
+ * Bad input (no features, duplicate ids, NaN) fails in step 1, before the sample is read.
+ * Idempotent: a retry recomputes both and overwrites them.
+ */
+export async function sampleSource({ runId, config }: RunRef): Promise<Extracted> {
+  return activity(async () => {
+    const trino = new TrinoWarehouse();
+    const store = stageStore();
+    const source = toSource(config.source);
+    const signal = cancellationSignal();
+    try {
+      const profiles = await withHeartbeat(profileTrinoSource(trino, source, engineOptions(config), signal), { stage: 'profile' });
+      const plan = dictionaryFromProfiles(profiles, engineOptions(config));
+      await store.putJson(runId, 'plan', plan);
+      const sql = sampleSelect({ from: trino.fromClause(source).sql, userId: config.userId, seed: config.seed, size: config.trainingSampleSize });
+      // The top-n scans the whole table before its first row arrives: beat while it runs.
+      const scanned = await withHeartbeat(trino.scan({ kind: 'sql', sql }, {
+        userId: config.userId,
+        onBatch: (p) => {
+          throwIfCancelled();
+          heartbeat({ stage: 'sample', rowsRead: p.rowsRead });
+        },
+      }), { stage: 'sample' });
+      // The sample's table name is the source's: messages and the report name the real table.
+      const table = sortByUserId({ ...scanned, name: profiles.name }, config.userId);
+      throwIfCancelled();
+      await store.putTable(runId, 'extract', table);
+      return { rows: profiles.rowCount, sampleRows: table.rowCount, columns: table.columns.length, source: profiles.name, profileMs: profiles.queryMs.reduce((a, b) => a + b, 0) };
+    } finally {
+      await trino.close();
+    }
+  });
+}

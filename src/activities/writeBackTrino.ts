@@ -1,0 +1,83 @@
+import type { RunConfig } from '../config/runConfig';
+import type { SegmentationModel } from '../segmentation/artifact';
+import { quoteIdentifier } from '../warehouse/identifiers';
+import { modelSelect } from '../warehouse/sql-model/modelSelect';
+import { modelOutputTable, segmentUserIdType } from '../warehouse/run-output-tables';
+import { TrinoWarehouse } from '../warehouse/trino';
+import type { StagedFit } from './cluster';
+import { outputLocations } from './previous';
+import type { Written } from './types';
+import type { Movement } from './writeBack';
+import { cancellationSignal, heartbeat, stageStore, toSource } from './runtime';
+
+/**
+ * How customers moved since the previous run, counted inside Trino: a join of the new segments
+ * (`fresh`, a parenthesised query or a table holding the user id and `segment`) with the previous segment table on the
+ * user id, grouped by (previous, new) segment. Customers in only one of the two are not moves.
+ */
+export async function movementInTrino(trino: TrinoWarehouse, fresh: string, previousTable: string, userId: string, k: number, signal?: AbortSignal): Promise<Movement> {
+  if (!(await trino.tableExists(previousTable))) return { previousRows: null, moved: null, transitions: null };
+  const prev = trino.fromClause({ kind: 'table', table: previousTable }).sql;
+  const id = quoteIdentifier(userId);
+  const conn = trino.connection;
+  const count = await conn.execute(`SELECT count(*) FROM ${prev}`, undefined, signal);
+  const { rows } = await conn.execute(
+    `SELECT p.segment, n.segment, count(*) FROM ${fresh} AS n JOIN ${prev} p ON CAST(n.${id} AS varchar) = CAST(p.${id} AS varchar) ` +
+      'WHERE p.segment >= 0 AND n.segment IS NOT NULL GROUP BY 1, 2',
+    undefined,
+    signal,
+  );
+  let prevK = k;
+  for (const r of rows) prevK = Math.max(prevK, Number(r[0]) + 1);
+  const transitions = Array.from({ length: prevK }, () => new Array<number>(k).fill(0));
+  let moved = 0;
+  for (const r of rows) {
+    const before = Number(r[0]);
+    const after = Number(r[1]);
+    const n = Number(r[2]);
+    transitions[before][after] += n;
+    if (before !== after) moved += n;
+  }
+  while (transitions.length > 1 && transitions[transitions.length - 1].every((v) => v === 0)) transitions.pop();
+  return { previousRows: Number(count.rows[0][0]), moved, transitions };
+}
+
+/**
+ * Stage 7 in pushdown mode: the model compiled to one SELECT (sql-model/modelSelect.ts) runs as
+ * CREATE TABLE AS into the staging table, then the same lock, fence and atomic swap as worker
+ * mode. No customer row passes through the worker.
+ */
+export async function writeSegmentsInTrino(runId: string, config: RunConfig, createdAt: string): Promise<Written> {
+  const store = stageStore();
+  const [fit, model] = await Promise.all([store.getJson<StagedFit>(runId, 'fit'), store.getJson<SegmentationModel>(runId, 'model')]);
+  const where = outputLocations(config.output);
+  const source = toSource(config.source);
+  const trino = new TrinoWarehouse();
+  const signal = cancellationSignal();
+  try {
+    const columnTypes = Object.fromEntries((await trino.describe(source)).map((c) => [c.name, c.sqlType]));
+    const compiled = modelSelect(model, source.kind === 'table' ? { table: source.table } : { sql: (source as { sql: string }).sql }, { userId: config.userId, columnTypes });
+    // The user id keeps its source type when worker mode would keep it too (integers, strings), else varchar.
+    const idType = Object.entries(columnTypes).find(([name]) => name.toLowerCase() === config.userId.toLowerCase())?.[1];
+    const id = quoteIdentifier(config.userId);
+    const select = segmentUserIdType(idType) === idType?.trim().toLowerCase()
+      ? compiled
+      : `SELECT CAST(${id} AS varchar) AS ${id}, segment, segment_label FROM (\n${compiled}\n)`;
+    // A retry after the table was replaced must not compare the run with itself.
+    let moves: Movement;
+    if (await store.has(runId, 'movement', 'json')) moves = await store.getJson<Movement>(runId, 'movement');
+    else {
+      heartbeat({ step: 'movement' });
+      moves = await movementInTrino(trino, `(${select}\n)`, where.segments, config.userId, fit.k, signal);
+      await store.putJson(runId, 'movement', moves);
+    }
+    const created = new Date(createdAt);
+    const result = await trino.writeRunOutputs({
+      segments: { target: where.segments, select },
+      model: { target: where.model, table: modelOutputTable(runId, created, JSON.stringify(model)) },
+    }, { runId, runStartedAt: created, signal, onProgress: (p) => heartbeat(p) });
+    return { target: where.segments, model: where.model, rows: result.rowCount, outcome: result.outcome, movedSincePrevious: moves.moved, previousRows: moves.previousRows };
+  } finally {
+    await trino.close();
+  }
+}
