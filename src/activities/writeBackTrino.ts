@@ -1,6 +1,6 @@
 import type { RunConfig } from '../config/runConfig';
 import type { SegmentationModel } from '../segmentation/artifact';
-import { quoteIdentifier } from '../warehouse/identifiers';
+import { quoteIdentifier, quoteTableRef, type TableRef } from '../warehouse/identifiers';
 import { modelSelect } from '../warehouse/sql-model/modelSelect';
 import { modelOutputTable, segmentUserIdType } from '../warehouse/run-output-tables';
 import { TrinoWarehouse } from '../warehouse/trino';
@@ -14,6 +14,7 @@ import { cancellationSignal, heartbeat, stageStore, toSource } from './runtime';
  * How customers moved since the previous run, counted inside Trino: a join of the new segments
  * (`fresh`, a parenthesised query or a table holding the user id and `segment`) with the previous segment table on the
  * user id, grouped by (previous, new) segment. Customers in only one of the two are not moves.
+ * The ids are compared as they are when both tables have the same id type, else as text.
  */
 export async function movementInTrino(trino: TrinoWarehouse, fresh: string, previousTable: string, userId: string, k: number, signal?: AbortSignal): Promise<Movement> {
   if (!(await trino.tableExists(previousTable))) return { previousRows: null, moved: null, transitions: null };
@@ -21,8 +22,11 @@ export async function movementInTrino(trino: TrinoWarehouse, fresh: string, prev
   const id = quoteIdentifier(userId);
   const conn = trino.connection;
   const count = await conn.execute(`SELECT count(*) FROM ${prev}`, undefined, signal);
+  const typeOf = async (from: string) => (await conn.execute(`SELECT * FROM ${from} LIMIT 0`, undefined, signal)).columns.find((c) => c.name.toLowerCase() === userId.toLowerCase())?.type;
+  const same = (await typeOf(fresh)) === (await typeOf(prev));
+  const key = (alias: string) => (same ? `${alias}.${id}` : `CAST(${alias}.${id} AS varchar)`);
   const { rows } = await conn.execute(
-    `SELECT p.segment, n.segment, count(*) FROM ${fresh} AS n JOIN ${prev} p ON CAST(n.${id} AS varchar) = CAST(p.${id} AS varchar) ` +
+    `SELECT p.segment, n.segment, count(*) FROM ${fresh} AS n JOIN ${prev} p ON ${key('n')} = ${key('p')} ` +
       'WHERE p.segment >= 0 AND n.segment IS NOT NULL GROUP BY 1, 2',
     undefined,
     signal,
@@ -63,19 +67,22 @@ export async function writeSegmentsInTrino(runId: string, config: RunConfig, cre
     const select = segmentUserIdType(idType) === idType?.trim().toLowerCase()
       ? compiled
       : `SELECT CAST(${id} AS varchar) AS ${id}, segment, segment_label FROM (\n${compiled}\n)`;
-    // A retry after the table was replaced must not compare the run with itself.
-    let moves: Movement;
-    if (await store.has(runId, 'movement', 'json')) moves = await store.getJson<Movement>(runId, 'movement');
-    else {
+    // Counted from the staging table, against the target while it still holds the previous run;
+    // kept in the stage, so a retry after the swap does not compare the run with itself.
+    const movementStaged = () => store.has(runId, 'movement', 'json');
+    const onStaged = async (staging: TableRef): Promise<void> => {
+      if (await movementStaged()) return;
       heartbeat({ step: 'movement' });
-      moves = await movementInTrino(trino, `(${select}\n)`, where.segments, config.userId, fit.k, signal);
-      await store.putJson(runId, 'movement', moves);
-    }
+      await store.putJson(runId, 'movement', await movementInTrino(trino, quoteTableRef(staging), where.segments, config.userId, fit.k, signal));
+    };
     const created = new Date(createdAt);
     const result = await trino.writeRunOutputs({
       segments: { target: where.segments, select },
       model: { target: where.model, table: modelOutputTable(runId, created, JSON.stringify(model)) },
-    }, { runId, runStartedAt: created, signal, onProgress: (p) => heartbeat(p) });
+    }, { runId, runStartedAt: created, signal, onProgress: (p) => heartbeat(p), onStaged });
+    // A retry that found the swap done by an attempt whose stage was lost: moves unknown.
+    const moves: Movement = (await movementStaged()) ? await store.getJson<Movement>(runId, 'movement') : { previousRows: null, moved: null, transitions: null };
+    if (!(await movementStaged())) await store.putJson(runId, 'movement', moves);
     return { target: where.segments, model: where.model, rows: result.rowCount, outcome: result.outcome, movedSincePrevious: moves.moved, previousRows: moves.previousRows };
   } finally {
     await trino.close();

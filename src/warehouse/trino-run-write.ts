@@ -58,6 +58,12 @@ export interface RunWriteOptions {
   readonly signal?: AbortSignal;
   /** After each staging batch, every second of a staging CTAS, and each lock poll: the place for an activity heartbeat. */
   readonly onProgress?: (p: { rowsWritten: number; step: string }) => void | Promise<void>;
+  /**
+   * Called once the segments are staged, before the lock and the swap, with the staging table:
+   * the place to compare the new segments with the target's current ones (still the previous
+   * run's). Not called on a retry that finds the swap already done.
+   */
+  readonly onStaged?: (staging: TableRef) => Promise<void>;
   /** How long to wait for another run's lock; default 10 min. */
   readonly lockWaitMs?: number;
   /** Lock poll interval; default 1 s. */
@@ -249,6 +255,7 @@ export async function writeRunOutputs(
     if (!(await alreadyWritten(conn, layout, tag))) {
       written = rowCount = await stageSegments(conn, seg.stage(tag), segments, options, report);
       await fillStaging(conn, model.stage(tag), outputs.model.table, { signal });
+      if (options.onStaged) await options.onStaged(seg.stage(tag));
     }
     await report('waiting for the output lock', written);
     acquiredAt = await acquireLock(conn, layout.lock, {
