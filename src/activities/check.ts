@@ -7,7 +7,8 @@ import { checkPreviousOutput, outputLocations } from './previous';
 import type { RunRef } from './types';
 import { activity, cancellationSignal, toSource, withHeartbeat, workerFileAccess } from './runtime';
 
-export interface Checked { previousOutput: boolean; engine: EngineChoice }
+/** `engine` is absent in the history of a run started before the engine choice existed. */
+export interface Checked { previousOutput: boolean; engine?: EngineChoice }
 
 /**
  * Stage 0, pre-flight: everything that can be known wrong before any compute fails here, in

@@ -79,7 +79,8 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
   try {
     // Pre-flight: the output and the previous run's files are checked before any compute; the engine is chosen.
     const checked = await stage('check', () => io().checkRun({ runId, config }));
-    const engine = checked.engine.mode;
+    // A run started before the engine choice existed replays its history with no choice: worker mode, as it ran.
+    const engine = checked.engine?.mode ?? 'worker';
     progress.engine = checked.engine;
     // Pushdown: profile and a seeded sample from Trino; worker mode: every row into the stage.
     const extracted = await stage('extract', () => (engine === 'trino' ? io().sampleSource({ runId, config }) : io().extractSource({ runId, config })));
@@ -105,7 +106,7 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
     const createdAt = info.startTime.toISOString();
     writeStarted = true;
     const written = await stage('write', () => io().writeSegments({ runId, config, createdAt, engine }));
-    const parts = { runId, config, createdAt, scores, choice, fitted, explained, written, engine: { ...checked.engine, trainingRows: extracted.sampleRows ?? extracted.rows } };
+    const parts = { runId, config, createdAt, scores, choice, fitted, explained, written, engine: { ...(checked.engine ?? { mode: engine, reason: 'started before the engine choice existed', sourceRows: null }), trainingRows: extracted.sampleRows ?? extracted.rows } };
     const report = await stage('report', () => io().writeReport({ ...parts, timings: [...progress.completed] }));
     const summary = await stage('finish', () => io().finishRun({ ...parts, report, timings: [...progress.completed] }));
     progress.stage = 'done';
