@@ -16,14 +16,14 @@ import { activity, cancellationSignal, heartbeat, stageStore, throwIfCancelled, 
  * Bad input (no features, duplicate ids, NaN) fails in step 1, before the sample is read.
  * Idempotent: a retry recomputes both and overwrites them.
  */
-export async function sampleSource({ runId, config }: RunRef): Promise<Extracted> {
+export async function sampleSource({ runId, config, sourceRows }: RunRef & { sourceRows?: number | null }): Promise<Extracted> {
   return activity(async () => {
     const trino = new TrinoWarehouse();
     const store = stageStore();
     const source = toSource(config.source);
     const signal = cancellationSignal();
     try {
-      const profiles = await withHeartbeat(profileTrinoSource(trino, source, engineOptions(config), signal), { stage: 'profile' });
+      const profiles = await withHeartbeat(profileTrinoSource(trino, source, engineOptions(config), signal, sourceRows ?? undefined), { stage: 'profile' });
       const plan = dictionaryFromProfiles(profiles, engineOptions(config));
       await store.putJson(runId, 'plan', plan);
       const sql = sampleSelect({ from: trino.fromClause(source).sql, userId: config.userId, seed: config.seed, size: config.trainingSampleSize });

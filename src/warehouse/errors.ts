@@ -17,6 +17,7 @@ export type WarehouseInputCode =
   | 'DUPLICATE_COLUMN'
   | 'PERMISSION_DENIED'
   | 'UNSUPPORTED_SOURCE'
+  | 'QUERY_TOO_LARGE'
   | 'QUERY_FAILED';
 
 export class WarehouseInputError extends Error {

@@ -111,6 +111,9 @@ const USER_ERROR_CODES: Record<string, WarehouseInputCode> = {
   DUPLICATE_COLUMN_NAME: 'DUPLICATE_COLUMN',
 };
 
+/** Trino's per-query resource limits (INSUFFICIENT_RESOURCES, but not transient like CLUSTER_OUT_OF_MEMORY). */
+const QUERY_LIMIT_ERRORS = new Set(['EXCEEDED_LOCAL_MEMORY_LIMIT', 'EXCEEDED_GLOBAL_MEMORY_LIMIT', 'EXCEEDED_SPILL_LIMIT', 'EXCEEDED_CPU_LIMIT', 'EXCEEDED_SCAN_LIMIT']);
+
 /** Maps a failed query onto our errors; user errors keep Trino's errorName in the message. */
 export function trinoQueryError(error: QueryError, sql: string, hide: (text: string) => string = redact): Error {
   const message = hide(`Trino ${error.errorName}: ${error.message}`);
@@ -119,6 +122,12 @@ export function trinoQueryError(error: QueryError, sql: string, hide: (text: str
     const table = /Table '([^']+)'/.exec(error.message)?.[1];
     const column = /Column '([^']+)'/.exec(error.message)?.[1];
     const e = new WarehouseInputError(code, message, { table, column });
+    (e as { trinoErrorName?: string }).trinoErrorName = error.errorName;
+    return e;
+  }
+  // A per-query limit: the same query on the same data hits it again, so retrying all night cannot help.
+  if (QUERY_LIMIT_ERRORS.has(error.errorName)) {
+    const e = new WarehouseInputError('QUERY_TOO_LARGE', hide(`${message} (query: ${sql.slice(0, 200)}): the query needs more than Trino's per-query limit. Raise query.max-memory-per-node / query.max-memory (or enable spilling) for autoseg's user, or exclude high-cardinality text columns (--exclude)`));
     (e as { trinoErrorName?: string }).trinoErrorName = error.errorName;
     return e;
   }

@@ -6,8 +6,11 @@
  *
  * Queries, whatever the number of columns: the describe (`LIMIT 0`), then three scans:
  * 1. one aggregate: count(*), the user id's non-null and distinct counts, every column's
- *    non-null count, and for each numeric column not excluded: NaN / Infinity count, min, max,
- *    and the largest and smallest non-zero magnitudes (the range of the exact sum of scan 3);
+ *    non-null count, each categorical's exact distinct count (on a table of more than
+ *    SEPARATE_DISTINCT_ROWS rows, one query per categorical instead, so that one query holds one
+ *    column's distinct values within Trino's per-query memory), and for each numeric column not
+ *    excluded: NaN / Infinity count, min, max, and the largest and smallest non-zero magnitudes
+ *    (the range of the exact sum of scan 3);
  * 2. one GROUP BY over UNNEST(ARRAY[ROW(column index, varchar value, double value), ...]) of the
  *    columns still analysed: per column and value its count, then windows partitioned by column:
  *    the distinct count (NULL a value of its own for categoricals, skipped for numerics), the
@@ -67,8 +70,14 @@ const CHUNK_BITS = 30;
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 const dbl = (x: number): string => x.toExponential().toUpperCase();
 
-/** The column profiles of `source`, computed inside Trino (see the module comment). */
-export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Source, options: SegmentationOptionsInput, signal?: AbortSignal): Promise<TrinoProfiles> {
+/** Above this many rows (by the caller's count), categorical distinct counts get one query each. */
+export const SEPARATE_DISTINCT_ROWS = 2_000_000;
+
+/**
+ * The column profiles of `source`, computed inside Trino (see the module comment). `rowCountHint`
+ * (e.g. the check stage's count(*)) only decides how the distinct counts are batched.
+ */
+export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Source, options: SegmentationOptionsInput, signal?: AbortSignal, rowCountHint?: number): Promise<TrinoProfiles> {
   const opts = parseOptions(options);
   const queries: string[] = [];
   const queryMs: number[] = [];
@@ -106,7 +115,11 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   // (names, e-mails, addresses) needs nothing more, and is kept out of query 2's GROUP BY,
   // where its millions of one-row groups would cost most of the profile.
   const categoricals = features.filter((c) => c.kind === 'categorical' && excl.match(c.name) === null);
-  for (const c of categoricals) q1.push(`count(DISTINCT ${c.expr})`);
+  // An exact distinct count holds every distinct value in memory: on a big table several text
+  // columns at once exceed Trino's per-query memory (tpch sf100: > 2 GB), so there each column
+  // is counted by a query of its own, one at a time.
+  const separateDistinct = rowCountHint !== undefined && rowCountHint > SEPARATE_DISTINCT_ROWS;
+  if (!separateDistinct) for (const c of categoricals) q1.push(`count(DISTINCT ${c.expr})`);
   for (const c of numericCandidates) {
     const d = c.expr;
     q1.push(`count_if(is_nan(${d}) OR is_infinite(${d}))`, `min(${d})`, `max(${d})`, `max(abs(${d}))`, `min(abs(${d})) FILTER (WHERE ${d} <> 0)`);
@@ -119,7 +132,10 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   for (const c of features) nullCount.set(c.name, n - num(r1[at++]));
   // NULL is a value of its own for the engine's categorical distinct count.
   const categoricalDistinct = new Map<string, number>();
-  for (const c of categoricals) categoricalDistinct.set(c.name, num(r1[at++]) + (nullCount.get(c.name)! > 0 ? 1 : 0));
+  for (const c of categoricals) {
+    const distinct = separateDistinct ? num((await run(`SELECT count(DISTINCT ${c.expr}) FROM ${from.sql}`))[0][0]) : num(r1[at++]);
+    categoricalDistinct.set(c.name, distinct + (nullCount.get(c.name)! > 0 ? 1 : 0));
+  }
   const identifierByCount = (name: string): boolean => {
     const dc = categoricalDistinct.get(name);
     return dc !== undefined && dc > 1 && isIdentifierByCount(name, dc, n);

@@ -83,7 +83,7 @@ export async function segmentationWorkflow(config: RunConfig): Promise<RunSummar
     const engine = checked.engine?.mode ?? 'worker';
     progress.engine = checked.engine;
     // Pushdown: profile and a seeded sample from Trino; worker mode: every row into the stage.
-    const extracted = await stage('extract', () => (engine === 'trino' ? io().sampleSource({ runId, config }) : io().extractSource({ runId, config })));
+    const extracted = await stage('extract', () => (engine === 'trino' ? io().sampleSource({ runId, config, sourceRows: checked.engine?.sourceRows }) : io().extractSource({ runId, config })));
     progress.rows = extracted.rows;
     const engineered = await stage('engineer', () => compute().engineerFeatures({ runId, config, engine }));
     progress.features = engineered.features;
