@@ -38,7 +38,7 @@ export function icebergCatalog(warehouseDir: string): string {
   ].join('\n');
 }
 
-function writeConfig(etc: string, dataDir: string, icebergDir: string, port: number): void {
+function writeConfig(etc: string, dataDir: string, icebergDir: string, port: number, queryMemoryGb: number): void {
   mkdirSync(join(etc, 'catalog'), { recursive: true });
   writeFileSync(join(etc, 'node.properties'), `node.environment=autoseg_test\nnode.id=autoseg-test-${port}\nnode.data-dir=${dataDir}\n`);
   writeFileSync(join(etc, 'config.properties'), [
@@ -46,15 +46,16 @@ function writeConfig(etc: string, dataDir: string, icebergDir: string, port: num
     'node-scheduler.include-coordinator=true',
     `http-server.http.port=${port}`,
     `discovery.uri=http://127.0.0.1:${port}`,
-    // Pushdown's exact distinct counts of a text column of tpch sf100 (15M values) need ~2 GB.
-    'query.max-memory=4GB',
-    'query.max-memory-per-node=4GB',
+    // Per-query memory (the heap is sized so that it plus Trino's 30% headroom fits): 4 GB for the tests; bench:scale gives sf100's exact profile of 15M
+    // distinct comments more (its GROUP BY and windows hold every distinct value).
+    `query.max-memory=${queryMemoryGb}GB`,
+    `query.max-memory-per-node=${queryMemoryGb}GB`,
     // One node, two cores: keep the task fan-out small so queries start fast.
     'task.concurrency=2',
     'task.max-worker-threads=8',
     '',
   ].join('\n'));
-  writeFileSync(join(etc, 'jvm.config'), ['-server', '-Xmx8G', '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djdk.attach.allowAttachSelf=true', '-XX:ReservedCodeCacheSize=256M', ''].join('\n'));
+  writeFileSync(join(etc, 'jvm.config'), ['-server', `-Xmx${Math.ceil(queryMemoryGb / 0.7) + 2}G`, '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djdk.attach.allowAttachSelf=true', '-XX:ReservedCodeCacheSize=256M', ''].join('\n'));
   writeFileSync(join(etc, 'log.properties'), 'io.trino=WARN\n');
   writeFileSync(join(etc, 'catalog', 'tpch.properties'), 'connector.name=tpch\n');
   writeFileSync(join(etc, 'catalog', 'memory.properties'), 'connector.name=memory\nmemory.max-data-per-node=4GB\n');
@@ -65,7 +66,7 @@ function writeConfig(etc: string, dataDir: string, icebergDir: string, port: num
  * Starts Trino under `workDir` on `port` (default: a free one); ready once /v1/info says it is
  * no longer starting and a query runs. Restarting on the same port models a warehouse restart.
  */
-export async function startTrino(workDir: string, opts: { port?: number } = {}): Promise<TrinoServer> {
+export async function startTrino(workDir: string, opts: { port?: number; queryMemoryGb?: number } = {}): Promise<TrinoServer> {
   const home = trinoHome();
   const port = opts.port ?? (await freePort());
   const etc = join(workDir, 'etc');
@@ -74,7 +75,7 @@ export async function startTrino(workDir: string, opts: { port?: number } = {}):
   const iceberg = join(workDir, 'iceberg');
   mkdirSync(data, { recursive: true });
   mkdirSync(iceberg, { recursive: true });
-  writeConfig(etc, data, iceberg, port);
+  writeConfig(etc, data, iceberg, port, opts.queryMemoryGb ?? 4);
   const proc = startProcess({
     name: 'Trino',
     command: join(home, 'bin', 'launcher'),
