@@ -81,8 +81,9 @@ export async function writeSegmentsInTrino(runId: string, config: RunConfig, cre
       model: { target: where.model, table: modelOutputTable(runId, created, JSON.stringify(model)) },
     }, { runId, runStartedAt: created, signal, onProgress: (p) => heartbeat(p), onStaged });
     // A retry that found the swap done by an attempt whose stage was lost: moves unknown.
-    const moves: Movement = (await movementStaged()) ? await store.getJson<Movement>(runId, 'movement') : { previousRows: null, moved: null, transitions: null };
-    if (!(await movementStaged())) await store.putJson(runId, 'movement', moves);
+    let moves: Movement;
+    if (await movementStaged()) moves = await store.getJson<Movement>(runId, 'movement');
+    else await store.putJson(runId, 'movement', (moves = { previousRows: null, moved: null, transitions: null }));
     return { target: where.segments, model: where.model, rows: result.rowCount, outcome: result.outcome, movedSincePrevious: moves.moved, previousRows: moves.previousRows };
   } finally {
     await trino.close();
