@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, startProcess, waitUntilReady, type ManagedProcess } from '../../src/embedded/process';
+import { freePort, startOnFreePorts, startProcess, waitUntilReady, type ManagedProcess } from '../../src/embedded/process';
 
 /**
  * A single-node Trino started for the tests, with catalogs `tpch`, `memory` and `iceberg` (an
@@ -67,15 +67,21 @@ function writeConfig(etc: string, dataDir: string, icebergDir: string, port: num
  * no longer starting and a query runs. Restarting on the same port models a warehouse restart.
  */
 export async function startTrino(workDir: string, opts: { port?: number; queryMemoryGb?: number } = {}): Promise<TrinoServer> {
+  const queryMemoryGb = opts.queryMemoryGb ?? 4;
+  // A given port is the warehouse's address (a restart must keep it): losing it is a real failure.
+  if (opts.port !== undefined) return startTrinoOn(workDir, opts.port, queryMemoryGb);
+  return startOnFreePorts(async () => startTrinoOn(workDir, await freePort(), queryMemoryGb));
+}
+
+async function startTrinoOn(workDir: string, port: number, queryMemoryGb: number): Promise<TrinoServer> {
   const home = trinoHome();
-  const port = opts.port ?? (await freePort());
   const etc = join(workDir, 'etc');
   const data = join(workDir, 'data');
   // The iceberg catalog's tables: kept across a restart on the same workDir, removed with it.
   const iceberg = join(workDir, 'iceberg');
   mkdirSync(data, { recursive: true });
   mkdirSync(iceberg, { recursive: true });
-  writeConfig(etc, data, iceberg, port, opts.queryMemoryGb ?? 4);
+  writeConfig(etc, data, iceberg, port, queryMemoryGb);
   const proc = startProcess({
     name: 'Trino',
     command: join(home, 'bin', 'launcher'),

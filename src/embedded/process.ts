@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { WATCHDOG_SOURCE, WATCHDOG_SOURCE_ENV, watchdogArgv } from './watchdog';
 
@@ -12,6 +12,8 @@ export interface ManagedProcess {
   /** Leader of the process group that holds the server (the watchdog's pid): `process.kill(-pid, 0)` fails once all is gone. */
   readonly pid: number;
   readonly logFile: string;
+  /** Size of `logFile` when this process started: what it wrote begins there (the log is appended to across restarts). */
+  readonly logOffset: number;
   /** Stops the whole process group (SIGTERM, then SIGKILL after `graceMs`); resolves once it is gone. */
   stop(graceMs?: number): Promise<void>;
   /** True while the process has not exited. */
@@ -35,6 +37,7 @@ export interface StartOptions {
  * this process dies (SIGKILL included) the pipe closes and the watchdog stops the group.
  */
 export function startProcess(opts: StartOptions): ManagedProcess {
+  const logOffset = existsSync(opts.logFile) ? statSync(opts.logFile).size : 0;
   const fd = openSync(opts.logFile, 'a');
   let child: ChildProcess;
   try {
@@ -73,6 +76,7 @@ export function startProcess(opts: StartOptions): ManagedProcess {
     name: opts.name,
     pid,
     logFile: opts.logFile,
+    logOffset,
     alive: () => !exited,
     async stop(graceMs = 10_000) {
       if (exited) return finish();
@@ -86,12 +90,19 @@ export function startProcess(opts: StartOptions): ManagedProcess {
   };
 }
 
-/** Polls `check` until it returns true; fails with the last lines of the log if the process dies or time runs out. */
+/** The server exited at startup because another process bound its port first (see startOnFreePorts). */
+export class PortInUseError extends Error {}
+
+/** Polls `check` until it returns true; fails with the log's errors and last lines if the process dies or time runs out. */
 export async function waitUntilReady(proc: ManagedProcess, check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (!proc.alive()) throw new Error(`${proc.name} exited while ${what}.\nLast lines of ${proc.logFile}:\n${tail(proc.logFile)}`);
+    if (!proc.alive()) {
+      const log = readSince(proc.logFile, proc.logOffset);
+      const message = `${proc.name} exited while ${what}.\n${logExcerpt(proc.logFile, log)}`;
+      throw /address already in use/i.test(log) ? new PortInUseError(message) : new Error(message);
+    }
     try {
       if (await check()) return;
     } catch (e) {
@@ -100,7 +111,22 @@ export async function waitUntilReady(proc: ManagedProcess, check: () => Promise<
     await new Promise((r) => setTimeout(r, 250));
   }
   await proc.stop(2_000);
-  throw new Error(`${proc.name} was not ready after ${timeoutMs / 1000} s (${what}; last error: ${lastError || 'none'}).\nLast lines of ${proc.logFile}:\n${tail(proc.logFile)}`);
+  throw new Error(`${proc.name} was not ready after ${timeoutMs / 1000} s (${what}; last error: ${lastError || 'none'}).\n${logExcerpt(proc.logFile, readSince(proc.logFile, proc.logOffset))}`);
+}
+
+/**
+ * Starts a server on ports picked by freePort(), again on new ones if it lost a port to another
+ * process between the pick and its own bind (CI once lost Trino's HTTP port to the Temporal dev
+ * server starting beside it). Any other failure is final.
+ */
+export async function startOnFreePorts<T>(start: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (!(e instanceof PortInUseError) || attempt >= attempts) throw e;
+    }
+  }
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -117,7 +143,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function tail(file: string, lines = 30): string {
-  if (!existsSync(file)) return '(no log)';
-  return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+function readSince(file: string, offset: number): string {
+  return existsSync(file) ? readFileSync(file).subarray(offset).toString('utf8') : '';
+}
+
+/**
+ * What a failed start wrote: first its error lines (a JVM's cause sits hundreds of lines above
+ * the end, under Guice's class legend), then its last lines.
+ */
+export function logExcerpt(file: string, log: string, lines = 30): string {
+  if (!log) return `(nothing in ${file})`;
+  const all = log.split('\n');
+  const errors = [...new Set(all.filter((l) => /Caused by|\bERROR\b|Exception:|\berror\b/i.test(l)).map((l) => l.trim()))].slice(0, 8);
+  const parts = errors.length ? [`Errors in ${file}:`, ...errors, ''] : [];
+  return [...parts, `Last lines of ${file}:`, ...all.slice(-lines)].join('\n');
 }

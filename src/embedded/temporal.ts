@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { freePort, startProcess, waitUntilReady, type ManagedProcess } from './process';
+import { freePort, startOnFreePorts, startProcess, waitUntilReady, type ManagedProcess } from './process';
 
 /** A Temporal dev server (`temporal server start-dev`) run by autoseg itself. */
 export interface TemporalDevServer {
@@ -31,11 +31,14 @@ export function temporalCliPath(): string {
 export async function startTemporalDevServer(opts: { logDir?: string; namespace?: string; dbFile?: string } = {}): Promise<TemporalDevServer> {
   const cli = temporalCliPath();
   const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), 'autoseg-temporal-'));
-  const namespace = opts.namespace ?? 'default';
+  return startOnFreePorts(() => startDevServerOnFreePorts(cli, logDir, opts.namespace ?? 'default', opts.dbFile));
+}
+
+async function startDevServerOnFreePorts(cli: string, logDir: string, namespace: string, dbFile: string | undefined): Promise<TemporalDevServer> {
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort),
     '--metrics-port', String(metricsPort), '--namespace', namespace, '--log-level', 'warn'];
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (dbFile) args.push('--db-filename', dbFile);
   const proc = startProcess({ name: 'Temporal dev server', command: cli, args, logFile: join(logDir, 'temporal.log') });
   const address = `127.0.0.1:${port}`;
   await waitUntilReady(proc, async () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcess, type ManagedProcess } from '../../src/embedded/process';
+import { createServer, type AddressInfo } from 'node:net';
+import { freePort, PortInUseError, startOnFreePorts, startProcess, waitUntilReady, type ManagedProcess } from '../../src/embedded/process';
 
 // startProcess runs a command under a watchdog that leads its process group (see
 // src/embedded/watchdog.ts). Here the parent stays alive: stop(), alive() and the exit paths;
@@ -92,4 +93,39 @@ test('a command that cannot start: alive() turns false and the log says why', as
   const p = startProcess({ name: 'missing', command: join(dir, 'no-such-command'), args: [], logFile: join(dir, 'missing.log') });
   await until('the watchdog to exit', 5_000, () => !p.alive());
   assert.match(readFileSync(p.logFile, 'utf8'), /cannot start .*no-such-command: spawn .* ENOENT/);
+});
+
+// A server told to listen on a port: the first attempt gets a port another process already holds.
+const LISTEN = `require('net').createServer().listen(Number(process.argv[1]), '127.0.0.1', () => console.log('listening'))`;
+
+test('startOnFreePorts starts again on a new port when the server lost its port, and only then', async () => {
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+  const taken = (holder.address() as AddressInfo).port;
+  const log = join(dir, 'listener.log');
+  const ports: number[] = [];
+  try {
+    const server = await startOnFreePorts(async () => {
+      const port = ports.length === 0 ? taken : await freePort();
+      ports.push(port);
+      const p = startProcess({ name: 'listener', command: process.execPath, args: ['-e', LISTEN, String(port)], logFile: log });
+      await waitUntilReady(p, async () => readFileSync(log, 'utf8').includes('listening'), `listening on ${port}`, 20_000);
+      return p;
+    });
+    assert.equal(ports.length, 2, 'one retry after the clash');
+    assert.notEqual(ports[1], taken);
+    assert.ok(server.alive());
+    await server.stop(2_000);
+  } finally {
+    holder.close();
+  }
+
+  // Any other startup failure is final, and its message quotes the error lines of the log.
+  let attempts = 0;
+  await assert.rejects(startOnFreePorts(async () => {
+    attempts++;
+    const p = startProcess({ name: 'broken', command: 'sh', args: ['-c', 'echo "ERROR: config file is unreadable"; exit 3'], logFile: join(dir, 'broken.log') });
+    await waitUntilReady(p, async () => false, 'starting', 20_000);
+  }), (e: Error) => !(e instanceof PortInUseError) && /Errors in .*broken\.log:\nERROR: config file is unreadable/.test(e.message));
+  assert.equal(attempts, 1);
 });
