@@ -7,13 +7,33 @@ export function trinoUrl(): string {
   return url;
 }
 
-/** All rows of `sql`, read straight from Trino (independently of autoseg's warehouse code). */
-export async function queryRows(sql: string): Promise<unknown[][]> {
-  const trino = Trino.create({ server: trinoUrl(), auth: new BasicAuth('autoseg-test') });
+/**
+ * All rows of `sql`, read straight from Trino (independently of autoseg's warehouse code); from
+ * `server` when given (a Trino a test started itself), else from the one `npm test` started.
+ */
+export async function queryRows(sql: string, server: string = trinoUrl()): Promise<unknown[][]> {
+  const trino = Trino.create({ server, auth: new BasicAuth('autoseg-test') });
   const rows: unknown[][] = [];
   for await (const page of await trino.query(sql)) {
-    if (page.error) throw new Error(`Trino: ${page.error.message}\n${sql}`);
+    // errorName (e.g. TABLE_NOT_FOUND, SERVER_STARTING_UP) rides along for tests that classify failures.
+    if (page.error) throw Object.assign(new Error(`Trino: ${page.error.message}\n${sql}`), { errorName: page.error.errorName });
     rows.push(...(page.data ?? []));
   }
   return rows;
+}
+
+/** A query Trino is running now (system.runtime.queries). */
+export interface RunningQuery {
+  readonly queryId: string;
+  readonly state: string;
+  readonly query: string;
+}
+
+/** The queries in state RUNNING whose text is LIKE `pattern` (backslash escapes), on `server`. */
+export async function runningQueries(pattern: string, server: string = trinoUrl()): Promise<RunningQuery[]> {
+  const rows = await queryRows(
+    `SELECT query_id, state, query FROM system.runtime.queries WHERE state = 'RUNNING' AND query LIKE '${pattern.replace(/'/g, "''")}' ESCAPE '\\'`,
+    server,
+  );
+  return rows.map(([queryId, state, query]) => ({ queryId: String(queryId), state: String(state), query: String(query) }));
 }
