@@ -7,8 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { startTemporalDevServer, temporalCliPath, type TemporalDevServer } from '../src/embedded/temporal';
-import { startTrino, trinoHome, type TrinoServer } from './services/trino';
+import { startServices, stopServices, timed, type Services } from './services/both';
 
 const root = resolve(__dirname, '..');
 const UNIT_DIRS = ['test/segmentation', 'test/stage', 'test/unit', 'test/report'];
@@ -24,28 +23,12 @@ function testFiles(dir: string): string[] {
   });
 }
 
-async function timed<T>(label: string, f: () => T | Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  const v = await f();
-  console.log(`[services] ${label}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return v;
-}
-
 function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files];
   return new Promise((res) => {
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
     child.on('exit', (code, signal) => res(code ?? (signal ? 1 : 0)));
   });
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function main(): Promise<number> {
@@ -60,29 +43,17 @@ async function main(): Promise<number> {
 
   const work = mkdtempSync(join(tmpdir(), 'autoseg-services-'));
   console.log(`[services] logs and data under ${work}`);
-  let temporal: TemporalDevServer | undefined;
-  let trino: TrinoServer | undefined;
-  const stopAll = async () => {
-    const procs = [temporal?.process, trino?.process].filter((p) => p !== undefined);
-    await Promise.allSettled([temporal?.stop(), trino?.stop()]);
-    temporal = trino = undefined;
-    const left = procs.filter((p) => groupAlive(p.pid));
-    if (left.length > 0) throw new Error(`still running after stop: ${left.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);
+  let services: Services | undefined;
+  const stopAll = async (): Promise<void> => {
+    const s = services;
+    services = undefined;
+    if (s) await stopServices(s);
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopAll().then(() => process.exit(130)));
   try {
-    // Obtaining (build/download) is cached; the first run pays for it once.
-    await timed('temporal CLI ready (cache or go install)', () => temporalCliPath());
-    await timed('trino server ready (cache or maven download)', () => trinoHome());
-    [temporal, trino] = await Promise.all([
-      timed('temporal dev server started', () => startTemporalDevServer({ logDir: work })),
-      timed('trino started', () => startTrino(work)),
-    ]);
-    env.TEMPORAL_ADDRESS = temporal.address;
-    env.TEMPORAL_NAMESPACE = temporal.namespace;
-    env.TRINO_URL = trino.url;
-    env.AUTOSEG_TEST_SERVICES_DIR = work;
-    console.log(`[services] TEMPORAL_ADDRESS=${temporal.address} TRINO_URL=${trino.url}; running ${files.length} test files: ${files.map((f) => relative(root, join(root, f))).join(' ')}`);
+    services = await startServices(work);
+    Object.assign(env, services.env, { AUTOSEG_TEST_SERVICES_DIR: work });
+    console.log(`[services] TEMPORAL_ADDRESS=${services.env.TEMPORAL_ADDRESS} TRINO_URL=${services.env.TRINO_URL}; running ${files.length} test files: ${files.map((f) => relative(root, join(root, f))).join(' ')}`);
     return await runNodeTests(files, env);
   } finally {
     await timed('services stopped', stopAll);
