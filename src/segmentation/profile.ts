@@ -15,7 +15,8 @@
  *   - categorical: distinct values (NULL counts as one) and `top`, the most frequent values in
  *     the engine's order (count descending, then {@link compareValues}): every value on
  *     >= minCategoryShare of rows plus the next {@link OTHER_VALUES_LISTED}; empty for a column
- *     that is an identifier by its distinct count (the values are not needed then).
+ *     that is an identifier by its distinct count or has too many distinct values for any value
+ *     to be kept ({@link noValueCanBeKept}): the values are not needed then.
  */
 import { IDENTIFIER_MIN_DISTINCT_SHARE, isIdentifierLikeName, type ExclusionMatcher, defaultExclusion } from './columnRules';
 import { compareValues, OTHER_VALUES_LISTED, type BinaryValue, type CategoryValue, type DropReason } from './dictionary';
@@ -77,9 +78,23 @@ export function isIdentifierByCount(name: string, distinct: number, rowCount: nu
  */
 export function topLength(name: string, byCount: readonly { count: number }[], distinct: number, rowCount: number, minShare: number): number {
   if (distinct > 1 && isIdentifierByCount(name, distinct, rowCount)) return 0;
+  if (distinct >= 3 && noValueCanBeKept(distinct, rowCount, minShare)) return 0;
   let kept = 0;
   while (kept < byCount.length && byCount[kept].count / rowCount >= minShare) kept++;
   return Math.min(distinct, kept + OTHER_VALUES_LISTED);
+}
+
+/**
+ * True when, by its distinct count alone, no value of a column of `rowCount` rows can be on
+ * >= minShare of them: a value on c rows leaves at most rowCount - c other values, so
+ * distinct > 1 + rowCount - c for the smallest c with c / rowCount >= minShare rules every value
+ * out. Such a column (free text, near-unique codes) is dropped without counting its values.
+ */
+export function noValueCanBeKept(distinct: number, rowCount: number, minShare: number): boolean {
+  let c = Math.max(1, Math.ceil(minShare * rowCount));
+  while (c > 1 && (c - 1) / rowCount >= minShare) c--;
+  while (c / rowCount < minShare) c++;
+  return distinct > 1 + rowCount - c;
 }
 
 /** Sorts value counts in the engine's order: count descending, then compareValues. */
@@ -211,6 +226,9 @@ function decideCategorical(name: string, n: number, s: CategoricalStats, minShar
   if (distinct === 2) {
     const [z, o] = top;
     return { kind: 'binary', zeroValue: z.value, oneValue: o.value, zeroCount: z.count, oneCount: o.count, nullsAs: z.value === null || o.value === null ? 'own_value' : 'none' };
+  }
+  if (noValueCanBeKept(distinct, n, minShare)) {
+    return { kind: 'drop', reason: 'identifier', detail: `${distinct} distinct values on ${n} rows: no value can be on >= ${pct(minShare)} of rows: too unique to segment on`, distinctCount: distinct };
   }
   const kept = top.filter((e) => e.count / n >= minShare).map((e) => ({ value: e.value, count: e.count }));
   if (kept.length === 0) {

@@ -4,31 +4,33 @@
  * built without scanning its rows out (`dictionaryFromProfiles`). The profiles equal those of
  * the scanned table, so the dictionary equals worker mode's.
  *
- * Queries, whatever the number of columns: the describe (`LIMIT 0`), then three scans:
+ * Queries, whatever the number of columns: the describe (`LIMIT 0`), then four scans:
  * 1. one aggregate: count(*), the user id's non-null and distinct counts, every column's
  *    non-null count, each categorical's exact distinct count (on a table of more than
- *    SEPARATE_DISTINCT_ROWS rows, one query per categorical instead, so that one query holds one
- *    column's distinct values within Trino's per-query memory), and for each numeric column not
- *    excluded: NaN / Infinity count, min, max, and the largest and smallest non-zero magnitudes
- *    (the range of the exact sum of scan 3);
- * 2. one GROUP BY over UNNEST(ARRAY[ROW(column index, varchar value, double value), ...]) of the
- *    columns still analysed: per column and value its count, then windows partitioned by column:
- *    the distinct count (NULL a value of its own for categoricals, skipped for numerics), the
- *    rank by count descending then value, and the cumulative count by value. Kept: categoricals'
- *    top M values (M = floor(1 / minCategoryShare) + 2 + OTHER_VALUES_LISTED >= the values the
- *    engine keeps plus those it lists), numerics' 2 most frequent values and the one or two
- *    values at the median ranks. Exact; memory is one group per distinct value;
+ *    SEPARATE_DISTINCT_ROWS rows, one query per categorical still analysed instead, so that one
+ *    query holds one column's distinct values within Trino's per-query memory), and for each
+ *    numeric column not excluded: NaN / Infinity count, min, max, and the largest and smallest
+ *    non-zero magnitudes (the range of the exact sum of scan 3);
+ * 2a. for the categoricals whose values matter (not identifiers by their count, and not so
+ *    near-unique that no value can be kept: `noValueCanBeKept`), one GROUP BY (column, value)
+ *    over UNNEST(ARRAY[ROW(column index, value), ...]) and per column its top M values by a
+ *    top-N row_number() in the engine's order (M = floor(1 / minCategoryShare) + 2 +
+ *    OTHER_VALUES_LISTED >= the values the engine keeps plus those it lists). Memory is one
+ *    group per distinct value; nothing is sorted but the top M (one query per column on a big
+ *    table, as above);
+ * 2b. for the numerics still analysed, the same GROUP BY, then windows partitioned by column:
+ *    the distinct count, the rank by count descending then value, and the cumulative count by
+ *    value. Kept: the 2 most frequent values and the one or two at the median ranks. Exact;
  * 3. for the continuous columns, the exact sum: each value split into 30-bit integer chunks
  *    (floor(x * 2^b) differences, exact in double arithmetic), summed as BIGINT, recombined with
  *    BigInt and rounded once (exactSum.ts computes the same correctly rounded sum in process).
  *
  * Values are read with `readExpression` (sql-model/read.ts), the SQL that yields exactly what
  * the engine sees after a scan: numerics as double (REAL and DECIMAL through their text, as the
- * scan parses them), categoricals as varchar. Ordering: Trino orders varchar by code point (UTF-8 bytes),
- * the engine by UTF-16 code unit; the two differ only when, at the first difference, one string
- * has a character in U+E000..U+FFFF and the other one above U+FFFF. So the top values are
- * re-sorted in JS, and at the cut-off count every tied value containing a character >= U+E000
- * (a UTF-8 lead byte >= 0xEE) is fetched too: the engine's top M is then always among the rows.
+ * scan parses them), categoricals as varchar. Ordering: Trino orders varchar by code point, the
+ * engine by UTF-16 code unit (they differ when one string has a character in U+E000..U+FFFF
+ * where the other has one above U+FFFF); the top values are ranked on `utf16OrderKey(value)`,
+ * whose code-point order is the engine's.
  *
  * Limits: -0 and 0 are one value; a column whose non-zero magnitudes span more than
  * about 990 binary orders (e.g. 1e-300 and 1e+5) cannot get an exact sum and is refused.
@@ -37,7 +39,7 @@ import { OTHER_VALUES_LISTED } from '../segmentation/dictionary';
 import { ExclusionMatcher } from '../segmentation/columnRules';
 import { pow2, scaledBigIntToDouble } from '../segmentation/exactSum';
 import { parseOptions, type SegmentationOptionsInput } from '../segmentation/options';
-import { isIdentifierByCount, needsStats, sortByCount, topLength, type ColumnProfile } from '../segmentation/profile';
+import { needsStats, sortByCount, topLength, type ColumnProfile } from '../segmentation/profile';
 import type { CategoryValue } from '../segmentation/dictionary';
 import { WarehouseInputError } from './errors';
 import { quoteIdentifier } from './identifiers';
@@ -107,19 +109,22 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   // 1. counts, ranges, non-finite values
   const q1: string[] = ['count(*)'];
   if (uidName !== undefined) {
-    const u = cols.find((c) => c.name === uidName)!.expr;
-    q1.push(`count(${u})`, `count(DISTINCT ${u})`);
+    const u = cols.find((c) => c.name === uidName)!;
+    // The distinct count of the id as the engine reads it (text); for integers and text the
+    // column's own values have the same count and hash faster than their text.
+    const distinctOf = /^(tinyint|smallint|integer|int|bigint|varchar|string|text)\b/i.test(u.sqlType.trim()) ? quoteIdentifier(u.name) : u.expr;
+    q1.push(`count(${u.expr})`, `count(DISTINCT ${distinctOf})`);
   }
   for (const c of features) q1.push(`count(${c.expr})`);
-  // Exact distinct counts of the categoricals: a column that is an identifier by its count
-  // (names, e-mails, addresses) needs nothing more, and is kept out of query 2's GROUP BY,
-  // where its millions of one-row groups would cost most of the profile.
+  // Exact distinct counts of the categoricals: most are all a column needs (an identifier by its
+  // count, or too many distinct values for any to be kept), and count(DISTINCT) in one scan costs
+  // about half of one GROUP BY over UNNEST (tpch sf10: 8 s vs 15 s for 5 text columns).
   const categoricals = features.filter((c) => c.kind === 'categorical' && excl.match(c.name) === null);
-  // An exact distinct count holds every distinct value in memory: on a big table several text
-  // columns at once exceed Trino's per-query memory (tpch sf100: > 2 GB), so there each column
-  // is counted by a query of its own, one at a time.
-  const separateDistinct = rowCountHint !== undefined && rowCountHint > SEPARATE_DISTINCT_ROWS;
-  if (!separateDistinct) for (const c of categoricals) q1.push(`count(DISTINCT ${c.expr})`);
+  // Each distinct count holds its column's distinct values in memory: on a big table several
+  // text columns at once exceed Trino's per-query memory (tpch sf100: > 4 GB), so there each
+  // column still analysed is counted by a query of its own, one at a time.
+  const separate = rowCountHint !== undefined && rowCountHint > SEPARATE_DISTINCT_ROWS;
+  if (!separate) for (const c of categoricals) q1.push(`count(DISTINCT ${c.expr})`);
   for (const c of numericCandidates) {
     const d = c.expr;
     q1.push(`count_if(is_nan(${d}) OR is_infinite(${d}))`, `min(${d})`, `max(${d})`, `max(abs(${d}))`, `min(abs(${d})) FILTER (WHERE ${d} <> 0)`);
@@ -130,53 +135,43 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   const userId = uidName !== undefined ? { nullCount: n - num(r1[at++]), distinctCount: num(r1[at++]) } : { nullCount: 0, distinctCount: 0 };
   const nullCount = new Map<string, number>();
   for (const c of features) nullCount.set(c.name, n - num(r1[at++]));
-  // NULL is a value of its own for the engine's categorical distinct count.
-  const categoricalDistinct = new Map<string, number>();
-  for (const c of categoricals) {
-    const distinct = separateDistinct ? num((await run(`SELECT count(DISTINCT ${c.expr}) FROM ${from.sql}`))[0][0]) : num(r1[at++]);
-    categoricalDistinct.set(c.name, distinct + (nullCount.get(c.name)! > 0 ? 1 : 0));
-  }
-  const identifierByCount = (name: string): boolean => {
-    const dc = categoricalDistinct.get(name);
-    return dc !== undefined && dc > 1 && isIdentifierByCount(name, dc, n);
-  };
+  const counted = new Map<string, number>();
+  if (!separate) for (const c of categoricals) counted.set(c.name, num(r1[at++]));
   const range = new Map<string, { nonFinite: number; min: number; max: number; maxAbs: number; minAbs: number }>();
   for (const c of numericCandidates) {
     const [nonFinite, mn, mx, maxAbs, minAbs] = r1.slice(at, (at += 5)).map(num);
     range.set(c.name, { nonFinite, min: Number.isNaN(mn) ? Infinity : mn, max: Number.isNaN(mx) ? -Infinity : mx, maxAbs, minAbs });
   }
 
-  // 2. distinct counts, top values, binary values, medians
   const analysed = n === 0 ? [] : features.filter((c) => needsStats(c.name, n, nullCount.get(c.name)!, opts, new ExclusionMatcher(opts.exclude)) && (c.kind === 'categorical' || range.get(c.name)!.nonFinite === 0));
-  const cats = analysed.filter((c) => c.kind === 'categorical' && !identifierByCount(c.name));
+  const cats = analysed.filter((c) => c.kind === 'categorical');
   const nums = analysed.filter((c) => c.kind === 'numeric');
+
+  // 2a. categoricals: distinct counts (NULL a value of its own), then the top values of those that need them
+  const distinct = new Map<string, number>();
+  for (const c of cats) {
+    const dc = separate ? num((await run(`SELECT count(DISTINCT ${c.expr}) FROM ${from.sql}`))[0][0]) : counted.get(c.name)!;
+    distinct.set(c.name, dc + (nullCount.get(c.name)! > 0 ? 1 : 0));
+  }
+  // topLength is 0 for identifiers and near-unique columns whatever their values: no GROUP BY for them.
+  const needTop = cats.filter((c) => topLength(c.name, [], distinct.get(c.name)!, n, opts.minCategoryShare) > 0);
   const m = Math.floor(1 / opts.minCategoryShare) + 2 + OTHER_VALUES_LISTED;
-  const grouped = new Map<string, { dc: number; nn: number; rows: { s: string | null; d: number; cnt: number; rn: number; cum: number }[] }>();
-  if (analysed.length > 0) {
-    const C = cats.length;
-    const ordered = [...cats, ...nums];
-    const items = [...cats.map((c, i) => `ROW(${i}, ${c.expr}, CAST(NULL AS double))`), ...nums.map((c, i) => `ROW(${C + i}, CAST(NULL AS varchar), ${c.expr})`)];
-    const sql = `WITH g AS (
-  SELECT t.i, t.s, t.d, count(*) AS cnt
-  FROM ${from.sql} CROSS JOIN UNNEST(ARRAY[${items.join(', ')}]) AS t(i, s, d)
-  WHERE t.i < ${C} OR t.d IS NOT NULL
-  GROUP BY t.i, t.s, t.d),
-w AS (
-  SELECT i, s, d, cnt,
-    count(*) OVER (PARTITION BY i) AS dc,
-    sum(cnt) OVER (PARTITION BY i) AS nn,
-    row_number() OVER (PARTITION BY i ORDER BY cnt DESC, s ASC NULLS FIRST, d ASC) AS rn,
-    sum(cnt) OVER (PARTITION BY i ORDER BY d ASC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
-  FROM g),
-x AS (SELECT w.*, max(CASE WHEN rn = ${m} THEN cnt END) OVER (PARTITION BY i) AS cut FROM w)
-SELECT i, s, d, cnt, dc, nn, rn, cum FROM x
-WHERE (i < ${C} AND (rn <= ${m} OR (cnt = cut AND regexp_like(to_hex(to_utf8(s)), '^(..)*?(E[EF]|F[0-4])'))))
-   OR (i >= ${C} AND (rn <= 2 OR (cum - cnt <= (nn - 1) / 2 AND (nn - 1) / 2 < cum) OR (cum - cnt <= nn / 2 AND nn / 2 < cum)))`;
-    for (const [i, s, d, cnt, dc, nn, rn, cum] of await run(sql)) {
-      const c = ordered[num(i)];
+  const topValues = new Map<string, { value: CategoryValue; count: number }[]>();
+  for (const batch of separate ? needTop.map((c) => [c]) : needTop.length > 0 ? [needTop] : []) {
+    for (const [i, value, count] of await run(topValuesSql(from.sql, batch.map((c) => c.expr), m))) {
+      const name = batch[num(i)].name;
+      topValues.set(name, [...(topValues.get(name) ?? []), { value: value as CategoryValue, count: num(count) }]);
+    }
+  }
+
+  // 2b. numerics: distinct counts, binary values, medians
+  const grouped = new Map<string, { dc: number; nn: number; rows: { d: number; cnt: number; rn: number; cum: number }[] }>();
+  if (nums.length > 0) {
+    for (const [i, d, cnt, dc, nn, rn, cum] of await run(numericValuesSql(from.sql, nums.map((c) => c.expr)))) {
+      const c = nums[num(i)];
       let g = grouped.get(c.name);
       if (g === undefined) grouped.set(c.name, (g = { dc: num(dc), nn: num(nn), rows: [] }));
-      g.rows.push({ s: s === null ? null : String(s), d: num(d), cnt: num(cnt), rn: num(rn), cum: num(cum) });
+      g.rows.push({ d: num(d), cnt: num(cnt), rn: num(rn), cum: num(cum) });
     }
   }
 
@@ -204,13 +199,13 @@ WHERE (i < ${C} AND (rn <= ${m} OR (cnt = cut AND regexp_like(to_hex(to_utf8(s))
 
   const profiles: ColumnProfile[] = cols.map((c) => {
     const base = { name: c.name, sourceType: described.find((x) => x.name === c.name)!.sqlType, rowCount: n, nullCount: c.name === uidName ? userId.nullCount : nullCount.get(c.name)! };
-    const g = grouped.get(c.name);
     if (c.kind === 'categorical') {
-      if (analysed.includes(c) && identifierByCount(c.name)) return { ...base, kind: 'categorical', stats: { distinctCount: categoricalDistinct.get(c.name)!, top: [] } };
-      if (g === undefined) return { ...base, kind: 'categorical', stats: null };
-      const byCount = sortByCount(g.rows.map((r) => ({ value: r.s as CategoryValue, count: r.cnt })));
-      return { ...base, kind: 'categorical', stats: { distinctCount: g.dc, top: byCount.slice(0, topLength(c.name, byCount, g.dc, n, opts.minCategoryShare)) } };
+      const dc = distinct.get(c.name);
+      if (dc === undefined) return { ...base, kind: 'categorical', stats: null };
+      const byCount = sortByCount(topValues.get(c.name) ?? []);
+      return { ...base, kind: 'categorical', stats: { distinctCount: dc, top: byCount.slice(0, topLength(c.name, byCount, dc, n, opts.minCategoryShare)) } };
     }
+    const g = grouped.get(c.name);
     const r = range.get(c.name);
     const nonFiniteCount = r?.nonFinite ?? 0;
     if (g === undefined && !(analysed.includes(c) && r !== undefined)) return { ...base, kind: 'numeric', nonFiniteCount, stats: null };
@@ -227,6 +222,61 @@ WHERE (i < ${C} AND (rn <= ${m} OR (cnt = cut AND regexp_like(to_hex(to_utf8(s))
     return { ...base, kind: 'numeric', nonFiniteCount, stats };
   });
   return { name: from.name, rowCount: n, profiles, userId, queries, queryMs };
+}
+
+/**
+ * Per column of `exprs` (categoricals, read as the engine reads them): its `m` most frequent
+ * values in the engine's order: count descending, then NULL first, then by UTF-16 code units
+ * (`utf16OrderKey`), not Trino's varchar order (code points). The filter on row_number() is
+ * planned as a top-N per column: no sort of all the values.
+ */
+function topValuesSql(from: string, exprs: string[], m: number): string {
+  const grouped = exprs.length === 1
+    ? `SELECT 0 AS i, ${exprs[0]} AS s, count(*) AS cnt FROM ${from} GROUP BY 2`
+    : `SELECT t.i, t.s, count(*) AS cnt
+  FROM ${from} CROSS JOIN UNNEST(ARRAY[${exprs.map((e, i) => `ROW(${i}, ${e})`).join(', ')}]) AS t(i, s)
+  GROUP BY t.i, t.s`;
+  return `WITH g AS (
+  ${grouped})
+SELECT i, s, cnt FROM (
+  SELECT i, s, cnt, row_number() OVER (PARTITION BY i ORDER BY cnt DESC, s IS NULL DESC, ${utf16OrderKey("coalesce(s, '')")}) AS rn
+  FROM g)
+WHERE rn <= ${m}`;
+}
+
+/**
+ * A varchar whose code-point order is the UTF-16 code-unit order of `expr` (JavaScript's string
+ * order). The two differ only for characters from U+E000 up: in UTF-16 those of U+E000..U+FFFF
+ * sort after every supplementary character (stored as surrogates, U+D800..U+DFFF). So each
+ * supplementary character becomes two characters U+E000 + (its high and low surrogate's
+ * 10 bits), and each of U+E000..U+FFFF moves up by 0x10000 (to U+1E000..U+1FFFF), above them.
+ */
+function utf16OrderKey(expr: string): string {
+  const cp = 'codepoint(CAST(x[1] AS varchar(1)))';
+  return `regexp_replace(${expr}, '([\\x{E000}-\\x{10FFFF}])', x -> IF(${cp} >= 65536, chr(57344 + (${cp} - 65536) / 1024) || chr(57344 + (${cp} - 65536) % 1024), chr(${cp} + 65536)))`;
+}
+
+/**
+ * Per numeric column of `exprs` and kept value: the value, its count, the column's distinct
+ * count and non-null count, its rank by count (descending, then value) and the cumulative count
+ * by value. Kept: the 2 most frequent values and the one or two at the median ranks. Numeric
+ * columns have far fewer distinct values than text ones; the windows sort them.
+ */
+function numericValuesSql(from: string, exprs: string[]): string {
+  return `WITH g AS (
+  SELECT t.i, t.d, count(*) AS cnt
+  FROM ${from} CROSS JOIN UNNEST(ARRAY[${exprs.map((e, i) => `ROW(${i}, ${e})`).join(', ')}]) AS t(i, d)
+  WHERE t.d IS NOT NULL
+  GROUP BY t.i, t.d),
+w AS (
+  SELECT i, d, cnt,
+    count(*) OVER (PARTITION BY i) AS dc,
+    sum(cnt) OVER (PARTITION BY i) AS nn,
+    row_number() OVER (PARTITION BY i ORDER BY cnt DESC, d ASC) AS rn,
+    sum(cnt) OVER (PARTITION BY i ORDER BY d ASC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
+  FROM g)
+SELECT i, d, cnt, dc, nn, rn, cum FROM w
+WHERE rn <= 2 OR (cum - cnt <= (nn - 1) / 2 AND (nn - 1) / 2 < cum) OR (cum - cnt <= nn / 2 AND nn / 2 < cum)`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dictionaryFromProfiles, engineerFeatures } from '../../src/segmentation/engineer';
 import { exactSum, scaledBigIntToDouble } from '../../src/segmentation/exactSum';
-import { profileColumn } from '../../src/segmentation/profile';
+import { noValueCanBeKept, profileColumn } from '../../src/segmentation/profile';
 import { Rng } from '../../src/segmentation/rng';
 import { cat, customers, ids, num, rep, table } from './tables';
 
@@ -55,5 +55,26 @@ describe('column profiles', () => {
         assert.deepEqual(plan.weights, worker.weights);
       }
     }
+  });
+
+  it('a categorical with too many distinct values for any to reach minCategoryShare is dropped by its count, its values not listed', () => {
+    // 400 rows, 1%: a value needs 4 rows. 'a' on 4 rows + 396 unique = 397 distinct: 'a' is kept.
+    // 'a' on 3 rows + 397 unique = 398 distinct > 1 + 400 - 4: no value can be kept, whatever they are.
+    const unique = (k: number): string[] => Array.from({ length: k }, (_, i) => `u${i}`);
+    assert.equal(noValueCanBeKept(397, 400, 0.01), false);
+    assert.equal(noValueCanBeKept(398, 400, 0.01), true);
+    // The smallest count c with c / n >= share as the engine computes it (float): 0.07 * 100 = 7.000000000000001.
+    assert.equal(noValueCanBeKept(93, 100, 0.07), false);
+    assert.equal(noValueCanBeKept(95, 100, 0.07), true);
+    const keeps = engineerFeatures(table([ids(400), cat('code', [...rep('a', 4), ...unique(396)]), num('x', Array.from({ length: 400 }, (_, i) => i))]), { userId: 'id', minCategoryShare: 0.01 });
+    const kept = keeps.dictionary.columns.find((c) => c.column === 'code')!;
+    assert.equal(kept.treatment, 'dummies');
+    const drops = engineerFeatures(table([ids(400), cat('code', [...rep('a', 3), ...unique(397)]), num('x', Array.from({ length: 400 }, (_, i) => i))]), { userId: 'id', minCategoryShare: 0.01 });
+    const dropped = drops.dictionary.columns.find((c) => c.column === 'code')!;
+    assert.equal(dropped.treatment, 'dropped');
+    assert.ok(dropped.treatment === 'dropped');
+    assert.match(dropped.detail, /^398 distinct values on 400 rows: no value can be on >= 1\.0% of rows/);
+    const profile = profileColumn(400, cat('code', [...rep('a', 3), ...unique(397)]), 0.01);
+    assert.deepEqual(profile.stats, { distinctCount: 398, top: [] });
   });
 });
