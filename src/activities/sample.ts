@@ -1,6 +1,7 @@
 import { dictionaryFromProfiles } from '../segmentation/engineer';
 import { sortByUserId } from '../segmentation/rowOrder';
 import { profileTrinoSource } from '../warehouse/trino-profile';
+import { quoteIdentifier } from '../warehouse/identifiers';
 import { sampleSelect } from '../warehouse/trino-sample';
 import { TrinoWarehouse } from '../warehouse/trino';
 import { engineOptions } from './engineOptions';
@@ -12,7 +13,8 @@ import { activity, cancellationSignal, heartbeat, stageStore, throwIfCancelled, 
  * 1. the column profiles by aggregate queries in Trino, turned into the run's data dictionary
  *    and encoding plan (the same rules, hence the same dictionary, as a worker-mode run);
  * 2. a seeded sample of `trainingSampleSize` rows (bottom-k of a hash of seed and user id, so it
- *    depends on neither row order nor splits), staged like an extract for scoring and training.
+ *    depends on neither row order nor splits), of the id and the columns the plan encodes,
+ *    staged like an extract for scoring and training.
  * Bad input (no features, duplicate ids, NaN) fails in step 1, before the sample is read.
  * Idempotent: a retry recomputes both and overwrites them.
  */
@@ -26,7 +28,10 @@ export async function sampleSource({ runId, config, sourceRows }: RunRef & { sou
       const profiles = await withHeartbeat(profileTrinoSource(trino, source, engineOptions(config), signal, sourceRows ?? undefined), { stage: 'profile' });
       const plan = dictionaryFromProfiles(profiles, engineOptions(config));
       await store.putJson(runId, 'plan', plan);
-      const sql = sampleSelect({ from: trino.fromClause(source).sql, userId: config.userId, seed: config.seed, size: config.trainingSampleSize });
+      // Only the id and the columns the plan encodes travel: dropped text columns (names,
+      // addresses, comments) would be most of the bytes of the top-n and of its transfer.
+      const used = plan.dictionary.columns.filter((c) => c.treatment !== 'dropped').map((c) => quoteIdentifier(c.column));
+      const sql = sampleSelect({ from: trino.fromClause(source).sql, userId: config.userId, seed: config.seed, size: config.trainingSampleSize, select: used.join(', ') });
       // The top-n scans the whole table before its first row arrives: beat while it runs.
       const scanned = await withHeartbeat(trino.scan({ kind: 'sql', sql }, {
         userId: config.userId,
