@@ -3,17 +3,45 @@ import { explainSegments as explain, type SegmentationSummary } from '../segment
 import type { StagedFit } from './cluster';
 import type { StagedFeatures } from './engineer';
 import type { EngineRef, Explained } from './types';
-import { activity, cancellationSignal, stageStore, withHeartbeat } from './runtime';
+import { explainInTrino } from '../warehouse/trino-explain';
+import { TrinoWarehouse } from '../warehouse/trino';
+import { activity, cancellationSignal, stageStore, toSource, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
 
 /**
  * Stage 6: what sets each segment apart (sizes, compactness, information gain, purity,
  * distance shares, distributions, generated labels) and the model artifact that can assign
  * new customers. Both go to the stage store; the workflow gets the segment list.
- * In pushdown mode the distributions are the training sample's; sizes and shares the full table's.
+ * In pushdown mode all of it describes every customer of the source (one aggregate query in Trino).
  */
 export async function explainSegments(input: EngineRef): Promise<Explained> {
+  if (input.engine === 'trino') return activity(() => withHeartbeat(explainInWarehouse(input), { stage: 'explain' }));
   return activity(() => withHeartbeat(inThread('explain', [input], cancellationSignal()), { stage: 'explain' }));
+}
+
+/**
+ * Pushdown mode: the same summary over every customer of the source, by one aggregate query in
+ * Trino (warehouse/trino-explain.ts); the training sample is not read. Idempotent: a retry runs
+ * the query again and overwrites the staged summary and model.
+ */
+async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explained> {
+  const store = stageStore();
+  const [features, fit] = await Promise.all([store.getJson<StagedFeatures>(runId, 'features'), store.getJson<StagedFit>(runId, 'fit')]);
+  const centroids = Float64Array.from(fit.centroids.flat());
+  const source = toSource(config.source);
+  const trino = new TrinoWarehouse();
+  try {
+    const columnTypes = Object.fromEntries((await trino.describe(source)).map((c) => [c.name, c.sqlType]));
+    const from = source.kind === 'table' ? { table: source.table } : { sql: (source as { sql: string }).sql };
+    // The labels are made from the summary: the query needs only the centroids.
+    const summary = await explainInTrino(trino, buildModel(features, centroids, fit.k), from, { userId: config.userId, columnTypes, signal: cancellationSignal() });
+    const model = buildModel(features, centroids, fit.k, summary.segments.map((s) => s.label));
+    await store.putJson(runId, 'explain', summary);
+    await store.putJson(runId, 'model', model);
+    return { segments: summary.segments.map((s) => ({ segment: s.segment, label: s.label, size: s.size, share: s.share })) };
+  } finally {
+    await trino.close();
+  }
 }
 
 /** The body of {@link explainSegments}, run on a pool thread. */

@@ -89,10 +89,14 @@ function output(o: SummaryFile['config']['output']): string {
 function engineRow(summary: SummaryFile): [string, string] {
   const e = summary.engine!;
   const mode = e.mode === 'trino' ? 'Trino pushdown' : 'worker';
-  const sample = summary.explanation.profiledRows !== undefined
-    ? `; segment sizes count every customer, feature distributions describe the training sample of ${count(summary.explanation.profiledRows)} customers`
-    : '';
-  return ['Engine', `${mode}: ${esc(e.reason)}${sample}`];
+  const x = summary.explanation;
+  // profiledRows: a run of the previous version, whose pushdown explanations read the training sample.
+  const described = x.profiledRows !== undefined
+    ? `; segment sizes count every customer, feature distributions describe the training sample of ${count(x.profiledRows)} customers`
+    : x.approximateQuantiles === true
+      ? `; every number describes all ${count(x.rowCount)} customers (computed in Trino; quantiles and medians are approx_percentile estimates, rank error about 1%)`
+      : '';
+  return ['Engine', `${mode}: ${esc(e.reason)}${described}`];
 }
 
 /** The run's parameters (what was asked, with defaults filled) as a two-column table. */

@@ -55,6 +55,8 @@ export interface SegmentationSummary {
    * shares are then the full table's, and rowCount is the full table's too.
    */
   readonly profiledRows?: number;
+  /** True when quantiles and medians are estimates (pushdown mode: Trino's approx_percentile, rank error about 1%). */
+  readonly approximateQuantiles?: boolean;
   readonly k: number;
   readonly segments: SegmentSummary[];
   /** One profile per kept feature, in feature order. */
@@ -181,14 +183,36 @@ export function explainSegments(table: ColumnarTable, input: ExplainInput, label
   });
 
   const { centroids, mean } = centroidsAndMean(input.matrix, labels, k, seg.sizes);
-  const shares = Array.from({ length: k }, (_, s) => distanceShares(entries, centroids, mean, s, input.matrix.cols));
+  return summaryFromProfiles({ dictionary: input.dictionary, k, dim: input.matrix.cols, sizes: Array.from(seg.sizes), centroids, mean, profiles, labelFeatures: want });
+}
+
+/**
+ * The summary from what explaining needs of the rows, however it was computed (in process by
+ * {@link explainSegments}, or by aggregate queries in the warehouse): the feature profiles, the
+ * segment sizes, and the segments' centroids (k x dim, row-major) and the global mean of the
+ * matrix (dim). Distance shares, labels and shares follow from them.
+ */
+export function summaryFromProfiles(input: {
+  readonly dictionary: DataDictionary;
+  readonly k: number;
+  readonly dim: number;
+  readonly sizes: readonly number[];
+  readonly centroids: Float64Array;
+  readonly mean: Float64Array;
+  readonly profiles: FeatureProfile[];
+  readonly labelFeatures?: number;
+}): SegmentationSummary {
+  const { k, dim, sizes, centroids, mean, profiles } = input;
+  const entries = featureEntries(input.dictionary);
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const shares = Array.from({ length: k }, (_, s) => distanceShares(entries, centroids, mean, s, dim));
   const ranked = shares.map((sh) => sh.map((v, f) => ({ v, f })).sort((a, b) => b.v - a.v || a.f - b.f).map((x) => x.f));
-  const names = uniqueLabels(ranked, profiles, want);
+  const names = uniqueLabels(ranked, profiles, input.labelFeatures ?? 2);
   const segments: SegmentSummary[] = shares.map((sh, s) => ({
     segment: s,
     label: names[s],
-    size: seg.sizes[s],
-    share: seg.sizes[s] / n,
+    size: sizes[s],
+    share: sizes[s] / n,
     distanceShares: ranked[s].map((f) => ({ feature: entries[f].column, share: sh[f] })),
   }));
   return { rowCount: n, k, segments, features: profiles };

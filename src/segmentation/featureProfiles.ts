@@ -127,13 +127,24 @@ function stats(values: Float64Array, lo: number, hi: number, edges: { min: numbe
   return { size, mean, std: Math.sqrt(ss / size), min: mn, max: mx, median, quantiles, histogram };
 }
 
+/**
+ * The histogram of a continuous feature: `bins` bins of equal width over [min, max] of its
+ * values; a value v falls in bin floor((v - min) / width), clamped to [0, bins - 1].
+ */
+export function histogramBins(e: Pick<ContinuousEntry, 'min' | 'max'>, bins: number): { width: number; binEdges: number[] } {
+  const width = (e.max - e.min) / bins;
+  return { width, binEdges: Array.from({ length: bins + 1 }, (_, b) => (b === bins ? e.max : e.min + width * b)) };
+}
+
+/** Relative compactness of a segment: 1 - std(segment) / std(population). */
+export const compactness = (segmentStd: number | null, populationStd: number): number | null => (segmentStd === null ? null : populationStd > 0 ? 1 - segmentStd / populationStd : 0);
+
 /** Profile of a continuous feature: population and per-segment distribution, compactness. */
 export function continuousProfile(c: Extract<InputColumn, { kind: 'numeric' }>, e: ContinuousEntry, seg: SegmentIndex, scratch: Float64Array, opts: ProfileOptions): ContinuousProfile {
   const values = imputedValues(c, e.median);
   const n = values.length;
-  const width = (e.max - e.min) / opts.bins;
+  const { width, binEdges } = histogramBins(e, opts.bins);
   const edgesSpec = { min: e.min, width, bins: opts.bins };
-  const binEdges = Array.from({ length: opts.bins + 1 }, (_, b) => (b === opts.bins ? e.max : e.min + width * b));
   const segments: SegmentContinuousStats[] = [];
   let popStd = 0;
   // population first (needs its own copy: stats() rearranges)
@@ -142,8 +153,7 @@ export function continuousProfile(c: Extract<InputColumn, { kind: 'numeric' }>, 
   popStd = population.std ?? 0;
   for (let s = 0; s < seg.k; s++) {
     const st = stats(scratch, seg.offsets[s], seg.offsets[s + 1], edgesSpec, opts.quantileLevels, values, seg.order);
-    const compactness = st.std === null ? null : popStd > 0 ? 1 - st.std / popStd : 0;
-    segments.push({ segment: s, ...st, compactness });
+    segments.push({ segment: s, ...st, compactness: compactness(st.std, popStd) });
   }
   return { feature: e.column, kind: 'continuous', quantileLevels: opts.quantileLevels, binEdges, population, segments };
 }
@@ -168,21 +178,26 @@ export function categoryLabel(v: CategoryValue | number): string {
 
 function countProfile(feature: string, kind: 'binary' | 'categorical', categories: string[], codes: ArrayLike<number>, seg: SegmentIndex, labels: Int32Array): CategoricalProfile {
   const m = categories.length;
-  const n = labels.length;
-  const table = new Float64Array(seg.k * m); // segment x category counts
-  const pop = new Float64Array(m);
-  let counted = 0;
-  for (let i = 0; i < n; i++) {
+  const counts = Array.from({ length: seg.k }, () => new Array<number>(m).fill(0)); // segment x category
+  for (let i = 0; i < labels.length; i++) {
     const code = codes[i];
-    if (code < 0) continue; // unseen value without `other`: in no category
-    table[labels[i] * m + code]++;
-    pop[code]++;
-    counted++;
+    if (code >= 0) counts[labels[i]][code]++; // code -1: unseen value without `other`, in no category
   }
+  return profileFromCounts(feature, kind, categories, counts);
+}
+
+/**
+ * The profile of a binary or categorical feature from its counts per segment and category
+ * (`counts[s][j]`; rows in no category left out), however they were counted: here from the rows,
+ * or by a GROUP BY in the warehouse (src/warehouse/trino-explain.ts).
+ */
+export function profileFromCounts(feature: string, kind: 'binary' | 'categorical', categories: string[], counts: readonly (readonly number[])[]): CategoricalProfile {
+  const m = categories.length;
+  const pop = new Array<number>(m).fill(0);
+  for (const row of counts) for (let j = 0; j < m; j++) pop[j] += row[j];
+  const counted = pop.reduce((a, b) => a + b, 0);
   let conditional = 0;
-  const segments: SegmentCategoryStats[] = [];
-  for (let s = 0; s < seg.k; s++) {
-    const row = table.subarray(s * m, (s + 1) * m);
+  const segments: SegmentCategoryStats[] = counts.map((row, s) => {
     let size = 0;
     let best = -1;
     for (let j = 0; j < m; j++) {
@@ -190,21 +205,21 @@ function countProfile(feature: string, kind: 'binary' | 'categorical', categorie
       if (best < 0 || row[j] > row[best]) best = j;
     }
     conditional += counted > 0 ? (size / counted) * entropyBits(row, size) : 0;
-    segments.push({
+    return {
       segment: s,
-      counts: Array.from(row),
-      shares: Array.from(row, (c) => (size > 0 ? c / size : 0)),
+      counts: [...row],
+      shares: row.map((c) => (size > 0 ? c / size : 0)),
       purity: size > 0 ? row[best] / size : 0,
       dominant: size > 0 ? categories[best] : null,
-    });
-  }
+    };
+  });
   const gain = Math.max(0, entropyBits(pop, counted) - conditional);
   return {
     feature,
     kind,
     categories,
     informationGain: gain,
-    population: { counts: Array.from(pop), shares: Array.from(pop, (c) => (counted > 0 ? c / counted : 0)) },
+    population: { counts: pop, shares: pop.map((c) => (counted > 0 ? c / counted : 0)) },
     segments,
   };
 }

@@ -67,10 +67,19 @@ export interface ModelSelectOptions {
    * after the other columns. Default false: the output is then exactly the assignment query.
    */
   readonly matrix?: boolean;
+  /**
+   * Also output, per feature f of the dictionary (feature order), `autoseg_v{f}`: what the
+   * engine's explanations count (featureProfiles.ts): a continuous feature's value after
+   * imputation (DOUBLE), a binary feature's bit (0 / 1), a categorical feature's category code
+   * (0.. in kept order, then `other`; -1 for a value in no category). Default false.
+   */
+  readonly featureValues?: boolean;
 }
 
 /** The names of the columns the `matrix` option adds: matrix column j, and the squared distance. */
 export const matrixColumn = (j: number): string => `autoseg_x${j}`;
+/** The name of the column the `featureValues` option adds for feature f. */
+export const featureValueColumn = (f: number): string => `autoseg_v${f}`;
 export const DMIN_COLUMN = 'autoseg_dmin';
 
 /** Names of the output columns the query adds. */
@@ -151,7 +160,8 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
   const extras = [...(options.extraColumns ?? [])];
   const labels = options.labels ?? true;
   const withMatrix = options.matrix ?? false;
-  const outputs = [userId, ...extras, SEGMENT_COLUMN, ...(labels ? [SEGMENT_LABEL_COLUMN] : []), ...(withMatrix ? [...Array.from({ length: dim }, (_, j) => x(j)), DMIN_COLUMN] : [])];
+  const withValues = options.featureValues ?? false;
+  const outputs = [userId, ...extras, SEGMENT_COLUMN, ...(labels ? [SEGMENT_LABEL_COLUMN] : []), ...(withMatrix ? [...Array.from({ length: dim }, (_, j) => x(j)), DMIN_COLUMN] : []), ...(withValues ? featureEntries(model.dictionary).map((_, f) => featureValueColumn(f)) : [])];
   const seen = new Set<string>();
   for (const name of outputs) {
     if (seen.has(name.toLowerCase())) throw new WarehouseInputError('DUPLICATE_COLUMN', `the output would have two columns named ${show(name)} (user id, extra columns, ${SEGMENT_COLUMN}, ${SEGMENT_LABEL_COLUMN})`, { column: name });
@@ -165,6 +175,7 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
   const reads: string[] = [];
   const okTerms: string[] = [];
   const encoded: string[] = new Array<string>(dim);
+  const values: string[] = [];
   features.forEach((e, f) => {
     const r = `autoseg_r${f}`;
     if (e.sourceKind !== 'numeric' && e.sourceKind !== 'categorical') throw bad(`feature ${show(e.column)} has the kind ${String(e.sourceKind)}`);
@@ -184,10 +195,12 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
       const range = model.scaler.max[j] - lo;
       const median = finite(e.median, `median of ${show(e.column)}`);
       encoded[j] = range === 0 ? '0e0' : `((COALESCE(${r}, ${doubleLiteral(median)}) - ${doubleLiteral(lo)}) / ${doubleLiteral(range)}) * ${doubleLiteral(model.weights[j])}`;
+      values.push(`COALESCE(${r}, ${doubleLiteral(median)})`);
     } else if (e.treatment === 'binary') {
       if (e.columns.length !== 1) throw bad(`binary feature ${show(e.column)} has ${e.columns.length} matrix columns`);
       const j = e.columns[0];
       encoded[j] = `CASE WHEN ${equals(r, e.oneValue, e.sourceKind)} THEN ${bitValue(model, j, 1)} ELSE ${bitValue(model, j, 0)} END`;
+      values.push(`CASE WHEN ${equals(r, e.oneValue, e.sourceKind)} THEN 1 ELSE 0 END`);
     } else if (e.treatment === 'dummies') {
       if (e.sourceKind !== 'categorical' || !Array.isArray(e.kept)) throw bad(`dummies feature ${show(e.column)} is not categorical`);
       const hasOther = e.other !== null && e.other !== undefined;
@@ -205,6 +218,8 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
         const notNull = values.length > 0 ? `WHEN ${r} IN (${values.join(', ')}) THEN ${off} ` : '';
         encoded[j] = `CASE WHEN ${r} IS NULL THEN ${nullKept ? off : on} ${notNull}ELSE ${on} END`;
       }
+      const codes = e.kept.map((k, t) => `WHEN ${equals(r, k.value, 'categorical')} THEN ${t}`);
+      values.push(`CASE ${codes.join(' ')} ELSE ${hasOther ? e.kept.length : -1} END`);
     } else {
       throw bad(`feature ${show((e as FeatureEntry).column)} has the unknown treatment ${String((e as { treatment: unknown }).treatment)}`);
     }
@@ -212,8 +227,10 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
   const uncovered = covered.indexOf(false);
   if (uncovered >= 0) throw bad(`matrix column ${uncovered} belongs to no feature of the dictionary`);
 
-  const carried = ['autoseg_user_id', ...extras.map((_, i) => `autoseg_extra${i}`)];
+  const carried = ['autoseg_user_id', ...extras.map((_, i) => `autoseg_extra${i}`), ...(withValues ? values.map((_, f) => featureValueColumn(f)) : [])];
   const carry = carried.join(', ');
+  // autoseg_encoded computes the feature values from autoseg_read's columns; later CTEs carry them.
+  const carriedRead = ['autoseg_user_id', ...extras.map((_, i) => `autoseg_extra${i}`), ...(withValues ? values.map((v, f) => `${v} AS ${featureValueColumn(f)}`) : [])].join(', ');
   const ok = okTerms.length > 0;
 
   const distances = model.centroids.map((row, c) => {
@@ -255,6 +272,7 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
     quoteIdentifier(SEGMENT_COLUMN),
     ...(labels ? [`${labelExpr} AS ${quoteIdentifier(SEGMENT_LABEL_COLUMN)}`] : []),
     ...(withMatrix ? [xs, `${dmin} AS ${DMIN_COLUMN}`] : []),
+    ...(withValues ? values.map((_, f) => featureValueColumn(f)) : []),
   ];
 
   return [
@@ -266,7 +284,7 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
     '),',
     'autoseg_encoded AS (',
     '  SELECT',
-    `    ${[carry, ...(ok ? [`${okTerms.join(' AND ')} AS autoseg_ok`] : []), ...encoded.map((e, j) => `${e} AS ${x(j)}`)].join(',\n    ')}`,
+    `    ${[carriedRead, ...(ok ? [`${okTerms.join(' AND ')} AS autoseg_ok`] : []), ...encoded.map((e, j) => `${e} AS ${x(j)}`)].join(',\n    ')}`,
     '  FROM autoseg_read',
     '),',
     'autoseg_distance AS (',
