@@ -93,8 +93,8 @@ function engineRow(summary: SummaryFile): [string, string] {
   // profiledRows: a run of the previous version, whose pushdown explanations read the training sample.
   const described = x.profiledRows !== undefined
     ? `; segment sizes count every customer, feature distributions describe the training sample of ${count(x.profiledRows)} customers`
-    : x.approximateQuantiles === true
-      ? `; every number describes all ${count(x.rowCount)} customers (computed in Trino; quantiles and medians are approx_percentile estimates, rank error about 1%)`
+    : e.mode === 'trino'
+      ? `; every number describes all ${count(x.rowCount)} customers (aggregated in Trino)`
       : '';
   return ['Engine', `${mode}: ${esc(e.reason)}${described}`];
 }

@@ -55,8 +55,6 @@ export interface SegmentationSummary {
    * shares are then the full table's, and rowCount is the full table's too.
    */
   readonly profiledRows?: number;
-  /** True when quantiles and medians are estimates (pushdown mode: Trino's approx_percentile, rank error about 1%). */
-  readonly approximateQuantiles?: boolean;
   readonly k: number;
   readonly segments: SegmentSummary[];
   /** One profile per kept feature, in feature order. */

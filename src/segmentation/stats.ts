@@ -112,16 +112,29 @@ export interface QuantileSummary {
 export function quantileSummary(a: Float64Array, qs: readonly number[], lo = 0, hi = a.length): QuantileSummary {
   const n = hi - lo;
   if (n <= 0) return { quantiles: qs.map(() => NaN), median: NaN };
-  const ranks: number[] = [(n - 1) >> 1, n >> 1];
+  for (const q of qs) if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
+  selectRanks(a, lo, hi, quantileRanks(n, qs));
+  return quantilesAtRanks(n, qs, (r) => a[lo + r]);
+}
+
+/** The ranks (0-based, in sorted order) whose values {@link quantilesAtRanks} reads for n values. */
+export function quantileRanks(n: number, qs: readonly number[]): number[] {
+  const ranks = new Set<number>([(n - 1) >> 1, n >> 1]);
   for (const q of qs) {
-    if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
     const h = (n - 1) * q;
     const f = Math.floor(h);
-    ranks.push(f);
-    if (f + 1 < n && h > f) ranks.push(f + 1);
+    ranks.add(f);
+    if (f + 1 < n && h > f) ranks.add(f + 1);
   }
-  selectRanks(a, lo, hi, ranks);
-  const at = (r: number): number => a[lo + r];
+  return [...ranks].sort((a, b) => a - b);
+}
+
+/**
+ * numpy's linear quantiles and the median of n values, from `at(r)`, the value at rank r of the
+ * sorted values (only the ranks of {@link quantileRanks} are asked): however the ranks were found
+ * (selection in process, cumulative counts in the warehouse), the same numbers.
+ */
+export function quantilesAtRanks(n: number, qs: readonly number[], at: (rank: number) => number): QuantileSummary {
   const quantiles = qs.map((q) => {
     const h = (n - 1) * q;
     const f = Math.floor(h);

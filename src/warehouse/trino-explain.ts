@@ -1,19 +1,24 @@
 /**
  * Pushdown explanations: the numbers of the run summary and report computed over every customer
- * of the source table inside Trino, not over the training sample. One aggregate query over the
- * model's assignment SELECT (sql-model/modelSelect.ts, with each row's matrix values and feature
- * values), grouped by GROUPING SETS ((segment), ()) so that the population comes from the same
- * scan:
- * - per segment: its size, and the mean of every matrix column (its centroid; the population's
- *   mean from the () set): distance shares and labels follow as in process;
- * - per continuous feature (after imputation): mean, population std, min, max, the histogram on
- *   the same bins as in process (exact counts), and the quantiles and median by
- *   `approx_percentile` (Trino's estimate: a rank error of about 1%; `approximateQuantiles`);
- * - per binary or categorical feature: the count of each category (the engine's categories, from
- *   the same encoding), from which shares, purity and information gain follow.
+ * of the source table inside Trino, not over the training sample. Every number is exact or an
+ * exact sum rounded once, so the same table and model give the same summary on every run
+ * (Trino's double sums and approx_percentile depend on how splits are merged). Two queries over
+ * the model's assignment SELECT (sql-model/modelSelect.ts, with each row's feature values),
+ * each grouped by segment and overall (GROUPING SETS) in one scan:
+ * 1. per segment: its size and the sums of its matrix rows (its centroid); per continuous feature (after imputation) min, max, the histogram on
+ *    the same bins as in process, and sums of (v - c) and (v - c)^2 as DECIMAL (c the middle of
+ *    the feature's range; each value rounded to the sum's scale, which the range and the row
+ *    count bound; mean and population std follow); per binary or categorical feature the count
+ *    of each of the engine's categories;
+ * 2. per continuous feature: its values with their counts and cumulative counts, kept only at the
+ *    ranks numpy's linear quantiles and the median read (stats.ts `quantileRanks`): the same
+ *    quantiles as in process.
+ * Distance shares and labels follow from the centroids as in process, information gain and
+ * purity from the counts.
  */
 import { featureEntries } from '../segmentation/dictionary';
 import { summaryFromProfiles, type SegmentationSummary } from '../segmentation/explain';
+import { quantilesAtRanks } from '../segmentation/stats';
 import { categoryLabel, compactness, histogramBins, profileFromCounts, type ContinuousStats, type FeatureProfile } from '../segmentation/featureProfiles';
 import type { SegmentationModel } from '../segmentation/artifact';
 import { doubleLiteral } from './sql-model/literals';
@@ -32,14 +37,36 @@ export interface TrinoExplainOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The explanation query: see the module comment. Exported for tests and `autoseg sql`-style inspection. */
+const seg = quoteIdentifier(SEGMENT_COLUMN);
+/** The segment of a grouped row, -1 for the overall (grouping set ()) one. */
+const segmentKey = `IF(grouping(${seg}) = 1, -1, ${seg})`;
+
+/** Decimal digits of the integer part of x (>= 1). */
+const digits = (x: number): number => (x < 1 ? 1 : Math.floor(Math.log10(x)) + 1);
+
+/**
+ * How a continuous feature's exact sums are taken: around c, the middle of its range, each
+ * (v - c) and (v - c)^2 rounded to a scale the sum of `rows` of them cannot overflow in
+ * DECIMAL(38). Null when the range is too wide for any scale (then double sums: see below).
+ */
+function sumScales(e: { min: number; max: number }, rows: number): { c: number; s1: number; s2: number } | null {
+  const c = (e.min + e.max) / 2;
+  const b = Math.max(Math.abs(e.max - c), Math.abs(e.min - c), 1e-300);
+  const n = rows * 10; // headroom: a table that grew since it was profiled
+  const s1 = Math.min(30, 37 - digits(b * n));
+  const s2 = Math.min(30, 37 - digits(b * b * n));
+  return s1 < 6 || s2 < 0 ? null : { c, s1, s2 };
+}
+
+/** The per-segment aggregates: see the module comment (query 1). */
 export function explainSql(model: SegmentationModel, source: ModelSelectSource, options: TrinoExplainOptions = {}): string {
   const bins = options.bins ?? 20;
-  const levels = options.quantileLevels ?? [0.1, 0.25, 0.5, 0.75, 0.9];
-  const dim = model.featureColumns.length;
-  const seg = quoteIdentifier(SEGMENT_COLUMN);
   const aggregates = ['count(*)'];
-  for (let j = 0; j < dim; j++) aggregates.push(`avg(${matrixColumn(j)})`);
+  // The centroids: exact sums of the matrix columns (each in [0, weight] on the table the scaler came from).
+  model.weights.forEach((w, j) => {
+    const scale = Math.min(30, 37 - digits(Math.max(1, Math.abs(w)) * 2 * model.dictionary.rowCount * 10));
+    aggregates.push(`CAST(sum(CAST(${matrixColumn(j)} AS DECIMAL(38, ${scale}))) AS varchar)`);
+  });
   featureEntries(model.dictionary).forEach((e, f) => {
     const v = featureValueColumn(f);
     if (e.treatment !== 'continuous') {
@@ -49,20 +76,51 @@ export function explainSql(model: SegmentationModel, source: ModelSelectSource, 
     const { width } = histogramBins(e, bins);
     // featureProfiles.ts's bin of v: floor((v - min) / width) clamped to [0, bins - 1] (0 when width is 0).
     const bin = width > 0 ? `least(greatest(CAST(floor((${v} - ${doubleLiteral(e.min)}) / ${doubleLiteral(width)}) AS bigint), 0), ${bins - 1})` : '0';
-    aggregates.push(`avg(${v})`, `stddev_pop(${v})`, `min(${v})`, `max(${v})`, `approx_percentile(${v}, ARRAY[${[...levels, 0.5].map(doubleLiteral).join(', ')}])`, `histogram(${bin})`);
+    const scales = sumScales(e, model.dictionary.rowCount);
+    // A range too wide for DECIMAL sums (|values| around 1e15 and more): double sums, whose last bits may vary between runs.
+    const sums = scales === null
+      ? [`CAST(sum(${v}) AS varchar)`, `CAST(sum(${v} * ${v}) AS varchar)`]
+      : [`CAST(sum(CAST(${v} - ${doubleLiteral(scales.c)} AS DECIMAL(38, ${scales.s1}))) AS varchar)`, `CAST(sum(CAST((${v} - ${doubleLiteral(scales.c)}) * (${v} - ${doubleLiteral(scales.c)}) AS DECIMAL(38, ${scales.s2}))) AS varchar)`];
+    aggregates.push(`min(${v})`, `max(${v})`, `histogram(${bin})`, ...sums);
   });
-  const assigned = modelSelect(model, source, { userId: options.userId, columnTypes: options.columnTypes, labels: false, matrix: true, featureValues: true });
   return [
-    `-- autoseg: the segment profiles over every customer (k = ${model.k}, ${dim} matrix columns): per segment and for all, sizes, centroids and feature distributions.`,
-    `SELECT grouping(${seg}), ${seg},`,
+    `-- autoseg: the segment profiles over every customer (k = ${model.k}): per segment and for all, sizes and feature distributions.`,
+    `SELECT ${segmentKey},`,
     `  ${aggregates.join(',\n  ')}`,
-    `FROM (\n${assigned}\n) AS autoseg_assigned`,
+    `FROM (\n${assigned(model, source, options)}\n) AS autoseg_assigned`,
     `GROUP BY GROUPING SETS ((${seg}), ())`,
   ].join('\n');
 }
 
+function assigned(model: SegmentationModel, source: ModelSelectSource, options: TrinoExplainOptions): string {
+  return modelSelect(model, source, { userId: options.userId, columnTypes: options.columnTypes, labels: false, matrix: true, featureValues: true });
+}
+
+/** The values at the quantile ranks of each continuous feature, per segment and overall: see the module comment (query 2). */
+export function quantileSql(model: SegmentationModel, source: ModelSelectSource, continuous: number[], options: TrinoExplainOptions = {}): string {
+  const levels = options.quantileLevels ?? [0.1, 0.25, 0.5, 0.75, 0.9];
+  // The ranks of stats.ts quantileRanks, for nn values: f and f + 1 of each level, and the median's.
+  const ranks = ['(nn - 1) / 2', 'nn / 2', ...levels.flatMap((q) => [`CAST(floor((nn - 1) * ${doubleLiteral(q)}) AS bigint)`, `CAST(floor((nn - 1) * ${doubleLiteral(q)}) AS bigint) + 1`])];
+  const covers = ranks.map((r) => `(cum - cnt <= ${r} AND ${r} < cum)`).join('\n   OR ');
+  return [
+    `-- autoseg: the values at the quantile ranks of ${continuous.length} continuous features, per segment and for all.`,
+    'WITH g AS (',
+    `  SELECT t.i, ${segmentKey} AS s, t.d, count(*) AS cnt`,
+    `  FROM (\n${assigned(model, source, options)}\n) AS autoseg_assigned`,
+    `  CROSS JOIN UNNEST(ARRAY[${continuous.map((f, i) => `ROW(${i}, ${featureValueColumn(f)})`).join(', ')}]) AS t(i, d)`,
+    `  WHERE ${seg} IS NOT NULL`,
+    `  GROUP BY GROUPING SETS ((t.i, ${seg}, t.d), (t.i, t.d))),`,
+    'w AS (',
+    '  SELECT i, s, d, cnt,',
+    '    sum(cnt) OVER (PARTITION BY i, s ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,',
+    '    sum(cnt) OVER (PARTITION BY i, s) AS nn',
+    '  FROM g)',
+    'SELECT i, s, d, cnt, cum FROM w',
+    `WHERE ${covers}`,
+  ].join('\n');
+}
+
 const num = (v: unknown): number => Number(v);
-const maybe = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 /** A histogram() result (a JSON object keyed by the value's text) as counts at 0..size-1. */
 function countsOf(map: unknown, size: number): number[] {
   const out = new Array<number>(size).fill(0);
@@ -78,42 +136,60 @@ function countsOf(map: unknown, size: number): number[] {
  * (its labels are not used: they are made here); rows whose segment is NULL (none, for the table
  * the model was trained on) are left out.
  */
-export async function explainInTrino(trino: TrinoWarehouse, model: SegmentationModel, source: ModelSelectSource, options: TrinoExplainOptions = {}): Promise<SegmentationSummary & { approximateQuantiles: true }> {
+export async function explainInTrino(trino: TrinoWarehouse, model: SegmentationModel, source: ModelSelectSource, options: TrinoExplainOptions = {}): Promise<SegmentationSummary> {
   const bins = options.bins ?? 20;
   const levels = options.quantileLevels ?? [0.1, 0.25, 0.5, 0.75, 0.9];
-  const { rows } = await trino.connection.execute(explainSql(model, source, options), undefined, options.signal);
   const k = model.k;
   const dim = model.featureColumns.length;
-  const all = rows.find((r) => num(r[0]) === 1);
+  const entries = featureEntries(model.dictionary);
+  const continuous = entries.flatMap((e, f) => (e.treatment === 'continuous' ? [f] : []));
+  const [{ rows }, quantileRows] = await Promise.all([
+    trino.connection.execute(explainSql(model, source, options), undefined, options.signal),
+    continuous.length > 0 ? trino.connection.execute(quantileSql(model, source, continuous, options), undefined, options.signal).then((r) => r.rows) : Promise.resolve([]),
+  ]);
   const bySegment = new Map<number, unknown[]>();
-  for (const r of rows) if (num(r[0]) === 0 && r[1] !== null) bySegment.set(num(r[1]), r);
-  const sizes = Array.from({ length: k }, (_, s) => num(bySegment.get(s)?.[2] ?? 0));
-  const centroids = new Float64Array(k * dim);
-  const mean = new Float64Array(dim);
-  for (let j = 0; j < dim; j++) {
-    mean[j] = num(all?.[3 + j] ?? 0);
-    for (let s = 0; s < k; s++) {
-      const r = bySegment.get(s);
-      // An empty segment's centroid is the mean, as in process.
-      centroids[s * dim + j] = r === undefined ? mean[j] : num(r[3 + j]);
-    }
+  for (const r of rows) if (r[0] !== null) bySegment.set(num(r[0]), r);
+  const sizes = Array.from({ length: k }, (_, s) => num(bySegment.get(s)?.[1] ?? 0));
+  const n = sizes.reduce((a, b) => a + b, 0);
+  // value at rank: per continuous feature index and segment (-1: all), rows sorted by cum
+  const ranked = new Map<string, { d: number; lo: number; hi: number }[]>();
+  for (const [i, s, d, cnt, cum] of quantileRows) {
+    const key = `${num(i)}:${num(s)}`;
+    ranked.set(key, [...(ranked.get(key) ?? []), { d: num(d), lo: num(cum) - num(cnt), hi: num(cum) }]);
   }
-  let at = 3 + dim;
-  const profiles: FeatureProfile[] = featureEntries(model.dictionary).map((e): FeatureProfile => {
+  // Each segment's centroid is the mean of its rows (an empty one's, the overall mean), as in process.
+  const all = bySegment.get(-1);
+  const mean = Float64Array.from({ length: dim }, (_, j) => (n > 0 ? num(all?.[2 + j]) / n : 0));
+  const centroids = new Float64Array(k * dim);
+  for (let s = 0; s < k; s++) for (let j = 0; j < dim; j++) centroids[s * dim + j] = sizes[s] > 0 ? num(bySegment.get(s)![2 + j]) / sizes[s] : mean[j];
+
+  let at = 2 + dim;
+  const profiles: FeatureProfile[] = entries.map((e, f): FeatureProfile => {
     if (e.treatment === 'continuous') {
       const col = at;
-      at += 6;
+      at += 5;
+      const i = continuous.indexOf(f);
       const { binEdges } = histogramBins(e, bins);
-      const statsOf = (r: unknown[] | undefined): ContinuousStats => {
-        const size = r === undefined ? 0 : num(r[2]);
+      const scales = sumScales(e, model.dictionary.rowCount);
+      const statsOf = (r: unknown[] | undefined, s: number): ContinuousStats => {
+        const size = r === undefined ? 0 : num(r[1]);
         if (r === undefined || size === 0) return { size: 0, mean: null, std: null, min: null, max: null, median: null, quantiles: [], histogram: new Array<number>(bins).fill(0) };
-        const q = (r[col + 4] as unknown[]).map(num);
-        return { size, mean: maybe(r[col]), std: maybe(r[col + 1]), min: maybe(r[col + 2]), max: maybe(r[col + 3]), median: q[levels.length], quantiles: q.slice(0, levels.length), histogram: countsOf(r[col + 5], bins) };
+        const c = scales?.c ?? 0;
+        const m1 = num(r[col + 3]) / size;
+        const m2 = num(r[col + 4]) / size;
+        const rows = ranked.get(`${i}:${s}`) ?? [];
+        const valueAt = (rank: number): number => {
+          const hit = rows.find((x) => x.lo <= rank && rank < x.hi);
+          if (hit === undefined) throw new Error(`explain: no value at rank ${rank} of ${e.column} (segment ${s})`);
+          return hit.d;
+        };
+        const q = quantilesAtRanks(size, levels, valueAt);
+        return { size, mean: c + m1, std: Math.sqrt(Math.max(0, m2 - m1 * m1)), min: num(r[col]), max: num(r[col + 1]), median: q.median, quantiles: q.quantiles, histogram: countsOf(r[col + 2], bins) };
       };
-      const population = statsOf(all);
+      const population = statsOf(bySegment.get(-1), -1);
       const popStd = population.std ?? 0;
       const segments = Array.from({ length: k }, (_, s) => {
-        const st = statsOf(bySegment.get(s));
+        const st = statsOf(bySegment.get(s), s);
         return { segment: s, ...st, compactness: compactness(st.std, popStd) };
       });
       return { feature: e.column, kind: 'continuous', quantileLevels: levels, binEdges, population, segments };
@@ -128,5 +204,5 @@ export async function explainInTrino(trino: TrinoWarehouse, model: SegmentationM
     const counts = Array.from({ length: k }, (_, s) => countsOf(bySegment.get(s)?.[col], categories.length));
     return profileFromCounts(e.column, 'categorical', categories, counts);
   });
-  return { ...summaryFromProfiles({ dictionary: model.dictionary, k, dim, sizes, centroids, mean, profiles }), approximateQuantiles: true };
+  return summaryFromProfiles({ dictionary: model.dictionary, k, dim, sizes, centroids, mean, profiles });
 }

@@ -1,4 +1,6 @@
 import { BasicAuth, Trino } from 'trino-client';
+import { DuckDBWarehouse, TrinoWarehouse } from '../../src/warehouse';
+import { join } from 'node:path';
 
 /** The Trino server started by `npm test` (scripts/run-tests.ts). */
 export function trinoUrl(): string {
@@ -36,4 +38,30 @@ export async function runningQueries(pattern: string, server: string = trinoUrl(
     server,
   );
   return rows.map(([queryId, state, query]) => ({ queryId: String(queryId), state: String(state), query: String(query) }));
+}
+
+/**
+ * Replaces `target` (memory catalog) with the example customers (examples/customers.csv, as the
+ * embedded DuckDB reads it): integers as bigint, other numbers as double, the rest varchar.
+ */
+export async function loadExampleCustomers(target: string): Promise<void> {
+  const duck = new DuckDBWarehouse();
+  let csv;
+  try {
+    csv = await duck.scan({ kind: 'file', path: join(__dirname, '..', '..', 'examples', 'customers.csv') }, { userId: 'td_canonical_id' });
+  } finally {
+    await duck.close();
+  }
+  const columns = csv.columns.map((c) =>
+    c.kind === 'categorical'
+      ? { name: c.name, sqlType: 'varchar', values: c.values }
+      : { name: c.name, sqlType: /int/i.test(c.sourceType ?? '') ? 'bigint' : 'double', values: Array.from(c.values, (v, i) => (c.nulls[i] !== 0 ? null : v)) },
+  );
+  await queryRows(`DROP TABLE IF EXISTS ${target}`);
+  const w = new TrinoWarehouse({ server: trinoUrl(), user: 'autoseg-test', catalog: 'memory', schema: 'default' });
+  try {
+    await w.writeTable(target, { rowCount: csv.rowCount, columns }, { runId: 'example-customers' });
+  } finally {
+    await w.close();
+  }
 }

@@ -48,6 +48,11 @@ test('tpch.sf1.customer: pushdown with a whole-table sample gives worker mode\'s
   assert.equal(pushdown.k, worker.k);
   assert.deepEqual(pushdown.segments.map((s) => s.size), worker.segments.map((s) => s.size));
   assert.ok(Math.abs(p.inertia - w.inertia) <= 1e-9 * w.inertia, `full-table inertia ${p.inertia} vs ${w.inertia}`);
+  // The explanations describe every customer in both modes: the same counts, histograms and quantiles.
+  const described = (x: SummaryFile) => x.explanation.features.map((f) => (f.kind === 'continuous' ? [f.feature, f.population.histogram, f.population.quantiles, f.population.median, f.segments.map((s) => s.quantiles)] : [f.feature, f.population.counts, f.segments.map((s) => s.counts)]));
+  assert.deepEqual(described(p), described(w));
+  assert.equal(p.explanation.rowCount, 150_000);
+  assert.equal(p.explanation.profiledRows, undefined);
 
   const [[rows, ids, runIds]] = await queryRows(`SELECT count(*), count(DISTINCT custkey), count(DISTINCT run_id) FROM ${PUSHDOWN_OUT}`);
   assert.deepEqual([rows, ids, runIds], [150_000, 150_000, 1]);

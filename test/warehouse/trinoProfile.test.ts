@@ -1,14 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { dictionaryFromProfiles, engineerFeatures } from '../../src/segmentation/engineer';
 import type { SegmentationOptionsInput } from '../../src/segmentation/options';
-import { DuckDBWarehouse, TrinoWarehouse, type OutputTable, type Source } from '../../src/warehouse';
+import { TrinoWarehouse, type Source } from '../../src/warehouse';
 import { profileTrinoSource } from '../../src/warehouse/trino-profile';
-import { queryRows, trinoUrl } from '../helpers/trino';
+import { loadExampleCustomers, queryRows, trinoUrl } from '../helpers/trino';
 
 const wh = (): TrinoWarehouse => new TrinoWarehouse({ server: trinoUrl(), user: 'autoseg-test', catalog: 'memory', schema: 'default' });
-const CUSTOMERS = join(__dirname, '..', '..', 'examples', 'customers.csv');
 const secs = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(2)} s`;
 
 /** Worker mode (scan + engineerFeatures) and pushdown (SQL profiles + dictionaryFromProfiles) agree exactly. */
@@ -46,24 +44,8 @@ test('tpch.sf1.customer: the pushdown dictionary equals worker mode', async () =
 
 test('the example customers (nulls, constants, long tails, binaries, ids) and edge values: pushdown equals worker mode', async () => {
   const w = wh();
-  const duck = new DuckDBWarehouse();
-  let csv;
-  try {
-    csv = await duck.scan({ kind: 'file', path: CUSTOMERS }, { userId: 'td_canonical_id' });
-  } finally {
-    await duck.close();
-  }
-  const out: OutputTable = {
-    rowCount: csv.rowCount,
-    columns: csv.columns.map((c) =>
-      c.kind === 'categorical'
-        ? { name: c.name, sqlType: 'varchar', values: c.values }
-        : { name: c.name, sqlType: /int/i.test(c.sourceType ?? '') ? 'bigint' : 'double', values: Array.from(c.values, (v, i) => (c.nulls[i] !== 0 ? null : v)) },
-    ),
-  };
   const target = 'memory.default.autoseg_profile_customers';
-  await queryRows(`DROP TABLE IF EXISTS ${target}`);
-  await w.writeTable(target, out, { runId: 'profile-test' });
+  await loadExampleCustomers(target);
   try {
     await compare(w, { kind: 'table', table: target }, { userId: 'td_canonical_id' }, 'example customers');
     await compare(w, { kind: 'table', table: target }, { userId: 'td_canonical_id', minCategoryShare: 0.02, maxNullShare: 1, priority: { med: ['country', 'fax_number'] } }, 'example customers (options)');
