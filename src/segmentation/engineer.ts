@@ -26,7 +26,9 @@ import type { ColumnarTable, InputColumn } from './table';
  * 9. numeric with 3+ distinct values -> continuous: nulls imputed with the median, min-max scaled;
  * 10. categorical with 3+ distinct values -> one dummy per value on >= minCategoryShare of rows,
  *    the rest into one `other` dummy (none when nothing is left over); no value kept -> dropped as
- *    an identifier. Each dummy is divided by the feature's dummy count.
+ *    an identifier (decided from the distinct count alone when it leaves no value room for
+ *    minCategoryShare of rows: see profile.ts `noValueCanBeKept`). Each dummy is divided by the
+ *    feature's dummy count.
  *
  * Finally every column of a feature listed in `priority` is multiplied by its tier's factor
  * (dummies follow their feature). Numeric columns are never dropped for having all-distinct values
