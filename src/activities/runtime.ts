@@ -51,9 +51,15 @@ function currentContext(): Context | undefined {
   }
 }
 
+/** The latest details each running activity reported (withHeartbeat's timer resends them, not its own). */
+const latestDetails = new WeakMap<object, unknown>();
+
 /** Records progress with the server; safe outside an activity (library use, tests). */
 export function heartbeat(details?: unknown): void {
-  currentContext()?.heartbeat(details);
+  const ctx = currentContext();
+  if (ctx === undefined) return;
+  latestDetails.set(ctx, details);
+  ctx.heartbeat(details);
 }
 
 /** The activity's cancellation signal (never aborts outside an activity). */
@@ -74,7 +80,10 @@ export function throwIfCancelled(): void {
  */
 export async function withHeartbeat<T>(work: Promise<T>, details: unknown, ms = 1_000): Promise<T> {
   heartbeat(details);
-  const timer = setInterval(() => heartbeat(details), ms);
+  // Keeps the activity alive while `work` waits (e.g. on one long query); progress that `work`
+  // reports itself (rows written, an iteration) is what is resent, not overwritten by `details`.
+  const ctx = currentContext();
+  const timer = setInterval(() => heartbeat(ctx !== undefined && latestDetails.has(ctx) ? latestDetails.get(ctx) : details), ms);
   try {
     return await work;
   } finally {
