@@ -31,15 +31,19 @@ export async function sampleSource({ runId, config, sourceRows }: RunRef & { sou
       // Only the id and the columns the plan encodes travel: dropped text columns (names,
       // addresses, comments) would be most of the bytes of the top-n and of its transfer.
       const used = plan.dictionary.columns.filter((c) => c.treatment !== 'dropped').map((c) => quoteIdentifier(c.column));
-      const sql = sampleSelect({ from: trino.fromClause(source).sql, userId: config.userId, seed: config.seed, size: config.trainingSampleSize, select: used.join(', ') });
+      const spec = { from: trino.fromClause(source).sql, userId: config.userId, seed: config.seed, size: config.trainingSampleSize, select: used.join(', ') };
       // The top-n scans the whole table before its first row arrives: beat while it runs.
-      const scanned = await withHeartbeat(trino.scan({ kind: 'sql', sql }, {
+      const sample = (rows?: number) => withHeartbeat(trino.scan({ kind: 'sql', sql: sampleSelect({ ...spec, rows }) }, {
         userId: config.userId,
         onBatch: (p) => {
           throwIfCancelled();
           heartbeat({ stage: 'sample', rowsRead: p.rowsRead });
         },
       }), { stage: 'sample' });
+      // With the row count the top-n sees only rows under a key bound; the bound is loose enough
+      // that it never costs rows, and if the table changed since it was counted, the full top-n runs.
+      let scanned = await sample(profiles.rowCount);
+      if (scanned.rowCount < Math.min(config.trainingSampleSize, profiles.rowCount)) scanned = await sample();
       // The sample's table name is the source's: messages and the report name the real table.
       const table = sortByUserId({ ...scanned, name: profiles.name }, config.userId);
       throwIfCancelled();

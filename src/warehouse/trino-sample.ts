@@ -24,6 +24,25 @@ export interface SampleSpec {
   readonly size: number;
   /** The select list; `*` by default. */
   readonly select?: string;
+  /**
+   * The table's row count, when known (e.g. from the profile): the top-n then sees only rows
+   * whose key is below a bound that about 1.2 x `size` of them pass (the key is uniform), not
+   * every row. The sample is the same as long as at least `size` rows pass, which the caller
+   * checks (fewer rows than min(size, rows) back: run it again without `rows`).
+   */
+  readonly rows?: number;
+}
+
+/**
+ * The 8-byte big-endian bound of the prefilter: rows * bound / 2^64 is about 1.2 size plus 8
+ * standard deviations and 100, so fewer than `size` rows pass with a probability far below 1e-12.
+ * Null when the filter would keep (nearly) everything.
+ */
+export function sampleKeyBound(size: number, rows: number): string | null {
+  const p = (1.2 * size + 8 * Math.sqrt(size) + 100) / rows;
+  if (!(p < 0.9)) return null;
+  const bound = BigInt(Math.ceil(p * 2 ** 53)) << 11n; // p * 2^64, rounded up
+  return bound.toString(16).padStart(16, '0').toUpperCase();
 }
 
 /** The row key of bottom-k sampling: a 64-bit hash of the seed and the id's text. */
@@ -38,5 +57,7 @@ export function sampleSelect(spec: SampleSpec): string {
   }
   if (!Number.isInteger(spec.size) || spec.size < 1) throw new WarehouseInputError('INVALID_VALUE', `sample size ${spec.size} must be a positive integer`);
   const id = quoteIdentifier(checkIdentifier(spec.userId, 'user id column name'));
-  return `SELECT ${spec.select ?? '*'} FROM ${spec.from} ORDER BY ${sampleKey(id, spec.seed)}, CAST(${id} AS varchar) LIMIT ${spec.size}`;
+  const bound = spec.rows !== undefined && spec.rows > 0 ? sampleKeyBound(spec.size, spec.rows) : null;
+  const where = bound === null ? '' : ` WHERE ${sampleKey(id, spec.seed)} < X'${bound}'`;
+  return `SELECT ${spec.select ?? '*'} FROM ${spec.from}${where} ORDER BY ${sampleKey(id, spec.seed)}, CAST(${id} AS varchar) LIMIT ${spec.size}`;
 }

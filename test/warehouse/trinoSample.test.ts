@@ -22,6 +22,13 @@ test('the SQL sample is seeded, exact in size, and independent of row order and 
   // Uniform: the sample's mean custkey is near the table's (75,000; sd of the mean ~1,370).
   const mean = base.reduce((a, b) => a + Number(b), 0) / base.length;
   assert.ok(Math.abs(mean - 75_000) < 6_000, `sample mean custkey ${mean}`);
+  // With the row count, the top-n sees only keys under a bound: the same sample. A count far
+  // above the table's (the bound too tight) returns fewer rows, which the caller detects.
+  const sampled = (rows: number) => ids(sampleSelect({ from: 'tpch.sf1.customer', userId: 'custkey', seed: 7, size: 1000, rows, select: 'CAST(custkey AS varchar)' }));
+  assert.deepEqual(await sampled(150_000), base);
+  assert.ok(sampleSelect({ from: 't', userId: 'id', seed: 7, size: 1000, rows: 150_000 }).includes("< X'"), 'the bound is used');
+  assert.ok((await sampled(15_000_000)).length < 1000);
+  assert.equal(sampleSelect({ from: 't', userId: 'id', seed: 7, size: 1000, rows: 1200 }).includes('WHERE'), false, 'no bound when it would keep nearly every row');
   // Smaller than the sample: the whole table.
   assert.equal((await sample('tpch.tiny.customer', 7, 5000)).length, 1500);
 });
