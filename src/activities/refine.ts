@@ -31,7 +31,8 @@ export async function refineInWarehouse({ runId, k, config }: RunRef & { k: numb
     let last: unknown = { stage: 'cluster', step: 'refine', k, iteration: 0 };
     const beat = setInterval(() => heartbeat(last), 1_000);
     try {
-      refined = await refineInTrino(trino, toSource(config.source), plan, Float64Array.from(trained.centroids), k, {
+      refined = await refineInTrino(trino, toSource(config.source), plan, Float64Array.from(trained.centroids), {
+        k,
         maxIter: config.maxIter,
         tol: config.tol,
         signal,

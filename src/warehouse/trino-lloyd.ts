@@ -45,6 +45,8 @@ import type { Source } from './warehouse';
 export type { ModelParts } from './sql-model/lloydSelect';
 
 export interface RefineOptions {
+  /** The number of clusters, checked against the length of the initial centroids. Default: their length / d. */
+  readonly k?: number;
   /** Iteration cap, as the engine's maxIter. Default 300. */
   readonly maxIter?: number;
   /** Relative tolerance (scikit-learn's: times the mean per-column variance of the full table). Default 1e-4. */
@@ -111,7 +113,8 @@ function absoluteTolerance(totals: LloydStepTotals, n: number, k: number, d: num
   return (s / d) * tol;
 }
 
-function checkOptions(model: ModelParts, init: Float64Array, kGiven: number | undefined, options: RefineOptions): { k: number; d: number; maxIter: number; tol: number } {
+function checkOptions(model: ModelParts, init: Float64Array, options: RefineOptions): { k: number; d: number; maxIter: number; tol: number } {
+  const kGiven = options.k;
   const d = model.featureColumns?.length ?? 0;
   if (d < 1) throw new RangeError('the model has no matrix columns');
   const k = kGiven ?? init.length / d;
@@ -136,12 +139,8 @@ function checkOptions(model: ModelParts, init: Float64Array, kGiven: number | un
  * too far outside the training range for the exact sums (lloydSelect.ts); K_OUT_OF_RANGE when
  * the table has no more rows than clusters; the warehouse's own errors otherwise.
  */
-export function refineInTrino(warehouse: TrinoWarehouse, source: Source, model: ModelParts, initialCentroids: Float64Array, options?: RefineOptions): Promise<RefineResult>;
-/** The same, with k stated (checked against the length of `initialCentroids`). */
-export function refineInTrino(warehouse: TrinoWarehouse, source: Source, model: ModelParts, initialCentroids: Float64Array, k: number, options?: RefineOptions): Promise<RefineResult>;
-export async function refineInTrino(warehouse: TrinoWarehouse, source: Source, model: ModelParts, initialCentroids: Float64Array, kOrOptions?: number | RefineOptions, maybeOptions?: RefineOptions): Promise<RefineResult> {
-  const options = (typeof kOrOptions === 'number' ? maybeOptions : kOrOptions) ?? {};
-  const { k, d, maxIter, tol } = checkOptions(model, initialCentroids, typeof kOrOptions === 'number' ? kOrOptions : undefined, options);
+export async function refineInTrino(warehouse: TrinoWarehouse, source: Source, model: ModelParts, initialCentroids: Float64Array, options: RefineOptions = {}): Promise<RefineResult> {
+  const { k, d, maxIter, tol } = checkOptions(model, initialCentroids, options);
   const { signal, onIteration } = options;
   const src = modelSource(source);
   const columnTypes = Object.fromEntries((await warehouse.describe(source)).map((c) => [c.name, c.sqlType]));

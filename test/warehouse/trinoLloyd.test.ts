@@ -142,7 +142,7 @@ test('empty clusters are relocated as the engine does (farthest rows), iteration
   for (const maxIter of [1, 300]) {
     const engine = runLloydSync(m, init, K, maxIter, tolAbs);
     const relocated: number[] = [];
-    const r: RefineResult = await refineInTrino(wh(), tiny, model, init, K, { maxIter, tolAbs, onIteration: (p: RefineProgress) => void relocated.push(p.relocated) });
+    const r: RefineResult = await refineInTrino(wh(), tiny, model, init, { k: K, maxIter, tolAbs, onIteration: (p: RefineProgress) => void relocated.push(p.relocated) });
     assert.equal(relocated[0], 2, 'both empty clusters relocated in the first iteration');
     assert.equal(r.iterations, engine.iterations);
     assert.equal(r.converged, maxIter > 1);
