@@ -7,9 +7,8 @@
  * Queries, whatever the number of columns: the describe (`LIMIT 0`), then four scans:
  * 1. one aggregate: count(*), the user id's non-null and distinct counts, every column's
  *    non-null count, each categorical's exact distinct count (on a table of more than
- *    SEPARATE_DISTINCT_ROWS rows, those of the categoricals still analysed in a scan of their
- *    own after this one, or, when that exceeds Trino's per-query memory, one query per column,
- *    so that one query holds one column's distinct values), and for each
+ *    SEPARATE_DISTINCT_ROWS rows, one query per categorical still analysed instead, so that one
+ *    query holds one column's distinct values within Trino's per-query memory), and for each
  *    numeric column not excluded: NaN / Infinity count, min, max, and the largest and smallest
  *    non-zero magnitudes (the range of the exact sum of scan 3);
  * 2a. for the categoricals whose values matter (not identifiers by their count, and not so
@@ -87,11 +86,9 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   const run = async (sql: string): Promise<unknown[][]> => {
     queries.push(sql);
     const t0 = performance.now();
-    try {
-      return (await warehouse.connection.execute(sql, undefined, signal)).rows;
-    } finally {
-      queryMs.push(Math.round(performance.now() - t0));
-    }
+    const { rows } = await warehouse.connection.execute(sql, undefined, signal);
+    queryMs.push(Math.round(performance.now() - t0));
+    return rows;
   };
   const from = warehouse.fromClause(source);
   queries.push('describe');
@@ -124,9 +121,8 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   // about half of one GROUP BY over UNNEST (tpch sf10: 8 s vs 15 s for 5 text columns).
   const categoricals = features.filter((c) => c.kind === 'categorical' && excl.match(c.name) === null);
   // Each distinct count holds its column's distinct values in memory: on a big table several
-  // text columns at once can exceed Trino's per-query memory (tpch sf100: > 4 GB), so there the
-  // columns still analysed are counted after this scan: all in one more scan when Trino's limit
-  // holds them, else each by a query of its own.
+  // text columns at once exceed Trino's per-query memory (tpch sf100: > 4 GB), so there each
+  // column still analysed is counted by a query of its own, one at a time.
   const separate = rowCountHint !== undefined && rowCountHint > SEPARATE_DISTINCT_ROWS;
   if (!separate) for (const c of categoricals) q1.push(`count(DISTINCT ${c.expr})`);
   for (const c of numericCandidates) {
@@ -152,17 +148,11 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   const nums = analysed.filter((c) => c.kind === 'numeric');
 
   // 2a. categoricals: distinct counts (NULL a value of its own), then the top values of those that need them
-  if (separate && cats.length > 0) {
-    try {
-      const [r] = await run(`SELECT ${cats.map((c) => `count(DISTINCT ${c.expr})`).join(', ')} FROM ${from.sql}`);
-      cats.forEach((c, i) => counted.set(c.name, num(r[i])));
-    } catch (err) {
-      if (!(err instanceof WarehouseInputError && err.code === 'QUERY_TOO_LARGE') || cats.length === 1) throw err;
-      for (const c of cats) counted.set(c.name, num((await run(`SELECT count(DISTINCT ${c.expr}) FROM ${from.sql}`))[0][0]));
-    }
-  }
   const distinct = new Map<string, number>();
-  for (const c of cats) distinct.set(c.name, counted.get(c.name)! + (nullCount.get(c.name)! > 0 ? 1 : 0));
+  for (const c of cats) {
+    const dc = separate ? num((await run(`SELECT count(DISTINCT ${c.expr}) FROM ${from.sql}`))[0][0]) : counted.get(c.name)!;
+    distinct.set(c.name, dc + (nullCount.get(c.name)! > 0 ? 1 : 0));
+  }
   // topLength is 0 for identifiers and near-unique columns whatever their values: no GROUP BY for them.
   const needTop = cats.filter((c) => topLength(c.name, [], distinct.get(c.name)!, n, opts.minCategoryShare) > 0);
   const m = Math.floor(1 / opts.minCategoryShare) + 2 + OTHER_VALUES_LISTED;
