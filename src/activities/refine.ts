@@ -27,23 +27,15 @@ export async function refineInWarehouse({ runId, k, config }: RunRef & { k: numb
   const trino = new TrinoWarehouse();
   let refined;
   try {
-    // One iteration's query can outlast the heartbeat timeout on a big table: beat while it runs.
-    let last: unknown = { stage: 'cluster', step: 'refine', k, iteration: 0 };
-    const beat = setInterval(() => heartbeat(last), 1_000);
-    try {
-      refined = await refineInTrino(trino, toSource(config.source), plan, Float64Array.from(trained.centroids), {
-        k,
-        maxIter: config.maxIter,
-        tol: config.tol,
-        signal,
-        onIteration: (it) => {
-          last = { stage: 'cluster', step: 'refine', k, iteration: it.iteration, shift: it.shift, inertia: it.inertia };
-          heartbeat(last);
-        },
-      });
-    } finally {
-      clearInterval(beat);
-    }
+    // One iteration's query can outlast the heartbeat timeout on a big table: withHeartbeat beats
+    // while it runs, resending the latest iteration reported.
+    refined = await withHeartbeat(refineInTrino(trino, toSource(config.source), plan, Float64Array.from(trained.centroids), {
+      k,
+      maxIter: config.maxIter,
+      tol: config.tol,
+      signal,
+      onIteration: (it) => heartbeat({ stage: 'cluster', step: 'refine', k, iteration: it.iteration, shift: it.shift, inertia: it.inertia }),
+    }), { stage: 'cluster', step: 'refine', k, iteration: 0 });
   } finally {
     await trino.close();
   }
