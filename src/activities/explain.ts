@@ -4,6 +4,7 @@ import type { StagedFit } from './cluster';
 import type { StagedFeatures } from './engineer';
 import type { EngineRef, Explained } from './types';
 import { explainInTrino } from '../warehouse/trino-explain';
+import { modelSource } from '../warehouse/sql-model/modelSelect';
 import { TrinoWarehouse } from '../warehouse/trino';
 import { activity, cancellationSignal, stageStore, toSource, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
@@ -12,7 +13,7 @@ import { inThread } from './threadPool';
  * Stage 6: what sets each segment apart (sizes, compactness, information gain, purity,
  * distance shares, distributions, generated labels) and the model artifact that can assign
  * new customers. Both go to the stage store; the workflow gets the segment list.
- * In pushdown mode all of it describes every customer of the source (one aggregate query in Trino).
+ * In pushdown mode all of it describes every customer of the source (two aggregate queries in Trino).
  */
 export async function explainSegments(input: EngineRef): Promise<Explained> {
   if (input.engine === 'trino') return activity(() => withHeartbeat(explainInWarehouse(input), { stage: 'explain' }));
@@ -20,9 +21,9 @@ export async function explainSegments(input: EngineRef): Promise<Explained> {
 }
 
 /**
- * Pushdown mode: the same summary over every customer of the source, by one aggregate query in
+ * Pushdown mode: the same summary over every customer of the source, by two aggregate queries in
  * Trino (warehouse/trino-explain.ts); the training sample is not read. Idempotent: a retry runs
- * the query again and overwrites the staged summary and model.
+ * the queries again and overwrites the staged summary and model.
  */
 async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explained> {
   const store = stageStore();
@@ -31,10 +32,9 @@ async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explain
   const source = toSource(config.source);
   const trino = new TrinoWarehouse();
   try {
-    const columnTypes = Object.fromEntries((await trino.describe(source)).map((c) => [c.name, c.sqlType]));
-    const from = source.kind === 'table' ? { table: source.table } : { sql: (source as { sql: string }).sql };
-    // The labels are made from the summary: the query needs only the centroids.
-    const summary = await explainInTrino(trino, buildModel(features, centroids, fit.k), from, { userId: config.userId, columnTypes, signal: cancellationSignal() });
+    const columnTypes = await trino.columnTypes(source);
+    // The labels are made from the summary: the queries need only the centroids.
+    const summary = await explainInTrino(trino, buildModel(features, centroids, fit.k), modelSource(source), { userId: config.userId, columnTypes, signal: cancellationSignal() });
     const model = buildModel(features, centroids, fit.k, summary.segments.map((s) => s.label));
     await store.putJson(runId, 'explain', summary);
     await store.putJson(runId, 'model', model);

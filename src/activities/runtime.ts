@@ -83,7 +83,7 @@ export async function withHeartbeat<T>(work: Promise<T>, details: unknown, ms = 
   // Keeps the activity alive while `work` waits (e.g. on one long query); progress that `work`
   // reports itself (rows written, an iteration) is what is resent, not overwritten by `details`.
   const ctx = currentContext();
-  const timer = setInterval(() => heartbeat(ctx !== undefined && latestDetails.has(ctx) ? latestDetails.get(ctx) : details), ms);
+  const timer = setInterval(() => heartbeat(ctx === undefined ? details : latestDetails.get(ctx)), ms);
   try {
     return await work;
   } finally {

@@ -40,8 +40,9 @@ export async function sampleSource({ runId, config, sourceRows }: RunRef & { sou
           heartbeat({ stage: 'sample', rowsRead: p.rowsRead });
         },
       }), { stage: 'sample' });
-      // With the row count the top-n sees only rows under a key bound; the bound is loose enough
-      // that it never costs rows, and if the table changed since it was counted, the full top-n runs.
+      // With the row count the top-n sees only rows under a key bound, loose enough that it costs
+      // rows with a probability below 1e-12; if it did (or the table changed since it was counted),
+      // the full top-n runs.
       let scanned = await sample(profiles.rowCount);
       if (scanned.rowCount < Math.min(config.trainingSampleSize, profiles.rowCount)) scanned = await sample();
       // The sample's table name is the source's: messages and the report name the real table.

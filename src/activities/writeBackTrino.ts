@@ -1,7 +1,7 @@
 import type { RunConfig } from '../config/runConfig';
 import type { SegmentationModel } from '../segmentation/artifact';
 import { quoteIdentifier, quoteTableRef, type TableRef } from '../warehouse/identifiers';
-import { modelSelect } from '../warehouse/sql-model/modelSelect';
+import { modelSelect, modelSource } from '../warehouse/sql-model/modelSelect';
 import { modelOutputTable, segmentUserIdType } from '../warehouse/run-output-tables';
 import { TrinoWarehouse } from '../warehouse/trino';
 import type { StagedFit } from './cluster';
@@ -59,8 +59,8 @@ export async function writeSegmentsInTrino(runId: string, config: RunConfig, cre
   const trino = new TrinoWarehouse();
   const signal = cancellationSignal();
   try {
-    const columnTypes = Object.fromEntries((await trino.describe(source)).map((c) => [c.name, c.sqlType]));
-    const compiled = modelSelect(model, source.kind === 'table' ? { table: source.table } : { sql: (source as { sql: string }).sql }, { userId: config.userId, columnTypes });
+    const columnTypes = await trino.columnTypes(source);
+    const compiled = modelSelect(model, modelSource(source), { userId: config.userId, columnTypes });
     // The user id keeps its source type when worker mode would keep it too (integers, strings), else varchar.
     const idType = Object.entries(columnTypes).find(([name]) => name.toLowerCase() === config.userId.toLowerCase())?.[1];
     const id = quoteIdentifier(config.userId);

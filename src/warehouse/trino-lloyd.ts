@@ -38,7 +38,7 @@
 import { SegmentationInputError } from '../segmentation/errors';
 import { WarehouseInputError } from './errors';
 import { RANGE_FAILURE, X_LIMIT, X_SCALE, SQUARE_SCALE, farthestRowsSelect, lloydSelect, ratioToDouble, readFarthestRows, readLloydStep, type LloydStepTotals, type ModelParts } from './sql-model/lloydSelect';
-import type { ModelSelectSource } from './sql-model/modelSelect';
+import { modelSource } from './sql-model/modelSelect';
 import type { TrinoWarehouse } from './trino';
 import type { Source } from './warehouse';
 
@@ -92,12 +92,6 @@ export interface RefineResult {
 }
 
 /** The source as modelSelect takes it (Trino resolves a table against the same session defaults). */
-function modelSource(source: Source): ModelSelectSource {
-  if (source.kind === 'table') return { table: source.table };
-  if (source.kind === 'sql') return { sql: source.sql };
-  throw new WarehouseInputError('UNSUPPORTED_SOURCE', `the full-table refinement runs inside Trino and cannot read the file ${source.path}`);
-}
-
 /** scikit-learn's tolerance from the exact sums of the first step: tol * mean_j var_j. */
 function absoluteTolerance(totals: LloydStepTotals, n: number, k: number, d: number, tol: number): number {
   const N = BigInt(n);
@@ -143,7 +137,7 @@ export async function refineInTrino(warehouse: TrinoWarehouse, source: Source, m
   const { k, d, maxIter, tol } = checkOptions(model, initialCentroids, options);
   const { signal, onIteration } = options;
   const src = modelSource(source);
-  const columnTypes = Object.fromEntries((await warehouse.describe(source)).map((c) => [c.name, c.sqlType]));
+  const columnTypes = await warehouse.columnTypes(source);
   const run = async (sql: string): Promise<unknown[][]> => {
     try {
       return (await warehouse.connection.execute(sql, undefined, signal)).rows;

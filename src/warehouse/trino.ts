@@ -86,6 +86,11 @@ export class TrinoWarehouse implements Warehouse {
     throw new WarehouseInputError('UNSUPPORTED_SOURCE', `Trino cannot read the file ${source.path}; use the DuckDB warehouse`);
   }
 
+  /** The source's column types (name -> Trino type), as the compiled model's SELECT takes them. */
+  async columnTypes(source: Source): Promise<Record<string, string>> {
+    return Object.fromEntries((await this.describe(source)).map((c) => [c.name, c.sqlType]));
+  }
+
   async describe(source: Source): Promise<ColumnInfo[]> {
     const from = this.fromClause(source);
     const { columns } = await this.connection.execute(`SELECT * FROM ${from.sql} LIMIT 0`);

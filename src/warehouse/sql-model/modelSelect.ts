@@ -39,11 +39,19 @@ import { WarehouseInputError } from '../errors';
 import { parseTableRef, quoteIdentifier, quoteTableRef } from '../identifiers';
 import { doubleLiteral, stringLiteral } from './literals';
 import { mayBeNonFinite, readExpression } from './read';
+import type { Source } from '../warehouse';
 
 /** Where the customers come from: a table (`catalog.schema.table`, or shorter for the session's defaults) or one SELECT. */
 export interface ModelSelectSource {
   readonly table?: string;
   readonly sql?: string;
+}
+
+/** A warehouse source as the compiled SELECT reads it; a file cannot be read inside Trino. */
+export function modelSource(source: Source): ModelSelectSource {
+  if (source.kind === 'table') return { table: source.table };
+  if (source.kind === 'sql') return { sql: source.sql };
+  throw new WarehouseInputError('UNSUPPORTED_SOURCE', `the model runs inside Trino and cannot read the file ${source.path}`);
 }
 
 export interface ModelSelectOptions {
