@@ -196,8 +196,22 @@ export class TrinoConnection {
    * When `signal` aborts, the query is cancelled on the server (DELETE /v1/query/<id>) and the
    * promise rejects at once with the signal's reason (or an AbortError); the request still in
    * flight is abandoned, its outcome ignored.
+   *
+   * `session` sets session properties for this statement only (planner hints such as
+   * `distinct_aggregations_strategy`); a server that does not know one of them (an older Trino)
+   * runs the statement without them, since it refuses them before executing anything.
    */
-  async execute(sql: string, onPage?: PageHandler, signal?: AbortSignal): Promise<StatementResult> {
+  async execute(sql: string, onPage?: PageHandler, signal?: AbortSignal, session?: Readonly<Record<string, string>>): Promise<StatementResult> {
+    if (session === undefined) return this.executeOnce(sql, onPage, signal);
+    try {
+      return await this.executeOnce(sql, onPage, signal, session);
+    } catch (err) {
+      if ((err as { trinoErrorName?: string }).trinoErrorName !== 'INVALID_SESSION_PROPERTY') throw err;
+      return this.executeOnce(sql, onPage, signal);
+    }
+  }
+
+  private async executeOnce(sql: string, onPage?: PageHandler, signal?: AbortSignal, session?: Readonly<Record<string, string>>): Promise<StatementResult> {
     if (signal?.aborted) throw abortError(signal);
     let queryId: string | undefined;
     let aborted = false;
@@ -216,7 +230,7 @@ export class TrinoConnection {
     // Promise.race marks the losing promise as handled: an abandoned request cannot crash the process.
     const race = <T>(p: Promise<T>): Promise<T> => (abortion ? Promise.race([p, abortion]) : p);
     try {
-      const posted = this.client.query({ query: sql, user: this.config.user });
+      const posted = this.client.query({ query: sql, user: this.config.user, ...(session ? { session: { ...session } } : {}) });
       // Aborted while the POST was in flight: once its answer arrives, cancel the query it created.
       void posted.then((it) => { if (aborted) { const id = postedQueryId(it); if (id) void this.client.cancel(id).catch(() => undefined); } }, () => undefined);
       let iterator;
