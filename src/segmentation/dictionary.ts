@@ -50,6 +50,8 @@ export interface DroppedEntry extends EntryBase {
   readonly detail: string;
   /** Distinct values (nulls count as one value for categoricals), when it was computed. */
   readonly distinctCount: number | null;
+  /** Present (true) when distinctCount is an estimate: a near-unique column of a big table in pushdown mode. */
+  readonly distinctEstimated?: true;
   /** The priority tier the user asked for, ignored because the column was dropped. */
   readonly priorityIgnored: PriorityTier | null;
 }

@@ -208,7 +208,7 @@ function buildPlan(src: ProfileSource, opts: SegmentationOptions): FeaturePlan {
     const nullCount = src.nullCount(j);
     const dec = decideColumn(c, src.rowCount, nullCount, opts, excl, () => src.checkFinite(j), () => src.stats(j));
     if (dec.kind === 'drop') {
-      entries.push({ ...base, nullCount, treatment: 'dropped', reason: dec.reason, detail: dec.detail, distinctCount: dec.distinctCount, priorityIgnored: tier });
+      entries.push({ ...base, nullCount, treatment: 'dropped', reason: dec.reason, detail: dec.detail, distinctCount: dec.distinctCount, ...(dec.distinctEstimated ? { distinctEstimated: true as const } : {}), priorityIgnored: tier });
       if (tier !== null) warnings.push(`priority.${tier} lists ${show(c.name)}, which was dropped (${dec.reason}: ${dec.detail}); its priority is ignored.`);
       return;
     }

@@ -41,9 +41,15 @@ export interface NumericStats {
 }
 
 export interface CategoricalStats {
-  /** Distinct values, NULL counted as one. */
+  /** Distinct values, NULL counted as one (an estimate when `estimate` is set). */
   readonly distinctCount: number;
   readonly top: { readonly value: CategoryValue; readonly count: number }[];
+  /**
+   * Set when distinctCount is an estimate (pushdown on a big table: Trino's approx_distinct)
+   * whose lower bound already rules every value out (`noValueCanBeKept`), so the column is
+   * dropped without its exact count; `top` is then empty.
+   */
+  readonly estimate?: { readonly lowerBound: number; readonly standardError: number };
 }
 
 interface ProfileBase {
@@ -190,7 +196,7 @@ function categoricalStats(n: number, c: Extract<InputColumn, { kind: 'categorica
 
 /** What analysis decided for one column, before matrix columns are numbered. */
 export type Decision =
-  | { kind: 'drop'; reason: DropReason; detail: string; distinctCount: number | null }
+  | { kind: 'drop'; reason: DropReason; detail: string; distinctCount: number | null; distinctEstimated?: true }
   | { kind: 'continuous'; min: number; max: number; median: number; mean: number }
   | { kind: 'binary'; zeroValue: BinaryValue; oneValue: BinaryValue; zeroCount: number; oneCount: number; nullsAs: 'zero_value' | 'own_value' | 'none' }
   | { kind: 'dummies'; kept: { value: CategoryValue; count: number }[]; rest: { count: number; distinctCount: number; values: CategoryValue[] } };
@@ -218,6 +224,16 @@ function decideCategorical(name: string, n: number, s: CategoricalStats, minShar
   if (distinct === 1) {
     const only = top[0].value;
     return { kind: 'drop', reason: 'constant', detail: only === null ? 'every value is NULL' : `every value is ${show(only)}`, distinctCount: 1 };
+  }
+  if (s.estimate !== undefined) {
+    const { lowerBound, standardError } = s.estimate;
+    return {
+      kind: 'drop',
+      reason: 'identifier',
+      detail: `about ${distinct} distinct values on ${n} rows (estimated, standard error ${pct(standardError)}; at least ${lowerBound} with a margin of 6 standard errors): no value can be on >= ${pct(minShare)} of rows: too unique to segment on`,
+      distinctCount: distinct,
+      distinctEstimated: true,
+    };
   }
   if (distinct === n) return { kind: 'drop', reason: 'identifier', detail: `one distinct value per row (${n} distinct values on ${n} rows)`, distinctCount: distinct };
   if (isIdentifierLikeName(name) && distinct / n >= IDENTIFIER_MIN_DISTINCT_SHARE) {

@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { dictionaryFromProfiles, engineerFeatures } from '../../src/segmentation/engineer';
 import type { SegmentationOptionsInput } from '../../src/segmentation/options';
 import { TrinoWarehouse, type Source } from '../../src/warehouse';
-import { profileTrinoSource } from '../../src/warehouse/trino-profile';
+import { ESTIMATE_DISTINCT_ROWS, profileTrinoSource } from '../../src/warehouse/trino-profile';
 import { loadExampleCustomers, queryRows, trinoUrl } from '../helpers/trino';
 
 const wh = (): TrinoWarehouse => new TrinoWarehouse({ server: trinoUrl(), user: 'autoseg-test', catalog: 'memory', schema: 'default' });
 const secs = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(2)} s`;
 
 /** Worker mode (scan + engineerFeatures) and pushdown (SQL profiles + dictionaryFromProfiles) agree exactly. */
-async function compare(w: TrinoWarehouse, source: Source, options: SegmentationOptionsInput, label: string, rowCountHint?: number): Promise<void> {
+async function compare(w: TrinoWarehouse, source: Source, options: SegmentationOptionsInput, label: string, rowCountHint?: number): Promise<string[]> {
+  const estimated: string[] = [];
   let t0 = performance.now();
   const table = await w.scan(source, { userId: options.userId });
   const scanned = secs(t0);
@@ -26,18 +27,40 @@ async function compare(w: TrinoWarehouse, source: Source, options: SegmentationO
   const categoricals = table.columns.filter((c) => c.kind === 'categorical' && c.name !== options.userId).length;
   assert.ok(p.queries.length <= 5 + (rowCountHint === undefined ? 0 : categoricals), `${p.queries.length} queries`);
   assert.equal(p.rowCount, table.rowCount);
-  assert.deepEqual(plan.dictionary, worker.dictionary);
+  // On a big table a near-unique column is dropped on approx_distinct's estimate: the same
+  // decision as its exact count, the count marked as an estimate and within its error margin.
+  const columns = plan.dictionary.columns.map((e, i) => {
+    if (e.treatment !== 'dropped' || e.distinctEstimated !== true) return e;
+    const exact = worker.dictionary.columns[i];
+    assert.ok(rowCountHint !== undefined && rowCountHint > ESTIMATE_DISTINCT_ROWS, `${e.column}: estimated on a small table`);
+    assert.equal(exact.treatment, 'dropped', `${e.column}: dropped on its estimate, kept by worker mode`);
+    assert.equal(exact.treatment === 'dropped' && exact.reason, e.reason);
+    const trueCount = exact.treatment === 'dropped' ? exact.distinctCount! : NaN;
+    assert.ok(Math.abs(e.distinctCount! - trueCount) <= 6 * 0.0040625 * trueCount, `${e.column}: estimate ${e.distinctCount} vs exact ${trueCount}`);
+    assert.match(e.detail, /^about \d+ distinct values on \d+ rows \(estimated/);
+    estimated.push(e.column);
+    return exact;
+  });
+  assert.deepEqual({ ...plan.dictionary, columns }, worker.dictionary);
   assert.deepEqual(plan.featureColumns, worker.featureColumns);
   assert.deepEqual(plan.scaler, worker.scaler);
   assert.deepEqual(plan.weights, worker.weights);
+  return estimated;
 }
 
 test('tpch.sf1.customer: the pushdown dictionary equals worker mode', async () => {
   const w = wh();
   await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey' }, 'tpch.sf1.customer');
   await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey', minCategoryShare: 0.01, exclude: ['addr*', 'nomatch'], priority: { high: ['mktsegment'], low: ['phone'] } }, 'tpch.sf1.customer (options)');
-  // As on a table of more than SEPARATE_DISTINCT_ROWS rows: each distinct count by a query of its own.
-  await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey' }, 'tpch.sf1.customer (big-table plan)', 3_000_000);
+  // As on a table of more than ESTIMATE_DISTINCT_ROWS rows: the near-unique text columns dropped
+  // on their estimates, the others counted exactly in one more query; above
+  // SEPARATE_DISTINCT_ROWS rows, each of those by a query of its own.
+  const nearUnique = ['name', 'address', 'phone', 'comment'];
+  assert.deepEqual(await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey' }, 'tpch.sf1.customer (estimated distinct counts)', 1_500_000), nearUnique);
+  assert.deepEqual(await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey' }, 'tpch.sf1.customer (big-table plan)', 3_000_000), nearUnique);
+  // At 1% a column needs more than 99% distinct values to be ruled out, more than an estimate
+  // less its margin (6 standard errors, 2.4%) can show: every column is counted exactly.
+  assert.deepEqual(await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey', minCategoryShare: 0.01 }, 'tpch.sf1.customer (big-table plan, 1%)', 3_000_000), []);
   if (process.env.AUTOSEG_PROFILE_SF10 === '1') {
     const t0 = performance.now();
     const p = await profileTrinoSource(w, { kind: 'table', table: 'tpch.sf10.customer' }, { userId: 'custkey' });
@@ -70,9 +93,12 @@ test('the example customers (nulls, constants, long tails, binaries, ids) and ed
       x % 4 = 0 AS active,
       CASE WHEN x % 9 = 0 THEN NULL ELSE x * 1e-3 END AS tiny,
       CASE WHEN x <= 3 THEN 'dup' ELSE 'n' || CAST(x AS varchar) END AS note,
-      CASE WHEN x <= 4 THEN 'dup' ELSE 'n' || CAST(x AS varchar) END AS memo
+      CASE WHEN x <= 4 THEN 'dup' ELSE 'n' || CAST(x AS varchar) END AS memo,
+      CASE WHEN x % 50 = 0 THEN NULL ELSE 'k' || CAST(x AS varchar) END AS code
     FROM UNNEST(sequence(1, 400)) AS t(x)`;
   await compare(w, { kind: 'sql', sql: edge }, { userId: 'id' }, 'edge values');
   await compare(w, { kind: 'sql', sql: edge }, { userId: 'id', minCategoryShare: 0.02 }, 'edge values (2%)');
   await compare(w, { kind: 'sql', sql: edge }, { userId: 'id', minCategoryShare: 0.01 }, 'edge values (1%)');
+  // The big-table plan: near-unique text (NULL counted as a value of its own) dropped on estimates.
+  assert.deepEqual(await compare(w, { kind: 'sql', sql: edge }, { userId: 'id' }, 'edge values (big-table plan)', 3_000_000), ['note', 'memo', 'code']);
 });
