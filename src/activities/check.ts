@@ -1,11 +1,12 @@
 import { chooseEngine, needsRowCount, type EngineChoice } from '../config/engine';
+import type { RunConfig } from '../config/runConfig';
 import { checkOutputDir, confinePath } from '../config/fileAccess';
 import { checkSourceFile } from '../warehouse/file-check';
 import { checkIdentifier } from '../warehouse/identifiers';
 import { TrinoWarehouse } from '../warehouse/trino';
 import { checkPreviousOutput, outputLocations } from './previous';
 import type { RunRef } from './types';
-import { activity, cancellationSignal, toSource, withHeartbeat, workerFileAccess } from './runtime';
+import { activity, allInOrder, cancellationSignal, toSource, withHeartbeat, workerFileAccess } from './runtime';
 
 /** `engine` is absent in the history of a run started before the engine choice existed. */
 export interface Checked { previousOutput: boolean; engine?: EngineChoice }
@@ -33,28 +34,34 @@ export async function checkRun({ config }: RunRef): Promise<Checked> {
     if (config.output.kind === 'dir') {
       await confinePath(config.output.dir, access, 'output directory');
       await checkOutputDir(config.output.dir);
-    } else {
-      const where = outputLocations(config.output);
-      const trino = new TrinoWarehouse();
-      try {
-        await trino.checkWritable(where.segments);
-        await trino.checkWritable(where.model);
-      } finally {
-        await trino.close();
-      }
     }
-    const { previous } = await checkPreviousOutput(config.output, config.userId);
-    let sourceRows: number | null = null;
-    if (needsRowCount(config)) {
-      const trino = new TrinoWarehouse();
-      try {
-        const from = trino.fromClause(toSource(config.source));
-        const { rows } = await withHeartbeat(trino.connection.execute(`SELECT count(*) FROM ${from.sql}`, undefined, cancellationSignal()), { stage: 'check', step: 'count' });
-        sourceRows = Number(rows[0][0]);
-      } finally {
-        await trino.close();
-      }
-    }
+    // The Trino checks and the row count are independent queries: run together.
+    const [, { previous }, sourceRows] = await allInOrder<[void, { previous: boolean }, number | null]>([
+      config.output.kind === 'dir' ? Promise.resolve() : checkOutputTables(config.output),
+      checkPreviousOutput(config.output, config.userId),
+      needsRowCount(config) ? countSourceRows(config) : Promise.resolve(null),
+    ]);
     return { previousOutput: previous, engine: chooseEngine(config, sourceRows) };
   });
+}
+
+async function checkOutputTables(output: Extract<RunConfig['output'], { kind: 'table' }>): Promise<void> {
+  const where = outputLocations(output);
+  const trino = new TrinoWarehouse();
+  try {
+    await Promise.all([trino.checkWritable(where.segments), trino.checkWritable(where.model)]);
+  } finally {
+    await trino.close();
+  }
+}
+
+async function countSourceRows(config: RunConfig): Promise<number> {
+  const trino = new TrinoWarehouse();
+  try {
+    const from = trino.fromClause(toSource(config.source));
+    const { rows } = await withHeartbeat(trino.connection.execute(`SELECT count(*) FROM ${from.sql}`, undefined, cancellationSignal()), { stage: 'check', step: 'count' });
+    return Number(rows[0][0]);
+  } finally {
+    await trino.close();
+  }
 }

@@ -92,6 +92,16 @@ export async function withHeartbeat<T>(work: Promise<T>, details: unknown, ms = 
 }
 
 /** Errors caused by the input or the previous output: retrying cannot help, exit code 2. */
+/**
+ * Awaits independent checks together, then reports the first failure in the order given (not
+ * the first to fail in time), so that the same input always gives the same error.
+ */
+export async function allInOrder<T extends readonly unknown[]>(work: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const settled = await Promise.allSettled(work);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 export const INPUT_ERRORS = new Set(['SegmentationInputError', 'WarehouseInputError', 'FileAccessError', 'PreviousOutputError', 'RunConfigError']);
 /** Not the input's fault, but final all the same (a newer run already replaced the output). */
 const FINAL_ERRORS = new Set(['SupersededRunError']);
