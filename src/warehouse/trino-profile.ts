@@ -8,18 +8,18 @@
  * 1. one aggregate: count(*), the user id's non-null and distinct counts, every column's
  *    non-null count, each categorical's exact distinct count (on a table of more than
  *    ESTIMATE_DISTINCT_ROWS rows its approx_distinct instead: a near-unique column is dropped on
- *    that estimate, the others are counted exactly by one more query, or by one query per column
- *    above SEPARATE_DISTINCT_ROWS rows, so that one query holds one column's distinct values
- *    within Trino's per-query memory), and for each
+ *    that estimate, the others are counted exactly by the GROUP BY of 2a), and for each
  *    numeric column not excluded: NaN / Infinity count, min, max, and the largest and smallest
  *    non-zero magnitudes (the range of the exact sum of scan 3);
  * 2a. for the categoricals whose values matter (not identifiers by their count, and not so
  *    near-unique that no value can be kept: `noValueCanBeKept`), one GROUP BY (column, value)
  *    over UNNEST(ARRAY[ROW(column index, value), ...]) and per column its top M values by a
  *    top-N row_number() in the engine's order (M = floor(1 / minCategoryShare) + 2 +
- *    OTHER_VALUES_LISTED >= the values the engine keeps plus those it lists). Memory is one
- *    group per distinct value; nothing is sorted but the top M (one query per column on a big
- *    table, as above);
+ *    OTHER_VALUES_LISTED >= the values the engine keeps plus those it lists), and on a table
+ *    screened in scan 1 the column's number of groups (its exact distinct count). Memory is one
+ *    group per distinct value; nothing is sorted but the top M (one query per column above
+ *    SEPARATE_DISTINCT_ROWS rows, so that one query holds one column's values within Trino's
+ *    per-query memory);
  * 2b. for the numerics still analysed, the same GROUP BY, then windows partitioned by column:
  *    the distinct count, the rank by count descending then value, and the cumulative count by
  *    value. Kept: the 2 most frequent values and the one or two at the median ranks. Exact;
@@ -74,7 +74,7 @@ const CHUNK_BITS = 30;
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 const dbl = (x: number): string => x.toExponential().toUpperCase();
 
-/** Above this many rows (by the caller's count), categorical distinct counts get one query each. */
+/** Above this many rows (by the caller's count), the categoricals' GROUP BYs get one query each. */
 export const SEPARATE_DISTINCT_ROWS = 2_000_000;
 /**
  * Above this many rows (by the caller's count), each categorical is first screened by
@@ -172,7 +172,7 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   const distinct = new Map<string, number>();
   const estimates = new Map<string, { lowerBound: number; standardError: number }>();
   const withNull = (c: Col): number => (nullCount.get(c.name)! > 0 ? 1 : 0);
-  let uncounted = cats;
+  let uncounted: Col[] = [];
   if (screen) {
     for (const c of cats) {
       // approx_distinct ignores NULLs, and a column has at most one value per non-null row.
@@ -184,20 +184,19 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
       }
     }
     uncounted = cats.filter((c) => !estimates.has(c.name));
-    const batches = separate ? uncounted.map((c) => [c]) : uncounted.length > 0 ? [uncounted] : [];
-    for (const batch of batches) {
-      const [row] = await run(`SELECT ${batch.map((c) => `count(DISTINCT ${c.expr})`).join(', ')} FROM ${from.sql}`, SPLIT_DISTINCT_COUNTS);
-      batch.forEach((c, i) => counted.set(c.name, num(row[i])));
-    }
+  } else {
+    for (const c of cats) distinct.set(c.name, counted.get(c.name)! + withNull(c));
   }
-  for (const c of uncounted) distinct.set(c.name, counted.get(c.name)! + withNull(c));
-  // topLength is 0 for identifiers and near-unique columns whatever their values: no GROUP BY for them.
-  const needTop = cats.filter((c) => topLength(c.name, [], distinct.get(c.name)!, n, opts.minCategoryShare) > 0);
+  // Without screening, topLength is 0 for identifiers and near-unique columns whatever their
+  // values: no GROUP BY for them. With it, the columns left are counted by their GROUP BY itself
+  // (a window count of its groups, NULL one of them): no scan of their own.
+  const needTop = screen ? uncounted : cats.filter((c) => topLength(c.name, [], distinct.get(c.name)!, n, opts.minCategoryShare) > 0);
   const m = Math.floor(1 / opts.minCategoryShare) + 2 + OTHER_VALUES_LISTED;
   const topValues = new Map<string, { value: CategoryValue; count: number }[]>();
   for (const batch of separate ? needTop.map((c) => [c]) : needTop.length > 0 ? [needTop] : []) {
-    for (const [i, value, count] of await run(topValuesSql(from.sql, batch.map((c) => c.expr), m))) {
+    for (const [i, value, count, dc] of await run(topValuesSql(from.sql, batch.map((c) => c.expr), m, screen))) {
       const name = batch[num(i)].name;
+      if (screen) distinct.set(name, num(dc));
       topValues.set(name, [...(topValues.get(name) ?? []), { value: value as CategoryValue, count: num(count) }]);
     }
   }
@@ -270,7 +269,7 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
  * (`utf16OrderKey`), not Trino's varchar order (code points). The filter on row_number() is
  * planned as a top-N per column: no sort of all the values.
  */
-function topValuesSql(from: string, exprs: string[], m: number): string {
+function topValuesSql(from: string, exprs: string[], m: number, withDistinct: boolean): string {
   const grouped = exprs.length === 1
     ? `SELECT 0 AS i, ${exprs[0]} AS s, count(*) AS cnt FROM ${from} GROUP BY 2`
     : `SELECT t.i, t.s, count(*) AS cnt
@@ -278,8 +277,8 @@ function topValuesSql(from: string, exprs: string[], m: number): string {
   GROUP BY t.i, t.s`;
   return `WITH g AS (
   ${grouped})
-SELECT i, s, cnt FROM (
-  SELECT i, s, cnt, row_number() OVER (PARTITION BY i ORDER BY cnt DESC, s IS NULL DESC, ${utf16OrderKey("coalesce(s, '')")}) AS rn
+SELECT i, s, cnt${withDistinct ? ', dc' : ''} FROM (
+  SELECT i, s, cnt,${withDistinct ? ' count(*) OVER (PARTITION BY i) AS dc,' : ''} row_number() OVER (PARTITION BY i ORDER BY cnt DESC, s IS NULL DESC, ${utf16OrderKey("coalesce(s, '')")}) AS rn
   FROM g)
 WHERE rn <= ${m}`;
 }
