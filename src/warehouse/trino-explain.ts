@@ -9,16 +9,19 @@
  *    the same bins as in process, and sums of (v - c) and (v - c)^2 as DECIMAL (c the middle of
  *    the feature's range; each value rounded to the sum's scale, which the range and the row
  *    count bound; mean and population std follow); per binary or categorical feature the count
- *    of each of the engine's categories;
- * 2. per continuous feature: its values with their counts and cumulative counts, kept only at the
- *    ranks numpy's linear quantiles and the median read (stats.ts `quantileRanks`): the same
- *    quantiles as in process.
+ *    of each of the engine's categories; and the counts on RANK_BINS fine equal-width bins, which
+ *    locate each rank numpy's linear quantiles and the median read (stats.ts `quantileRanks`);
+ * 2. per continuous feature, only the values in the fine bins that hold those ranks, with their
+ *    cumulative counts within the bin: the values at the ranks, so the same quantiles as in
+ *    process. The bin of a value is monotone in the value, so the count before a bin is the
+ *    count of smaller values; memory and sorting are bounded by those bins' rows, not by the
+ *    feature's distinct values (a near-unique double column of 15M rows fits).
  * Distance shares and labels follow from the centroids as in process, information gain and
  * purity from the counts.
  */
 import { featureEntries } from '../segmentation/dictionary';
 import { summaryFromProfiles, type SegmentationSummary } from '../segmentation/explain';
-import { quantilesAtRanks } from '../segmentation/stats';
+import { quantileRanks, quantilesAtRanks } from '../segmentation/stats';
 import { categoryLabel, compactness, histogramBins, profileFromCounts, type ContinuousStats, type FeatureProfile } from '../segmentation/featureProfiles';
 import type { SegmentationModel } from '../segmentation/artifact';
 import { doubleLiteral } from './sql-model/literals';
@@ -40,6 +43,18 @@ export interface TrinoExplainOptions {
 const seg = quoteIdentifier(SEGMENT_COLUMN);
 /** The segment of a grouped row, -1 for the overall (grouping set ()) one. */
 const segmentKey = `IF(grouping(${seg}) = 1, -1, ${seg})`;
+
+/** Fine bins per continuous feature for locating the quantile ranks (query 1 counts them, query 2 reads inside). */
+export const RANK_BINS = 4096;
+
+/** The fine bin of `v`, in 0..RANK_BINS-1: monotone in v (floor and clamping of (v - min) / width). */
+function rankBin(v: string, e: { min: number; max: number }): string {
+  const width = (e.max - e.min) / RANK_BINS;
+  return width > 0 ? `least(greatest(CAST(floor((${v} - ${doubleLiteral(e.min)}) / ${doubleLiteral(width)}) AS bigint), 0), ${RANK_BINS - 1})` : '0';
+}
+
+/** A value wanted by query 2: continuous feature i (index among the continuous ones), segment s (-1: all), fine bin b, rank r within the bin. */
+export interface RankWanted { readonly i: number; readonly s: number; readonly b: number; readonly r: number }
 
 /** Decimal digits of the integer part of x (>= 1). */
 const digits = (x: number): number => (x < 1 ? 1 : Math.floor(Math.log10(x)) + 1);
@@ -81,7 +96,7 @@ export function explainSql(model: SegmentationModel, source: ModelSelectSource, 
     const sums = scales === null
       ? [`CAST(sum(${v}) AS varchar)`, `CAST(sum(${v} * ${v}) AS varchar)`]
       : [`CAST(sum(CAST(${v} - ${doubleLiteral(scales.c)} AS DECIMAL(38, ${scales.s1}))) AS varchar)`, `CAST(sum(CAST((${v} - ${doubleLiteral(scales.c)}) * (${v} - ${doubleLiteral(scales.c)}) AS DECIMAL(38, ${scales.s2}))) AS varchar)`];
-    aggregates.push(`min(${v})`, `max(${v})`, `histogram(${bin})`, ...sums);
+    aggregates.push(`min(${v})`, `max(${v})`, `histogram(${bin})`, ...sums, `histogram(${rankBin(v, e)})`);
   });
   return [
     `-- autoseg: the segment profiles over every customer (k = ${model.k}): per segment and for all, sizes and feature distributions.`,
@@ -96,27 +111,30 @@ function assigned(model: SegmentationModel, source: ModelSelectSource, options: 
   return modelSelect(model, source, { userId: options.userId, columnTypes: options.columnTypes, labels: false, matrix: true, featureValues: true });
 }
 
-/** The values at the quantile ranks of each continuous feature, per segment and overall: see the module comment (query 2). */
-export function quantileSql(model: SegmentationModel, source: ModelSelectSource, continuous: number[], options: TrinoExplainOptions = {}): string {
-  const levels = options.quantileLevels ?? [0.1, 0.25, 0.5, 0.75, 0.9];
-  // The ranks of stats.ts quantileRanks, for nn values: f and f + 1 of each level, and the median's.
-  const ranks = ['(nn - 1) / 2', 'nn / 2', ...levels.flatMap((q) => [`CAST(floor((nn - 1) * ${doubleLiteral(q)}) AS bigint)`, `CAST(floor((nn - 1) * ${doubleLiteral(q)}) AS bigint) + 1`])];
-  const covers = ranks.map((r) => `(cum - cnt <= ${r} AND ${r} < cum)`).join('\n   OR ');
+/**
+ * The values at the wanted ranks (see the module comment, query 2): per wanted (i, s, b, r), the
+ * value at rank r among the values of continuous feature `continuous[i]` in segment s (-1: all)
+ * that fall in fine bin b.
+ */
+export function quantileSql(model: SegmentationModel, source: ModelSelectSource, continuous: number[], wanted: readonly RankWanted[], options: TrinoExplainOptions = {}): string {
+  const entries = featureEntries(model.dictionary);
+  const binsOf = (i: number): string => [...new Set(wanted.filter((w) => w.i === i).map((w) => w.b))].sort((a, b) => a - b).join(', ');
+  const inBins = continuous.map((_, i) => (binsOf(i) === '' ? '' : `(t.i = ${i} AND t.b IN (${binsOf(i)}))`)).filter((x) => x !== '');
   return [
-    `-- autoseg: the values at the quantile ranks of ${continuous.length} continuous features, per segment and for all.`,
+    `-- autoseg: the values at the quantile ranks of ${continuous.length} continuous features, per segment and for all: only the values in the fine bins that hold those ranks.`,
     'WITH g AS (',
-    `  SELECT t.i, ${segmentKey} AS s, t.d, count(*) AS cnt`,
+    `  SELECT t.i, ${segmentKey} AS s, t.b, t.d, count(*) AS cnt`,
     `  FROM (\n${assigned(model, source, options)}\n) AS autoseg_assigned`,
-    `  CROSS JOIN UNNEST(ARRAY[${continuous.map((f, i) => `ROW(${i}, ${featureValueColumn(f)})`).join(', ')}]) AS t(i, d)`,
-    `  WHERE ${seg} IS NOT NULL`,
-    `  GROUP BY GROUPING SETS ((t.i, ${seg}, t.d), (t.i, t.d))),`,
+    `  CROSS JOIN UNNEST(ARRAY[${continuous.map((f, i) => `ROW(${i}, ${featureValueColumn(f)}, ${rankBin(featureValueColumn(f), entries[f] as { min: number; max: number })})`).join(', ')}]) AS t(i, d, b)`,
+    `  WHERE ${seg} IS NOT NULL AND (${inBins.length > 0 ? inBins.join(' OR ') : 'false'})`,
+    `  GROUP BY GROUPING SETS ((t.i, ${seg}, t.b, t.d), (t.i, t.b, t.d))),`,
     'w AS (',
-    '  SELECT i, s, d, cnt,',
-    '    sum(cnt) OVER (PARTITION BY i, s ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,',
-    '    sum(cnt) OVER (PARTITION BY i, s) AS nn',
+    '  SELECT i, s, b, d, cnt,',
+    '    sum(cnt) OVER (PARTITION BY i, s, b ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum',
     '  FROM g)',
-    'SELECT i, s, d, cnt, cum FROM w',
-    `WHERE ${covers}`,
+    'SELECT want.i, want.s, want.b, want.r, w.d',
+    `FROM w JOIN (VALUES ${wanted.map((x) => `(${x.i}, ${x.s}, ${x.b}, ${x.r})`).join(', ')}) AS want(i, s, b, r)`,
+    '  ON w.i = want.i AND w.s = want.s AND w.b = want.b AND w.cum - w.cnt <= want.r AND want.r < w.cum',
   ].join('\n');
 }
 
@@ -143,19 +161,41 @@ export async function explainInTrino(trino: TrinoWarehouse, model: SegmentationM
   const dim = model.featureColumns.length;
   const entries = featureEntries(model.dictionary);
   const continuous = entries.flatMap((e, f) => (e.treatment === 'continuous' ? [f] : []));
-  const [{ rows }, quantileRows] = await Promise.all([
-    trino.connection.execute(explainSql(model, source, options), undefined, options.signal),
-    continuous.length > 0 ? trino.connection.execute(quantileSql(model, source, continuous, options), undefined, options.signal).then((r) => r.rows) : Promise.resolve([]),
-  ]);
+  const { rows } = await trino.connection.execute(explainSql(model, source, options), undefined, options.signal);
   const bySegment = new Map<number, unknown[]>();
   for (const r of rows) if (r[0] !== null) bySegment.set(num(r[0]), r);
   const sizes = Array.from({ length: k }, (_, s) => num(bySegment.get(s)?.[1] ?? 0));
   const n = sizes.reduce((a, b) => a + b, 0);
-  // value at rank: per continuous feature index and segment (-1: all), rows sorted by cum
-  const ranked = new Map<string, { d: number; lo: number; hi: number }[]>();
-  for (const [i, s, d, cnt, cum] of quantileRows) {
-    const key = `${num(i)}:${num(s)}`;
-    ranked.set(key, [...(ranked.get(key) ?? []), { d: num(d), lo: num(cum) - num(cnt), hi: num(cum) }]);
+  // The fine-bin counts of each continuous feature (index i among them) and segment s (-1: all):
+  // a rank lies in the first bin whose cumulative count exceeds it.
+  const fineColumn = (i: number): number => 2 + dim + entries.slice(0, continuous[i]).reduce((a, e) => a + (e.treatment === 'continuous' ? 6 : 1), 0) + 5;
+  const locate = new Map<string, (rank: number) => { b: number; r: number }>();
+  const wanted: RankWanted[] = [];
+  continuous.forEach((_, i) => {
+    for (const [s, r] of bySegment) {
+      const size = num(r[1]);
+      if (size === 0) continue;
+      const before = new Array<number>(RANK_BINS + 1).fill(0);
+      countsOf(r[fineColumn(i)], RANK_BINS).forEach((c, b) => (before[b + 1] = before[b] + c));
+      const at = (rank: number): { b: number; r: number } => {
+        let lo = 0;
+        let hi = RANK_BINS - 1; // the first b with before[b + 1] > rank
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (before[mid + 1] > rank) hi = mid;
+          else lo = mid + 1;
+        }
+        return { b: lo, r: rank - before[lo] };
+      };
+      locate.set(`${i}:${s}`, at);
+      for (const rank of quantileRanks(size, levels)) wanted.push({ i, s, ...at(rank) });
+    }
+  });
+  const valueAtWanted = new Map<string, number>();
+  if (wanted.length > 0) {
+    for (const [i, s, b, r, d] of (await trino.connection.execute(quantileSql(model, source, continuous, wanted, options), undefined, options.signal)).rows) {
+      valueAtWanted.set(`${num(i)}:${num(s)}:${num(b)}:${num(r)}`, num(d));
+    }
   }
   // Each segment's centroid is the mean of its rows (an empty one's, the overall mean), as in process.
   const all = bySegment.get(-1);
@@ -167,7 +207,7 @@ export async function explainInTrino(trino: TrinoWarehouse, model: SegmentationM
   const profiles: FeatureProfile[] = entries.map((e, f): FeatureProfile => {
     if (e.treatment === 'continuous') {
       const col = at;
-      at += 5;
+      at += 6;
       const i = continuous.indexOf(f);
       const { binEdges } = histogramBins(e, bins);
       const scales = sumScales(e, model.dictionary.rowCount);
@@ -177,11 +217,11 @@ export async function explainInTrino(trino: TrinoWarehouse, model: SegmentationM
         const c = scales?.c ?? 0;
         const m1 = num(r[col + 3]) / size;
         const m2 = num(r[col + 4]) / size;
-        const rows = ranked.get(`${i}:${s}`) ?? [];
         const valueAt = (rank: number): number => {
-          const hit = rows.find((x) => x.lo <= rank && rank < x.hi);
-          if (hit === undefined) throw new Error(`explain: no value at rank ${rank} of ${e.column} (segment ${s})`);
-          return hit.d;
+          const { b, r: within } = locate.get(`${i}:${s}`)!(rank);
+          const d = valueAtWanted.get(`${i}:${s}:${b}:${within}`);
+          if (d === undefined) throw new Error(`explain: no value at rank ${rank} of ${e.column} (segment ${s})`);
+          return d;
         };
         const q = quantilesAtRanks(size, levels, valueAt);
         return { size, mean: c + m1, std: Math.sqrt(Math.max(0, m2 - m1 * m1)), min: num(r[col]), max: num(r[col + 1]), median: q.median, quantiles: q.quantiles, histogram: countsOf(r[col + 2], bins) };

@@ -91,3 +91,22 @@ test('the example customers (nulls imputed, binaries, kept and other categories)
   await w.close();
   await check(table, { table: EXAMPLE }, { userId: 'td_canonical_id', k: 4, nInit: 2 });
 });
+
+test('skewed, tied and heavy-tailed features: the quantiles read inside the fine bins equal the engine\'s', { timeout: 300_000 }, async () => {
+  const table = `memory.default.explain_skewed_${process.pid}`;
+  // amount: almost every value in the lowest of the 4096 fine bins, a few huge ones (the bins are
+  // equal-width); level: many ties, ranks on both sides of a bin edge.
+  await queryRows(`CREATE TABLE ${table} AS SELECT x AS id,
+      CASE WHEN x % 997 = 0 THEN 1e9 * x ELSE CAST(x % 37 AS double) + 0.5 END AS amount,
+      CAST(x / 4000 AS double) AS level,
+      CASE x % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END AS tier
+    FROM (SELECT h * 10000 + l AS x FROM UNNEST(sequence(0, 1)) AS a(h) CROSS JOIN UNNEST(sequence(1, 10000)) AS b(l))`);
+  try {
+    const w = wh();
+    const scanned = await w.scan({ kind: 'table', table }, { userId: 'id' });
+    await w.close();
+    await check(scanned, { table }, { userId: 'id', k: 3, nInit: 2 });
+  } finally {
+    await queryRows(`DROP TABLE IF EXISTS ${table}`);
+  }
+});
