@@ -193,13 +193,3 @@ export class LloydPool {
     this.workers.length = 0;
   }
 }
-
-/** `runLloydSync` on `threads` worker threads; same result, bit for bit. */
-export async function runLloydParallel(m: Matrix, init: Float64Array, k: number, maxIter: number, tolAbs: number, threads: number): Promise<LloydResult> {
-  const pool = new LloydPool(m, k, threads);
-  try {
-    return await pool.run(init, maxIter, tolAbs);
-  } finally {
-    await pool.close();
-  }
-}
