@@ -28,7 +28,8 @@ import { DEFAULT_N_INIT } from './kmeansParams';
  * priorityFactors : {high: number, med: number, low: number}, default {high: 3, med: 2, low: 1.5}
  *     The multipliers; real numbers > 0 (not cast to integers).
  * kRange : {min: int, max: int}, default {min: 2, max: 10}
- *     The k tried when choosing k; 2 <= min <= max < number of rows.
+ *     The k tried when choosing k; 2 <= min <= max < number of rows, at most MAX_K_TRIED (50)
+ *     values: each k is one scoring task (one activity in the workflow's fan-out).
  * k : int >= 2, optional
  *     An explicit number of segments; overrides the elbow / silhouette choice. Must be < rows.
  * sampleSize : int >= 2, default 10000
@@ -57,6 +58,8 @@ const kInt = z.number().int('must be an integer').min(2, 'must be at least 2');
 
 export const DEFAULT_PRIORITY_FACTORS = Object.freeze({ high: 3, med: 2, low: 1.5 });
 export const DEFAULT_K_RANGE = Object.freeze({ min: 2, max: 10 });
+/** The most k values one run scores: bounds the workflow's fan-out and its history. */
+export const MAX_K_TRIED = 50;
 
 export const segmentationOptionsSchema = z.strictObject({
   userId: z.string().min(1, 'userId must name the user id column'),
@@ -84,7 +87,8 @@ export const segmentationOptionsSchema = z.strictObject({
   kRange: z
     .strictObject({ min: kInt, max: kInt })
     .default(() => ({ ...DEFAULT_K_RANGE }))
-    .refine((r) => r.min <= r.max, { message: 'kRange.min must be <= kRange.max' }),
+    .refine((r) => r.min <= r.max, { message: 'kRange.min must be <= kRange.max' })
+    .refine((r) => r.max - r.min + 1 <= MAX_K_TRIED, { message: `kRange may span at most ${MAX_K_TRIED} values of k (each is scored separately); narrow it` }),
   k: kInt.optional(),
   sampleSize: z.number().int().min(2).default(10_000),
   // Seeds feed 32-bit generators: outside 0..2^32-1 two different seeds would silently collide.

@@ -1,5 +1,6 @@
 import {
   ActivityCancellationType,
+  ApplicationFailure,
   CancellationScope,
   isCancellation,
   log,
@@ -9,7 +10,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { RunConfig } from '../config/runConfig';
+import { parseRunConfig, RunConfigError, type RunConfig, type RunConfigInput } from '../config/runConfigSchema';
 import type { KScore } from '../segmentation/scoring';
 import { selectK } from '../segmentation/selectK';
 import { progressQuery, type RunProgress, type StageName } from './progress';
@@ -36,6 +37,20 @@ function stageOptions(kind: 'io' | 'compute', deadlineMs: number): ActivityOptio
   };
 }
 
+/**
+ * The workflow's input is a boundary: a parent workflow or another client may send a partial
+ * config (defaults are filled here) or a wrong one, which fails the run at once, before any
+ * activity, as a non-retryable failure naming each bad field.
+ */
+function parseWorkflowInput(input: unknown): RunConfig {
+  try {
+    return parseRunConfig(input);
+  } catch (err) {
+    if (err instanceof RunConfigError) throw ApplicationFailure.nonRetryable(err.message, 'RunConfigError', { issues: err.issues });
+    throw err;
+  }
+}
+
 /** The cleanup after a failure or cancellation: bounded on its own, the run is over already. */
 const cleanupOptions: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
@@ -57,7 +72,8 @@ const cleanupOptions: ActivityOptions = {
  * On failure or cancellation, a cleanup stage (not cancellable) repairs a half-done write-back,
  * drops the run's staging tables and removes its stage data (unless `keepStage`).
  */
-export async function segmentationWorkflow(config: RunConfig): Promise<RunSummary> {
+export async function segmentationWorkflow(input: RunConfigInput): Promise<RunSummary> {
+  const config = parseWorkflowInput(input);
   const info = workflowInfo();
   const runId = info.workflowId;
   const deadlineMs = info.startTime.getTime() + config.deadlineMinutes * 60_000;

@@ -25,7 +25,8 @@ let good: string;
 before(async () => {
   assert.equal(await buildTpchCustomers(SOURCE, 'tiny'), 1500);
   await queryRows(`DROP TABLE IF EXISTS ${OUTPUT}`);
-  await withWorker('bad-setup', ({ client, taskQueue }) => client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `bad-setup-${Date.now()}`, args: [parseRunConfig(base)] }));
+  // Started with the raw, partial config: the workflow fills the defaults itself.
+  await withWorker('bad-setup', ({ client, taskQueue }) => client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `bad-setup-${Date.now()}`, args: [base] }));
   good = await outputFingerprint();
 });
 
@@ -61,6 +62,31 @@ test('each bad input fails the run at once, names the problem, and leaves the pr
       const f = await failure(client, taskQueue, input);
       assert.match(f.message, message, `${what}: ${f.message}`);
       assert.equal(await outputFingerprint(), good, `${what}: the previous output is untouched`);
+    }
+  });
+});
+
+test('a config the workflow cannot parse (from a client or a parent workflow) fails at once, before any activity, naming the field', async () => {
+  await withWorker('bad-input', async ({ client, taskQueue }) => {
+    const wrong: [RunConfigInput, RegExp][] = [
+      [{ ...base, kRange: { min: 2, max: 400 } }, /kRange: kRange may span at most 50 values/],
+      [{ ...base, selection: 'gut-feeling' } as unknown as RunConfigInput, /selection/],
+      [{ ...base, sampleSize: undefined, nInit: 0 }, /nInit/],
+      [{ source: base.source, userId: 'custkey' } as unknown as RunConfigInput, /output/],
+    ];
+    for (const [input, message] of wrong) {
+      const workflowId = `bad-input-${Date.now()}-${Math.random()}`;
+      const started = Date.now();
+      const err = await client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId, args: [input] }).then(() => assert.fail('the run should have failed'), (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError, String(err));
+      assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
+      assert.equal(err.cause.type, 'RunConfigError');
+      assert.equal(err.cause.nonRetryable, true);
+      assert.match(err.cause.message, message);
+      assert.ok(Date.now() - started < 10_000, `failed in ${Date.now() - started} ms`);
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      assert.equal(history.events?.filter((e) => e.activityTaskScheduledEventAttributes).length, 0, 'no activity ran');
+      assert.equal(history.events?.filter((e) => e.workflowTaskStartedEventAttributes).length, 1, 'one attempt');
     }
   });
 });

@@ -60,6 +60,9 @@ describe('bad input gives typed errors that name the culprit', () => {
     throwsInput(() => parseOptions({ userId: 'id', k: 2.5 }), 'K_OUT_OF_RANGE', 'option k');
     throwsInput(() => parseOptions({ userId: 'id', kRange: { min: 1, max: 5 } }), 'K_OUT_OF_RANGE', 'kRange.min');
     throwsInput(() => parseOptions({ userId: 'id', kRange: { min: 6, max: 5 } }), 'K_OUT_OF_RANGE', 'kRange');
+    // At most 50 k per run (one scoring activity each): 2..51 is accepted, 2..52 is not.
+    assert.deepEqual(parseOptions({ userId: 'id', kRange: { min: 2, max: 51 } }).kRange, { min: 2, max: 51 });
+    throwsInput(() => parseOptions({ userId: 'id', kRange: { min: 2, max: 52 } }), 'K_OUT_OF_RANGE', 'at most 50 values');
     throwsInput(() => segment(table(good()), { userId: 'id', k: N }), 'K_OUT_OF_RANGE', `k = ${N}`, `has ${N}`, `between 2 and ${N - 1}`);
     const e = throwsInput(() => segment(table(good()), { userId: 'id', kRange: { min: 3, max: N } }), 'K_OUT_OF_RANGE', `kRange 3..${N}`, `at most ${N - 1}`);
     assert.equal(e.value, `3..${N}`);
