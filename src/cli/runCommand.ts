@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { configFingerprint, workflowIdFor, type RunConfig } from '../config/runConfig';
-import { memoFingerprint, workflowStartOptions } from '../config/runStart';
+import { freshRunId, memoFingerprint, workflowStartOptions } from '../config/runStart';
 import { CliUsageError } from './exitCodes';
 import type { RunSummary } from '../activities/types';
 import { segmentationWorkflow } from '../workflows';
@@ -13,7 +12,7 @@ import { ProgressView } from './progressView';
  * it, showing progress. With a runKey, a completed run with the same key is not started again.
  */
 export async function startAndWait(client: Client, taskQueue: string, config: RunConfig, opts: { quiet?: boolean } = {}): Promise<RunSummary> {
-  const workflowId = workflowIdFor(config, () => `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`);
+  const workflowId = workflowIdFor(config, freshRunId);
   const handle = await client.workflow.start(segmentationWorkflow, workflowStartOptions(config, workflowId, taskQueue));
   if (config.runKey) {
     // USE_EXISTING joins a running run with the same key: only if it was started with this config.

@@ -4,11 +4,13 @@
  * started with (so that a second request with the same key and a different config is refused
  * instead of silently answered with the old run).
  */
+import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { WorkflowStartOptions } from '@temporalio/client';
-import type { segmentationWorkflow } from '../workflows';
+import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
+import { TASK_QUEUE } from '../shared/constants';
+import { segmentationWorkflow } from '../workflows/segmentation';
 import { FileAccessError, confinePath, type FileAccess } from './fileAccess';
-import { configFingerprint, type RunConfig } from './runConfig';
+import { configFingerprint, parseRunConfig, workflowIdFor, type RunConfig, type RunConfigInput } from './runConfig';
 
 /** The memo key holding `configFingerprint(config)` of the config a run was started with. */
 export const CONFIG_FINGERPRINT_MEMO = 'configFingerprint';
@@ -59,4 +61,22 @@ export async function confineRunPaths(config: RunConfig, access: FileAccess): Pr
   };
   if (config.source.kind === 'file') await confine(config.source.path, 'source file');
   if (config.output.kind === 'dir') await confine(config.output.dir, 'output directory');
+}
+
+/** A fresh run id: the start time and a random suffix (sortable, unique). */
+export function freshRunId(): string {
+  return `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Starts a segmentation run from your own code (a service, a script; a workflow uses
+ * `executeChild(segmentationWorkflow, ...)` from `autoseg/workflows` instead). The input is
+ * parsed here (RunConfigError names each bad field) and again by the workflow; with a `runKey`
+ * the same key starts at most one run. Returns the handle: `await handle.result()` is the
+ * RunSummary. `taskQueue` defaults to the workers' default queue, `autoseg`.
+ */
+export async function startSegmentation(client: Client, input: RunConfigInput, options: { taskQueue?: string } = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof segmentationWorkflow>> {
+  const config = parseRunConfig(input);
+  const workflowId = workflowIdFor(config, freshRunId);
+  return client.workflow.start(segmentationWorkflow, workflowStartOptions(config, workflowId, options.taskQueue ?? TASK_QUEUE));
 }
