@@ -17,6 +17,20 @@ import { progressQuery, type RunProgress, type StageName } from './progress';
 import type { RunSummary } from '../activities/types';
 
 /**
+ * The version of this workflow's code, named in the replay fixtures (test/workflows/histories).
+ * Policy for changing the workflow while runs are in flight (they last up to deadlineMinutes):
+ * - a change to the commands it issues (an activity added, removed, reordered or made
+ *   conditional; a timer; a child) goes behind `patched('<change-id>')`, keeping the old path
+ *   for histories without the marker; once no run without the marker can exist,
+ *   `deprecatePatch('<change-id>')`, then remove the old path a release later;
+ * - a change to what activities read from the stage store bumps STAGE_LAYOUT_VERSION
+ *   (src/stage/stage-store.ts): a worker meeting another layout fails the stage clearly;
+ * - then bump WORKFLOW_VERSION and save new fixtures (`npm run histories:save`), keeping the old
+ *   ones: `npm test` replays them all against the current code (test/unit/replay.test.ts).
+ */
+export const WORKFLOW_VERSION = 'v1';
+
+/**
  * How each stage is retried. Input errors are raised as non-retryable failures by the
  * activities and end the run at once; anything else (a warehouse restart or outage, a killed
  * worker) is retried with backoff up to two minutes apart until the run's deadline
