@@ -103,8 +103,8 @@ export async function allInOrder<T extends readonly unknown[]>(work: readonly [.
 }
 
 export const INPUT_ERRORS = new Set(['SegmentationInputError', 'WarehouseInputError', 'FileAccessError', 'PreviousOutputError', 'RunConfigError']);
-/** Not the input's fault, but final all the same (a newer run already replaced the output). */
-const FINAL_ERRORS = new Set(['SupersededRunError']);
+/** Not the input's fault, but final all the same (a newer run already replaced the output; stage data of another layout). */
+const FINAL_ERRORS = new Set(['SupersededRunError', 'StageLayoutError']);
 
 /**
  * Runs an activity body and turns what it throws into a Temporal failure:

@@ -4,7 +4,8 @@
  * a retried activity finds its input where the previous stage left it and overwrites its own
  * output atomically (see container.ts). Numbers are stored as raw typed-array bytes, never JSON.
  *
- * Layout: <dir>/<run id, escaped>/<stage>.<kind>.bin
+ * Layout: <dir>/<run id, escaped>/<stage>.<kind>.bin, plus `_layout.json.bin`, the
+ * STAGE_LAYOUT_VERSION of the worker that created the run's directory.
  */
 import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
@@ -122,6 +123,23 @@ function decodeCategorical(dictBytes: ArrayBuffer, codesBytes: ArrayBuffer): (st
   return out;
 }
 
+/**
+ * The version of what the stages hold and where (bump it when an activity reads a stage
+ * differently, e.g. when the user ids moved into a stage of their own): a worker that meets a
+ * run whose stage data another layout wrote fails that stage at once (StageLayoutError,
+ * non-retryable) instead of misreading it. A run directory without the file predates versions
+ * and is read as is.
+ */
+export const STAGE_LAYOUT_VERSION = 2;
+const LAYOUT_STAGE = '_layout';
+
+export class StageLayoutError extends Error {
+  override readonly name = 'StageLayoutError';
+  constructor(readonly runId: string, readonly found: number, readonly expected: number) {
+    super(`the stage data of run ${runId} was written with stage layout v${found}, but this worker reads v${expected}: finish that run with workers of the version that started it, or start it again`);
+  }
+}
+
 export class StageNotFoundError extends Error {
   override readonly name = 'StageNotFoundError';
   constructor(readonly runId: string, readonly stage: string, readonly path: string) {
@@ -132,6 +150,7 @@ export class StageNotFoundError extends Error {
 export class StageStore {
   private secured?: Promise<void>;
   private readonly securedRuns = new Set<string>();
+  private readonly layoutChecked = new Set<string>();
 
   constructor(readonly dir: string = defaultStageDir()) {}
 
@@ -160,15 +179,32 @@ export class StageStore {
       });
       // A run directory left by an older autoseg (0755): tighten it.
       if (!created) await secureDir(runDir);
+      else await writeContainer(this.pathOf(runId, LAYOUT_STAGE, 'json'), {}, [Buffer.from(JSON.stringify({ version: STAGE_LAYOUT_VERSION }), 'utf8')]);
       this.securedRuns.add(runDir);
     }
+    await this.checkLayout(runId);
     return path;
+  }
+
+  /** Throws StageLayoutError when the run's stage data has another layout (once per run and store). */
+  private async checkLayout(runId: string): Promise<void> {
+    if (this.layoutChecked.has(runId)) return;
+    const found = await readContainer<Record<string, never>>(this.pathOf(runId, LAYOUT_STAGE, 'json')).then(
+      (c) => (JSON.parse(Buffer.from(c.segments[0]).toString('utf8')) as { version: number }).version,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      },
+    );
+    if (found !== undefined && found !== STAGE_LAYOUT_VERSION) throw new StageLayoutError(runId, found, STAGE_LAYOUT_VERSION);
+    this.layoutChecked.add(runId);
   }
 
   /** Reads a stage file; a missing one is a StageNotFoundError naming the run and stage. */
   private async read<M>(runId: string, stage: string, kind: Kind): ReturnType<typeof readContainer<M>> {
     const path = this.pathOf(runId, stage, kind);
     await this.ensureDir();
+    await this.checkLayout(runId);
     try {
       return await readContainer<M>(path);
     } catch (err) {
@@ -247,6 +283,7 @@ export class StageStore {
   async remove(runId: string): Promise<void> {
     const runDir = join(this.dir, runDirName(runId));
     this.securedRuns.delete(runDir);
+    this.layoutChecked.delete(runId);
     await rm(runDir, { recursive: true, force: true });
   }
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { chmod, chown, lchown, mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StageStore, StageNotFoundError, StageDirError, defaultStageDir } from '../../src/stage';
+import { StageStore, StageNotFoundError, StageDirError, StageLayoutError, STAGE_LAYOUT_VERSION, defaultStageDir } from '../../src/stage';
+import { writeContainer } from '../../src/stage/container';
 import type { ColumnarTable } from '../../src/segmentation/table';
 
 async function withStore(fn: (store: StageStore, dir: string) => Promise<void>): Promise<void> {
@@ -79,7 +80,7 @@ test('overwrite is atomic: a concurrent reader sees the old or the new value, an
     assert.equal((await store.getLabels('r', 'labels'))[0], 6);
     for (const v of seen) assert.ok(v >= 1 && v <= 6);
     const files = await readdir(join(dir, 'r'));
-    assert.deepEqual(files, ['labels.labels.bin']);
+    assert.deepEqual(files.sort(), ['_layout.json.bin', 'labels.labels.bin']);
   }));
 
 test('missing stages fail with StageNotFoundError; has() and remove() work', () =>
@@ -91,6 +92,25 @@ test('missing stages fail with StageNotFoundError; has() and remove() work', () 
     await store.remove('r');
     assert.equal(await store.has('r', 'm', 'matrix'), false);
     await store.remove('r'); // idempotent
+  }));
+
+test('a run whose stage data another layout wrote fails clearly, naming both versions; an unversioned one is read as is', () =>
+  withStore(async (store, dir) => {
+    await store.putJson('run-a', 'fit', { k: 3 });
+    const layoutFile = store.pathOf('run-a', '_layout', 'json');
+    // A worker of another layout version meets the run: both its reads and its writes refuse.
+    await writeContainer(layoutFile, {}, [Buffer.from(JSON.stringify({ version: STAGE_LAYOUT_VERSION - 1 }), 'utf8')]);
+    const other = new StageStore(dir);
+    const refused = (e: unknown) => e instanceof StageLayoutError && e.found === STAGE_LAYOUT_VERSION - 1 && e.expected === STAGE_LAYOUT_VERSION && new RegExp(`run-a .*v${STAGE_LAYOUT_VERSION - 1}.*v${STAGE_LAYOUT_VERSION}`).test(e.message);
+    await assert.rejects(other.getJson('run-a', 'fit'), refused);
+    await assert.rejects(other.putJson('run-a', 'explain', {}), refused);
+    // A run directory from before layout versions (no file): read as is.
+    await rm(layoutFile);
+    assert.deepEqual(await new StageStore(dir).getJson('run-a', 'fit'), { k: 3 });
+    // A new run records the current version.
+    await store.putJson('run-b', 'fit', { k: 4 });
+    assert.deepEqual(await new StageStore(dir).getJson('run-b', 'fit'), { k: 4 });
+    assert.equal(await store.has('run-b', '_layout', 'json'), true);
   }));
 
 test('1M x 30 matrix writes and reads fast as raw bytes', () =>
