@@ -97,7 +97,7 @@ export async function withHeartbeat<T>(work: Promise<T>, details: unknown, ms = 
  * the first to fail in time), so that the same input always gives the same error.
  */
 export async function allInOrder<T extends readonly unknown[]>(work: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
-  const settled = await Promise.allSettled(work);
+  const settled = await Promise.allSettled(work as readonly Promise<unknown>[]);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

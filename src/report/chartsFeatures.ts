@@ -30,7 +30,7 @@ const REST = '(all other values)';
  * Each value's share per segment (and in the population) as 100% stacked bars. A feature with
  * more than {@link MAX_CATEGORIES} values shows the most frequent ones and sums the rest.
  */
-export function categoricalChart(p: CategoricalProfile, index: number, summary: SegmentationSummary): ChartDef {
+export function categoricalChart(p: CategoricalProfile, index: number): ChartDef {
   const byFreq = p.categories.map((c, j) => ({ c, j })).sort((a, b) => p.population.counts[b.j] - p.population.counts[a.j] || a.j - b.j);
   const shown = p.categories.length <= MAX_CATEGORIES ? p.categories.map((_, j) => j) : byFreq.slice(0, MAX_CATEGORIES - 1).map((x) => x.j).sort((a, b) => a - b);
   const names = shown.map((j) => p.categories[j]);

@@ -62,7 +62,7 @@ export async function renderReport(summary: SummaryFile, options: RenderOptions 
     'What distinguishes the segments',
     `The ${categorical.length ? 'categorical features that best tell segments apart (by information gain), then the ' : ''}numeric features on which some segment is most concentrated (by relative compactness), at most ${MAX_FEATURE_CHARTS} of each.`,
     [
-      categorical.length ? `<h3>Categorical features</h3>\n<div class="row">\n${await charts(categorical.map((p, i) => categoricalChart(p, i, e)), warn)}\n</div>` : '',
+      categorical.length ? `<h3>Categorical features</h3>\n<div class="row">\n${await charts(categorical.map((p, i) => categoricalChart(p, i)), warn)}\n</div>` : '',
       continuous.length ? `<h3>Numeric features</h3>\n${await charts(continuous.map((p, i) => continuousChart(p, i, e)), warn)}` : '',
       compactness ? await charts([compactness], warn) : '',
     ].join('\n'),

@@ -1,5 +1,5 @@
 import { featureEntries, type DataDictionary, type FeatureColumn, type FeatureEntry } from './dictionary';
-import { binaryProfile, categoricalProfile, continuousProfile, indexSegments, type CategoricalProfile, type ContinuousProfile, type FeatureProfile } from './featureProfiles';
+import { binaryProfile, categoricalProfile, continuousProfile, indexSegments, type CategoricalProfile, type FeatureProfile } from './featureProfiles';
 import type { Matrix } from './matrix';
 import type { ColumnarTable } from './table';
 
@@ -125,7 +125,6 @@ function overRepresented(p: CategoricalProfile, s: number): number {
  * more feature at a time until they differ, and ` (segment N)` as a last resort.
  */
 function uniqueLabels(ranked: number[][], profiles: FeatureProfile[], want: number): string[] {
-  const k = ranked.length;
   const used = ranked.map((r) => Math.min(want, r.length));
   const make = (s: number): string => ranked[s].slice(0, used[s]).map((f) => phrase(profiles[f], s)).join(', ');
   let labels = ranked.map((_, s) => make(s));

@@ -65,7 +65,7 @@ test('the emitted modules are the bytes wabt assembles from their text, and vali
   }
 });
 
-maybe('WebAssembly block kernels compute the same bits as the JavaScript kernels', () => {
+void maybe('WebAssembly block kernels compute the same bits as the JavaScript kernels', () => {
   for (const [k, d] of SHAPES) {
     const n = 2 * ROW_BLOCK + 37;
     const m = gridData(n, d, k * 100 + d);
@@ -102,7 +102,7 @@ maybe('WebAssembly block kernels compute the same bits as the JavaScript kernels
   }
 });
 
-maybe('k-means on the WebAssembly and the JavaScript kernels: byte-identical results', () => {
+void maybe('k-means on the WebAssembly and the JavaScript kernels: byte-identical results', () => {
   for (const [k, d] of [[3, 2], [8, 20], [7, 5]] as const) {
     const m = gridData(3 * ROW_BLOCK + 11, d, k + d);
     try {
@@ -124,7 +124,7 @@ maybe('k-means on the WebAssembly and the JavaScript kernels: byte-identical res
   }
 });
 
-maybe('the engines: wasm by default, the JavaScript fallback when forced; same Lloyd run', () => {
+void maybe('the engines: wasm by default, the JavaScript fallback when forced; same Lloyd run', () => {
   const { m } = blobs(6, 1500, 9, 4, 2);
   const init = kmeansPlusPlus(m, 6, new Rng(3));
   const wasmEng = lloydEngine(m, 6);
@@ -139,7 +139,7 @@ maybe('the engines: wasm by default, the JavaScript fallback when forced; same L
   assert.ok(bytes(a.labels).equals(before));
 });
 
-maybe('worker threads run the WebAssembly kernels and match 1 thread and the JavaScript workers', async () => {
+void maybe('worker threads run the WebAssembly kernels and match 1 thread and the JavaScript workers', async () => {
   const { m } = blobs(5, 3000, 9, 12, 3);
   const one = kmeans(m, { k: 5, seed: 7, nInit: 2 });
   const pool = new LloydPool(m, 5, 2);
@@ -166,7 +166,7 @@ maybe('worker threads run the WebAssembly kernels and match 1 thread and the Jav
   }
 });
 
-maybe('same input and seed give byte-identical results on the WebAssembly kernels', () => {
+void maybe('same input and seed give byte-identical results on the WebAssembly kernels', () => {
   const m = gridData(20000, 20, 5);
   const a = kmeans(m, { k: 8, seed: 42, nInit: 2 });
   const b = kmeans(m, { k: 8, seed: 42, nInit: 2 });
