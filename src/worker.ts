@@ -35,10 +35,11 @@ export async function createWorker(connection: NativeConnection, options: Autose
 
 /** `autoseg worker` / `node dist/worker.js`: serve the task queue until SIGINT or SIGTERM. */
 export async function runWorker(): Promise<void> {
-  const { address, namespace } = temporalFromEnv();
-  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: point the worker at a Temporal frontend (host:port)');
+  const target = temporalFromEnv();
+  const namespace = target.namespace;
+  if (!target.address) throw new Error('no Temporal address: set TEMPORAL_ADDRESS (or --address, or a temporal.toml profile) to the Temporal frontend (host:port)');
   Runtime.install({ logger: redactingLogger(process.env.AUTOSEG_LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO') });
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect(target.native);
   try {
     // AUTOSEG_TASK_QUEUE lets several deployments (or tests) share one namespace.
     const worker = await createWorker(connection, { namespace, taskQueue: process.env.AUTOSEG_TASK_QUEUE || TASK_QUEUE });

@@ -20,10 +20,18 @@ export function buildProgram(): Command {
   const program = new Command('autoseg')
     .description('Durable customer segmentation: Trino or DuckDB in, segments out, orchestrated by Temporal.')
     .option('--verbose', 'show the worker and SDK log (every retried failure with its stack) and full error details')
+    .option('--address <host:port>', 'Temporal frontend (overrides TEMPORAL_ADDRESS and the profile)')
+    .option('--namespace <namespace>', 'Temporal namespace (overrides TEMPORAL_NAMESPACE and the profile)')
+    .option('--profile <name>', 'temporal.toml profile (TEMPORAL_PROFILE; file: TEMPORAL_CONFIG_FILE or ~/.config/temporalio/temporal.toml)')
     .showHelpAfterError()
     .exitOverride()
     .hook('preAction', (cmd) => {
-      if (cmd.opts().verbose) process.env.AUTOSEG_VERBOSE = '1';
+      const o = cmd.opts<{ verbose?: boolean; address?: string; namespace?: string; profile?: string }>();
+      if (o.verbose) process.env.AUTOSEG_VERBOSE = '1';
+      // As the Temporal CLI: flags over environment over the config file's profile (src/shared/env.ts).
+      if (o.address) process.env.TEMPORAL_ADDRESS = o.address;
+      if (o.namespace) process.env.TEMPORAL_NAMESPACE = o.namespace;
+      if (o.profile) process.env.TEMPORAL_PROFILE = o.profile;
     });
   registerRun(program);
   registerDemo(program);

@@ -15,14 +15,16 @@ export interface TemporalSession {
 }
 
 /**
- * Runs `body` against Temporal: the cluster at TEMPORAL_ADDRESS (a worker must serve the task
- * queue there), or, when it is unset, the embedded default: a dev server started for this
+ * Runs `body` against Temporal: the cluster configured by the environment or a temporal.toml
+ * profile (src/shared/env.ts: address, namespace, TLS, API key; a worker must serve the task
+ * queue there), or, when no address is configured, the embedded default: a dev server started for this
  * command and an in-process worker, both stopped when `body` settles.
  */
 export async function withTemporal<T>(body: (session: TemporalSession) => Promise<T>, opts: { embeddedWorker?: boolean } = {}): Promise<T> {
-  const { address, namespace } = temporalFromEnv();
-  if (address) {
-    const connection = await Connection.connect({ address });
+  const target = temporalFromEnv();
+  const namespace = target.namespace;
+  if (target.address) {
+    const connection = await Connection.connect(target.client);
     try {
       return await body({ client: new Client({ connection, namespace }), taskQueue: process.env.AUTOSEG_TASK_QUEUE || TASK_QUEUE, embedded: false });
     } finally {

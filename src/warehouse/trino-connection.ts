@@ -3,6 +3,7 @@
  * statement execution with pages streamed to a callback, and the mapping of Trino's failures onto
  * WarehouseInputError (the request is wrong) or WarehouseUnavailableError (retry later).
  */
+import { readFileSync } from 'node:fs';
 import { BasicAuth, Trino, type Columns, type QueryError, type QueryResult, type SecureContextOptions } from 'trino-client';
 import { displayUrl, redact } from '../shared/redact';
 import { WarehouseInputError, WarehouseUnavailableError, type WarehouseInputCode } from './errors';
@@ -45,6 +46,27 @@ export interface ResolvedTrinoConfig {
   readonly replaceStrategy: 'auto' | 'replace' | 'rename';
 }
 
+/**
+ * TLS for an https TRINO_URL from the environment: TRINO_CA_CERT_PATH, a PEM file of the CA
+ * certificates to trust (a cluster with a private CA), and TRINO_TLS_INSECURE=true, which skips
+ * certificate verification (tests only: anyone on the path could read the password).
+ */
+function trinoTlsFromEnv(env: NodeJS.ProcessEnv): SecureContextOptions | undefined {
+  const caPath = env.TRINO_CA_CERT_PATH || undefined;
+  const insecure = /^(1|true|yes)$/i.test(env.TRINO_TLS_INSECURE ?? '');
+  if (caPath === undefined && !insecure) return undefined;
+  let ca: Buffer | undefined;
+  if (caPath !== undefined) {
+    try {
+      ca = readFileSync(caPath);
+    } catch (e) {
+      throw new WarehouseInputError('PERMISSION_DENIED', `TRINO_CA_CERT_PATH ${caPath} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): point it at the PEM file of the CA that signed Trino's certificate`);
+    }
+  }
+  // https.Agent takes tls.connect's options; trino-client types them as a secure context.
+  return { ...(ca ? { ca } : {}), ...(insecure ? { rejectUnauthorized: false } : {}) } as SecureContextOptions;
+}
+
 export function resolveTrinoConfig(config: TrinoConfig = {}, env: NodeJS.ProcessEnv = process.env): ResolvedTrinoConfig {
   const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
   const url = splitCredentials(nonEmpty(config.server) ?? nonEmpty(env.TRINO_URL) ?? 'http://localhost:8080');
@@ -55,7 +77,7 @@ export function resolveTrinoConfig(config: TrinoConfig = {}, env: NodeJS.Process
     catalog: nonEmpty(config.catalog) ?? nonEmpty(env.TRINO_CATALOG),
     schema: nonEmpty(config.schema) ?? nonEmpty(env.TRINO_SCHEMA),
     password: nonEmpty(config.password) ?? url.password ?? nonEmpty(env.TRINO_PASSWORD),
-    ssl: config.ssl,
+    ssl: config.ssl ?? trinoTlsFromEnv(env),
     maxStatementChars: config.maxStatementChars ?? 900_000,
     replaceStrategy: config.replaceStrategy ?? 'auto',
   };

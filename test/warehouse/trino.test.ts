@@ -2,6 +2,9 @@
  * Against the real Trino that `npm test` starts (TRINO_URL): catalogs tpch and memory.
  */
 import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { queryRows, trinoUrl } from '../helpers/trino';
 import { runTag } from '../../src/warehouse/identifiers';
@@ -214,6 +217,20 @@ test('SQL injection in table and column names is rejected before any SQL runs', 
 test('an unreachable server is a retryable WarehouseUnavailableError', async () => {
   const w = new TrinoWarehouse({ server: 'http://127.0.0.1:1', catalog: 'memory', schema: 'default' });
   await assert.rejects(w.describe({ kind: 'table', table: 'x' }), (e) => e instanceof WarehouseUnavailableError && isRetryableWarehouseError(e));
+});
+
+test('Trino TLS from the environment: a CA file to trust, an insecure flag for tests, a clear error for a missing file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autoseg-trino-tls-'));
+  try {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(join(dir, 'ca.pem'), pem);
+    assert.equal(resolveTrinoConfig({}, { TRINO_URL: 'https://h:1' }).ssl, undefined);
+    assert.equal(String((resolveTrinoConfig({}, { TRINO_URL: 'https://h:1', TRINO_CA_CERT_PATH: join(dir, 'ca.pem') }).ssl as { ca: Buffer }).ca), pem);
+    assert.deepEqual(resolveTrinoConfig({}, { TRINO_URL: 'https://h:1', TRINO_TLS_INSECURE: 'true' }).ssl, { rejectUnauthorized: false });
+    assert.throws(() => resolveTrinoConfig({}, { TRINO_CA_CERT_PATH: join(dir, 'missing.pem') }), (e) => e instanceof WarehouseInputError && /TRINO_CA_CERT_PATH .*missing\.pem cannot be read \(ENOENT\)/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('config falls back to TRINO_* env', () => {
