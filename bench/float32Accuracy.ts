@@ -34,7 +34,10 @@ function labelsF32(m: Matrix, c: Float64Array, k: number): Int32Array {
         const t = f(x32[i * d + j] - c32[q * d + j]);
         s = f(s + f(t * t));
       }
-      if (s < bv) { bv = s; best = q; }
+      if (s < bv) {
+        bv = s;
+        best = q;
+      }
     }
     out[i] = best;
   }
@@ -51,7 +54,11 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'autoseg-f32-'));
   try {
     const rng = new Rng(7);
-    const uniform = matrix(200_000, 20, Float64Array.from({ length: 200_000 * 20 }, () => rng.nextFloat()));
+    const uniform = matrix(
+      200_000,
+      20,
+      Float64Array.from({ length: 200_000 * 20 }, () => rng.nextFloat()),
+    );
     const sets = [await exampleCustomers(work), { name: 'uniform 200,000 x 20 (the speed bench data)', m: uniform }];
     console.log('| data set | k | f32 assignment: labels differing | f32 storage fit: labels agreeing | f32 storage fit: inertia rel. diff |');
     console.log('|---|---:|---:|---:|---:|');
@@ -64,7 +71,9 @@ async function main(): Promise<void> {
         const fit32 = kmeans(m32, { k, seed: 1, nInit: ds.m.rows > 10_000 ? 2 : undefined });
         const on64 = nearestCentroids(ds.m, fit32.centroids, k);
         const rel = (on64.inertia - ref.inertia) / ref.inertia;
-        console.log(`| ${ds.name} | ${k} | ${(differ * 100).toFixed(3)}% (${Math.round(differ * ds.m.rows)} rows) | ${(agreement(on64.labels, ref.labels) * 100).toFixed(3)}% | ${rel.toExponential(2)} |`);
+        console.log(
+          `| ${ds.name} | ${k} | ${(differ * 100).toFixed(3)}% (${Math.round(differ * ds.m.rows)} rows) | ${(agreement(on64.labels, ref.labels) * 100).toFixed(3)}% | ${rel.toExponential(2)} |`,
+        );
       }
     }
   } finally {

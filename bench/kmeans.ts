@@ -29,7 +29,12 @@ const HIGH = 25;
 const REPEATS = 5;
 const ML_STEPS = 4;
 
-interface Row { n: number; impl: string; threads: number; ms: number }
+interface Row {
+  n: number;
+  impl: string;
+  threads: number;
+  ms: number;
+}
 
 function uniform(n: number, d: number, seed: number): Matrix {
   const rng = new Rng(seed);
@@ -103,7 +108,9 @@ async function main(): Promise<void> {
       console.error(`n=${n}: autoseg done`);
     }
     const ref = runReference<{ versions: Record<string, string>; threadpools: unknown[]; results: Array<{ name: string; threads: number; msPerIter: number }> }>(
-      'bench', { cases, threads: [1, 2], iterLow: LOW, iterHigh: HIGH, repeats: REPEATS }, work,
+      'bench',
+      { cases, threads: [1, 2], iterLow: LOW, iterHigh: HIGH, repeats: REPEATS },
+      work,
     );
     for (const r of ref.results) rows.push({ n: Number(r.name), impl: 'scikit-learn', threads: r.threads, ms: r.msPerIter });
     const table = render(rows);

@@ -64,20 +64,33 @@ function blobs(n: number, d: number, k: number, spread: number, seed: number): M
   return matrix(n, d, data);
 }
 
-interface DataSet { name: string; m: Matrix }
+interface DataSet {
+  name: string;
+  m: Matrix;
+}
 
 async function dataSets(work: string): Promise<DataSet[]> {
   const out: DataSet[] = [];
   const shapes: Array<[number, number, number, number]> = [
     // n, d, true k, spread
-    [3000, 2, 3, 0.6], [4000, 5, 4, 1.0], [5000, 10, 5, 1.5], [6000, 20, 6, 2.0], [3000, 8, 8, 0.8],
-    [5000, 3, 4, 2.5], [4000, 15, 3, 3.0], [6000, 12, 7, 1.2], [2500, 6, 5, 4.0], [8000, 20, 4, 1.0],
+    [3000, 2, 3, 0.6],
+    [4000, 5, 4, 1.0],
+    [5000, 10, 5, 1.5],
+    [6000, 20, 6, 2.0],
+    [3000, 8, 8, 0.8],
+    [5000, 3, 4, 2.5],
+    [4000, 15, 3, 3.0],
+    [6000, 12, 7, 1.2],
+    [2500, 6, 5, 4.0],
+    [8000, 20, 4, 1.0],
   ];
   shapes.forEach(([n, d, k, spread], i) => out.push({ name: `blobs n=${n} d=${d} k=${k} s=${spread}`, m: blobs(n, d, k, spread, 1000 + i) }));
   for (const r of await realDataSets(work)) out.push({ name: r.name, m: r.m });
   const dir = process.env.AUTOSEG_PARITY_DIR ?? join(__dirname, 'data');
   if (existsSync(dir)) {
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((x) => x.endsWith('.json'))
+      .sort()) {
       const base = join(dir, f.slice(0, -'.json'.length));
       const { m, header } = readMatrixFile(base);
       out.push({ name: header.name ?? f, m });
@@ -124,7 +137,12 @@ async function main(): Promise<void> {
     };
     // scikit-learn's own curve is only known after its run: a second, cheap pass asks kneed about it.
     const ref = runReference<RefOut>('parity', job, work);
-    const skCurves = ref.datasets.map((r, di) => ({ ...job.datasets[di], ks: [], labelled: [], curves: { sklearn: { x: job.datasets[di].ks, y: job.datasets[di].ks.map((k) => r.inertia[String(k)]) } } }));
+    const skCurves = ref.datasets.map((r, di) => ({
+      ...job.datasets[di],
+      ks: [],
+      labelled: [],
+      curves: { sklearn: { x: job.datasets[di].ks, y: job.datasets[di].ks.map((k) => r.inertia[String(k)]) } },
+    }));
     const ref2 = runReference<RefOut>('parity', { threads: 1, datasets: skCurves }, work);
 
     console.log(`scikit-learn ${ref.versions.sklearn} KMeans(n_init=10), kneed ${ref.versions.kneed}, numpy ${ref.versions.numpy}; autoseg kmeans nInit ${DEFAULT_N_INIT}\n`);
@@ -153,7 +171,9 @@ async function main(): Promise<void> {
         if (!(ratio <= INERTIA_BOUND)) failures.push(`${ds.name} k=${p.k}: inertia ${p.inertia} > sklearn ${sk} * ${INERTIA_BOUND}`);
         if (!(silDiff <= SILHOUETTE_BOUND)) failures.push(`${ds.name} k=${p.k}: silhouette differs by ${silDiff}`);
         if (!(chDiff <= CH_BOUND)) failures.push(`${ds.name} k=${p.k}: Calinski-Harabasz differs by ${chDiff} (relative)`);
-        console.log(`| ${ds.name} | ${p.k} | ${p.inertia.toPrecision(8)} | ${sk.toPrecision(8)} | ${ratio.toFixed(5)} | ${p.silhouette.toFixed(6)} | ${silDiff.toExponential(1)} | ${chDiff.toExponential(1)} |`);
+        console.log(
+          `| ${ds.name} | ${p.k} | ${p.inertia.toPrecision(8)} | ${sk.toPrecision(8)} | ${ratio.toFixed(5)} | ${p.silhouette.toFixed(6)} | ${silDiff.toExponential(1)} | ${chDiff.toExponential(1)} |`,
+        );
       }
       const curves: Array<[string, number[], number | null]> = [
         ['autoseg', job.datasets[di].curves.autoseg.y, r.kneed.autoseg],
@@ -172,7 +192,9 @@ async function main(): Promise<void> {
     console.log(elbows.join('\n'));
     console.log('\n| data set | rows x cols | worst inertia ratio | worst silhouette |diff| | elbows equal to kneed |\n|---|---:|---:|---:|---:|');
     console.log(summary.join('\n'));
-    console.log(`\n${sets.length} data sets, ${elbows.length} curves; worst inertia ratio ${worstRatio.toFixed(5)} (bound ${INERTIA_BOUND}), worst silhouette |diff| ${worstSil.toExponential(2)} (bound ${SILHOUETTE_BOUND}), worst CH relative diff ${worstCh.toExponential(2)} (bound ${CH_BOUND})`);
+    console.log(
+      `\n${sets.length} data sets, ${elbows.length} curves; worst inertia ratio ${worstRatio.toFixed(5)} (bound ${INERTIA_BOUND}), worst silhouette |diff| ${worstSil.toExponential(2)} (bound ${SILHOUETTE_BOUND}), worst CH relative diff ${worstCh.toExponential(2)} (bound ${CH_BOUND})`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

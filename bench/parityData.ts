@@ -21,7 +21,11 @@ import { TrinoWarehouse } from '../src/warehouse/trino';
 import { buildTpchCustomers } from '../test/helpers/tpch';
 import { writeMatrixFile } from './matrixFile';
 
-export interface RealDataSet { readonly name: string; readonly m: Matrix; readonly columns: readonly string[] }
+export interface RealDataSet {
+  readonly name: string;
+  readonly m: Matrix;
+  readonly columns: readonly string[];
+}
 
 function engineered(name: string, table: ColumnarTable, userId: string, outDir: string): RealDataSet {
   const f = engineerFeatures(sortByUserId(table, userId), { userId });

@@ -31,7 +31,14 @@ const ICEBERG_SCHEMA = 'iceberg.bench';
 /** Worker mode reads every row into the worker: run it up to sf10 (1.5M customers), never at sf100. */
 const WORKER_MAX_ROWS = 1_500_000;
 
-interface Args { scales: string[]; worker: boolean; pushdown: boolean; keep: boolean; timeoutMin: number; maxAttempts: number }
+interface Args {
+  scales: string[];
+  worker: boolean;
+  pushdown: boolean;
+  keep: boolean;
+  timeoutMin: number;
+  maxAttempts: number;
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { scales: [], worker: true, pushdown: true, keep: false, timeoutMin: 60, maxAttempts: 3 };
@@ -61,7 +68,8 @@ function plan(args: Args): Case[] {
     const base = { scale, source: `tpch.${scale}.customer`, userId: 'custkey', expectedRows: customerRows(scale) };
     if (args.pushdown) cases.push({ ...base, engine: 'trino', output: `${ICEBERG_SCHEMA}.seg_${scale}` });
     if (args.worker && base.expectedRows <= WORKER_MAX_ROWS) cases.push({ ...base, engine: 'worker', output: `memory.default.segw_${scale}` });
-    else if (args.worker && !args.pushdown) throw new Error(`worker mode is not run at ${scale} (${base.expectedRows.toLocaleString('en-US')} rows, more than ${WORKER_MAX_ROWS.toLocaleString('en-US')})`);
+    else if (args.worker && !args.pushdown)
+      throw new Error(`worker mode is not run at ${scale} (${base.expectedRows.toLocaleString('en-US')} rows, more than ${WORKER_MAX_ROWS.toLocaleString('en-US')})`);
   }
   return cases;
 }
@@ -74,12 +82,23 @@ function takeLock(): () => void {
       const fd = openSync(file, 'wx');
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => { try { unlinkSync(file); } catch { /* gone */ } };
+      return () => {
+        try {
+          unlinkSync(file);
+        } catch {
+          /* gone */
+        }
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(file, 'utf8'));
       let alive = false;
-      try { process.kill(pid, 0); alive = pid > 0; } catch { /* stale */ }
+      try {
+        process.kill(pid, 0);
+        alive = pid > 0;
+      } catch {
+        /* stale */
+      }
       if (alive) throw new Error(`another bench:scale (pid ${pid}) is running (lock ${file}): benches must not overlap`);
       unlinkSync(file);
     }
@@ -95,7 +114,12 @@ async function timed<T>(label: string, f: () => T | Promise<T>): Promise<T> {
 }
 
 function groupAlive(pid: number): boolean {
-  try { process.kill(-pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function resultsFile(startedAt: Date): string {
@@ -124,7 +148,15 @@ async function main(): Promise<number> {
     const left = procs.filter((p) => groupAlive(p.pid));
     if (left.length > 0) throw new Error(`still running after stop: ${left.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);
   };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopAll().finally(() => { unlock(); process.exit(130); }));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(
+      sig,
+      () =>
+        void stopAll().finally(() => {
+          unlock();
+          process.exit(130);
+        }),
+    );
 
   const results: CaseResult[] = [];
   const services: Record<string, number> = {};
@@ -134,8 +166,14 @@ async function main(): Promise<number> {
     await timed('trino server ready (cache or maven download)', () => trinoHome());
     const t0 = Date.now();
     [temporal, trino] = await Promise.all([
-      startTemporalDevServer({ logDir: work }).then((s) => { services.temporalStartS = (Date.now() - t0) / 1000; return s; }),
-      startTrino(join(work, 'trino'), { queryMemoryGb: 10 }).then((s) => { services.trinoStartS = (Date.now() - t0) / 1000; return s; }),
+      startTemporalDevServer({ logDir: work }).then((s) => {
+        services.temporalStartS = (Date.now() - t0) / 1000;
+        return s;
+      }),
+      startTrino(join(work, 'trino'), { queryMemoryGb: 10 }).then((s) => {
+        services.trinoStartS = (Date.now() - t0) / 1000;
+        return s;
+      }),
     ]);
     console.error(`[scale] services started: Temporal ${services.temporalStartS.toFixed(1)} s, Trino ${services.trinoStartS.toFixed(1)} s`);
     const trinoJvmPid = findTrinoJvm(trino.process.pid);
@@ -143,21 +181,35 @@ async function main(): Promise<number> {
     if (cases.some((c) => c.engine === 'trino')) await trinoQuery(trino.url, `CREATE SCHEMA IF NOT EXISTS ${ICEBERG_SCHEMA}`);
     connection = await Connection.connect({ address: temporal.address });
     const ctx: BenchContext = {
-      root, work, trinoUrl: trino.url, trinoJvmPid, timeoutMs: args.timeoutMin * 60_000, maxAttempts: args.maxAttempts,
+      root,
+      work,
+      trinoUrl: trino.url,
+      trinoJvmPid,
+      timeoutMs: args.timeoutMin * 60_000,
+      maxAttempts: args.maxAttempts,
       client: new Client({ connection, namespace: temporal.namespace }),
       env: {
         ...process.env,
-        TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TRINO_URL: trino.url,
-        AUTOSEG_STAGE_DIR: join(work, 'stage'), AUTOSEG_REPORT_DIR: join(work, 'reports'),
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_NAMESPACE: temporal.namespace,
+        TRINO_URL: trino.url,
+        AUTOSEG_STAGE_DIR: join(work, 'stage'),
+        AUTOSEG_REPORT_DIR: join(work, 'reports'),
       },
     };
     for (const c of cases) {
-      console.error(`[scale] ${c.scale} ${c.engine}: ${c.source} -> ${c.output} (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+      console.error(
+        `[scale] ${c.scale} ${c.engine}: ${c.source} -> ${c.output} (load average ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')})`,
+      );
       const r = await runCase(c, ctx);
       results.push(r);
-      console.error(r.ok
-        ? `[scale] ${c.scale} ${c.engine}: ${r.wallS} s, ${r.rowsPerS} rows/s, k ${r.k}, worker peak ${r.worker?.peakMb} MB, Trino peak ${r.trino?.peakMb ?? '?'} MB`
-        : `[scale] ${c.scale} ${c.engine} FAILED: ${r.error}`);
+      console.error(
+        r.ok
+          ? `[scale] ${c.scale} ${c.engine}: ${r.wallS} s, ${r.rowsPerS} rows/s, k ${r.k}, worker peak ${r.worker?.peakMb} MB, Trino peak ${r.trino?.peakMb ?? '?'} MB`
+          : `[scale] ${c.scale} ${c.engine} FAILED: ${r.error}`,
+      );
     }
     failed = results.some((r) => !r.ok);
   } finally {
@@ -170,10 +222,15 @@ async function main(): Promise<number> {
     const ratios = ratioLines(results, args.scales);
     const failures = failureLines(results);
     const machine = { cores: availableParallelism(), memMb: Math.round(totalmem() / 2 ** 20), node: process.version, platform: process.platform };
-    console.log([
-      `\n## bench:scale, ${startedAt.toISOString()} (${machine.cores} cores, Node ${machine.node})\n`, table, '',
-      ...(ratios.length ? ratios : ['- (no ratio: not enough successful runs)']), ...(failures.length ? ['', ...failures] : []),
-    ].join('\n'));
+    console.log(
+      [
+        `\n## bench:scale, ${startedAt.toISOString()} (${machine.cores} cores, Node ${machine.node})\n`,
+        table,
+        '',
+        ...(ratios.length ? ratios : ['- (no ratio: not enough successful runs)']),
+        ...(failures.length ? ['', ...failures] : []),
+      ].join('\n'),
+    );
     if (results.length > 0) {
       const file = resultsFile(startedAt);
       writeFileSync(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine, args, services, results, ratios, table }, null, 2)}\n`);
@@ -185,7 +242,10 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (e: unknown) => {
-  console.error(`[scale] ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`[scale] ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -9,7 +9,12 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-export interface ProcStatus { pid: number; rssKb: number; hwmKb: number; threads: number }
+export interface ProcStatus {
+  pid: number;
+  rssKb: number;
+  hwmKb: number;
+  threads: number;
+}
 
 export function procStatus(pid: number): ProcStatus | undefined {
   let text: string;
@@ -72,7 +77,10 @@ export function findTrinoJvm(watchdogPid: number): number | undefined {
   const tree = processTree(watchdogPid).filter((p) => p !== watchdogPid);
   const jvm = tree.find((p) => cmdline(p).includes('io.trino.server.TrinoServer'));
   if (jvm !== undefined) return jvm;
-  return tree.map((p) => procStatus(p)).filter((s) => s !== undefined).sort((a, b) => b.rssKb - a.rssKb)[0]?.pid;
+  return tree
+    .map((p) => procStatus(p))
+    .filter((s) => s !== undefined)
+    .sort((a, b) => b.rssKb - a.rssKb)[0]?.pid;
 }
 
 /** Sets VmHWM back to the current VmRSS; false when the kernel refuses. */
@@ -108,7 +116,10 @@ export class Meter {
   private hwmValid = true;
   private readonly hwmKb = new Map<number, number>();
 
-  constructor(readonly root: number, private readonly tree: boolean) {}
+  constructor(
+    readonly root: number,
+    private readonly tree: boolean,
+  ) {}
 
   private pids(): number[] {
     return this.tree ? processTree(this.root) : [this.root];

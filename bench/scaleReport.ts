@@ -12,9 +12,10 @@ export function markdownTable(results: readonly CaseResult[]): string {
   const header = ['scale', 'engine', 'rows', 'wall s', 'rows/s', ...STAGE_COLUMNS.map((s) => `${s} s`), 'worker peak RSS MB', 'Trino peak RSS MB'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
   for (const r of results) {
-    const cells = r.ok || r.wallS !== null
-      ? [r.scale, engineName(r.engine), int(r.rows ?? r.expectedRows), fmt(r.wallS), int(r.rowsPerS), ...STAGE_COLUMNS.map((s) => fmt(r.stagesS[s])), int(r.worker?.peakMb), int(r.trino?.peakMb)]
-      : [r.scale, engineName(r.engine), int(r.expectedRows), 'FAILED', '–', ...STAGE_COLUMNS.map(() => '–'), int(r.worker?.peakMb), int(r.trino?.peakMb)];
+    const cells =
+      r.ok || r.wallS !== null
+        ? [r.scale, engineName(r.engine), int(r.rows ?? r.expectedRows), fmt(r.wallS), int(r.rowsPerS), ...STAGE_COLUMNS.map((s) => fmt(r.stagesS[s])), int(r.worker?.peakMb), int(r.trino?.peakMb)]
+        : [r.scale, engineName(r.engine), int(r.expectedRows), 'FAILED', '–', ...STAGE_COLUMNS.map(() => '–'), int(r.worker?.peakMb), int(r.trino?.peakMb)];
     if (!r.ok && r.wallS !== null) cells[3] += ' (FAILED)';
     lines.push(`| ${cells.join(' | ')} |`);
   }

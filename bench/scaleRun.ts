@@ -18,7 +18,14 @@ import { Meter, poll, type MeterReading } from './scaleProc';
 export type Engine = 'trino' | 'worker';
 export const STAGE_COLUMNS = ['check', 'extract', 'engineer', 'score', 'cluster', 'explain', 'write', 'report', 'finish'] as const;
 
-export interface Case { scale: string; engine: Engine; source: string; output: string; userId: string; expectedRows: number }
+export interface Case {
+  scale: string;
+  engine: Engine;
+  source: string;
+  output: string;
+  userId: string;
+  expectedRows: number;
+}
 
 export interface BenchContext {
   root: string;
@@ -83,11 +90,26 @@ function cli(ctx: BenchContext, args: string[], env: NodeJS.ProcessEnv, logFile:
   const log = createWriteStream(logFile, { flags: 'a' });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); log.write(d); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); log.write(d); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    log.write(d);
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    log.write(d);
+  });
   const exit = new Promise<number>((res) => {
-    child.once('exit', (code, signal) => { liveChildren.delete(child); log.end(); res(code ?? (signal ? 128 : 1)); });
-    child.once('error', (e) => { liveChildren.delete(child); err += `spawn failed: ${e.message}\n`; log.end(); res(127); });
+    child.once('exit', (code, signal) => {
+      liveChildren.delete(child);
+      log.end();
+      res(code ?? (signal ? 128 : 1));
+    });
+    child.once('error', (e) => {
+      liveChildren.delete(child);
+      err += `spawn failed: ${e.message}\n`;
+      log.end();
+      res(127);
+    });
   });
   return { child, out: () => out, err: () => err, exit };
 }
@@ -101,7 +123,11 @@ async function stopChild(child: ChildProcess, exit: Promise<number>, graceMs = 2
   clearTimeout(timer);
 }
 
-interface ActivityFailure { activityType: string; attempt: number; message: string }
+interface ActivityFailure {
+  activityType: string;
+  attempt: number;
+  message: string;
+}
 
 /** The worker's `Activity failed {...}` log lines (src/shared/logging.ts: `LEVEL message {meta}`), parsed. */
 function activityFailures(text: string): ActivityFailure[] {
@@ -112,7 +138,9 @@ function activityFailures(text: string): ActivityFailure[] {
     try {
       const meta = JSON.parse(line.slice(line.indexOf('{', at))) as { activityType?: string; attempt?: number; error?: { message?: string } };
       out.push({ activityType: meta.activityType ?? '?', attempt: meta.attempt ?? 0, message: meta.error?.message ?? '?' });
-    } catch { /* a line cut short */ }
+    } catch {
+      /* a line cut short */
+    }
   }
   return out;
 }
@@ -123,7 +151,11 @@ async function cancelOpenRuns(ctx: BenchContext, taskQueue: string): Promise<voi
     for await (const wf of ctx.client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) {
       const handle = ctx.client.workflow.getHandle(wf.workflowId);
       await handle.cancel();
-      await withTimeout(handle.result().catch(() => undefined), 120_000, `cleanup of the cancelled run ${wf.workflowId}`);
+      await withTimeout(
+        handle.result().catch(() => undefined),
+        120_000,
+        `cleanup of the cancelled run ${wf.workflowId}`,
+      );
     }
   } catch (e) {
     console.error(`[scale] could not cancel the open runs on ${taskQueue}: ${(e as Error).message}`);
@@ -132,15 +164,37 @@ async function cancelOpenRuns(ctx: BenchContext, taskQueue: string): Promise<voi
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`${what}: no answer after ${ms / 1000} s`)), ms); })]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new Error(`${what}: no answer after ${ms / 1000} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 export async function runCase(c: Case, ctx: BenchContext): Promise<CaseResult> {
   const name = `${c.scale}-${c.engine}`;
   const result: CaseResult = {
-    scale: c.scale, engine: c.engine, ok: false, source: c.source, output: c.output, expectedRows: c.expectedRows,
-    rows: null, wallS: null, rowsPerS: null, stagesS: {}, worker: null, client: null, trino: null, workerStartS: null,
-    engineUsed: null, k: null, features: null, runId: null, verified: null, loadavgBefore: loadavg().map((x) => round(x, 2)),
+    scale: c.scale,
+    engine: c.engine,
+    ok: false,
+    source: c.source,
+    output: c.output,
+    expectedRows: c.expectedRows,
+    rows: null,
+    wallS: null,
+    rowsPerS: null,
+    stagesS: {},
+    worker: null,
+    client: null,
+    trino: null,
+    workerStartS: null,
+    engineUsed: null,
+    k: null,
+    features: null,
+    runId: null,
+    verified: null,
+    loadavgBefore: loadavg().map((x) => round(x, 2)),
     logs: { worker: join(ctx.work, `${name}.worker.log`), client: join(ctx.work, `${name}.client.log`) },
   };
   for (const t of [c.output, `${c.output}_model`]) await trinoQuery(ctx.trinoUrl, `DROP TABLE IF EXISTS ${t}`);
@@ -152,12 +206,18 @@ export async function runCase(c: Case, ctx: BenchContext): Promise<CaseResult> {
   const worker = cli(ctx, ['worker'], env, result.logs.worker);
   const workerMeter = new Meter(worker.child.pid!, true);
   try {
-    await withTimeout(new Promise<void>((res, rej) => {
-      const check = () => { if (/state changed.*RUNNING/i.test(worker.err())) res(); };
-      worker.child.stderr!.on('data', check);
-      check();
-      void worker.exit.then((code) => rej(new Error(`autoseg worker exited with ${code} before it was ready:\n${lastLines(worker.err())}`)));
-    }), 180_000, 'autoseg worker start');
+    await withTimeout(
+      new Promise<void>((res, rej) => {
+        const check = () => {
+          if (/state changed.*RUNNING/i.test(worker.err())) res();
+        };
+        worker.child.stderr!.on('data', check);
+        check();
+        void worker.exit.then((code) => rej(new Error(`autoseg worker exited with ${code} before it was ready:\n${lastLines(worker.err())}`)));
+      }),
+      180_000,
+      'autoseg worker start',
+    );
     result.workerStartS = round((performance.now() - t0) / 1000);
 
     const trinoMeter = ctx.trinoJvmPid === undefined ? undefined : new Meter(ctx.trinoJvmPid, false);
@@ -170,7 +230,12 @@ export async function runCase(c: Case, ctx: BenchContext): Promise<CaseResult> {
     const poller = poll([workerMeter, clientMeter, ...(trinoMeter ? [trinoMeter] : [])]);
     // Stop the client on a timeout, or when an activity keeps failing (the workflow retries until its deadline, hours away).
     let stopped = '';
-    const stopRun = (why: string) => { if (!stopped) { stopped = why; run.child.kill('SIGTERM'); } };
+    const stopRun = (why: string) => {
+      if (!stopped) {
+        stopped = why;
+        run.child.kill('SIGTERM');
+      }
+    };
     const watchFailures = () => {
       const last = activityFailures(worker.err()).at(-1);
       if (last && last.attempt >= ctx.maxAttempts) stopRun(`${last.activityType} failed ${last.attempt} times; the workflow would retry it until its deadline`);
@@ -192,11 +257,13 @@ export async function runCase(c: Case, ctx: BenchContext): Promise<CaseResult> {
     if (code !== 0) {
       if (stopped) await cancelOpenRuns(ctx, taskQueue);
       const last = activityFailures(worker.err()).at(-1);
-      throw new Error([
-        `autoseg ${args.join(' ')} ${stopped ? `stopped by the bench (${stopped})` : `exited with ${code}`}`,
-        ...(last ? [`last activity failure: ${last.activityType} attempt ${last.attempt}: ${last.message}`] : []),
-        ...(run.err().trim() ? [lastLines(run.err())] : []),
-      ].join('\n'));
+      throw new Error(
+        [
+          `autoseg ${args.join(' ')} ${stopped ? `stopped by the bench (${stopped})` : `exited with ${code}`}`,
+          ...(last ? [`last activity failure: ${last.activityType} attempt ${last.attempt}: ${last.message}`] : []),
+          ...(run.err().trim() ? [lastLines(run.err())] : []),
+        ].join('\n'),
+      );
     }
 
     const summary = JSON.parse(run.out().slice(run.out().indexOf('{'))) as RunSummary;

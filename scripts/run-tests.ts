@@ -15,7 +15,11 @@ const UNIT_DIRS = ['test/segmentation', 'test/stage', 'test/unit', 'test/report'
 function testFiles(dir: string): string[] {
   const abs = join(root, dir);
   let entries: string[] = [];
-  try { entries = readdirSync(abs); } catch { return []; }
+  try {
+    entries = readdirSync(abs);
+  } catch {
+    return [];
+  }
   return entries.sort().flatMap((e) => {
     const p = join(abs, e);
     if (statSync(p).isDirectory()) return testFiles(join(dir, e));
@@ -53,14 +57,19 @@ async function main(): Promise<number> {
   try {
     services = await startServices(work);
     Object.assign(env, services.env, { AUTOSEG_TEST_SERVICES_DIR: work });
-    console.log(`[services] TEMPORAL_ADDRESS=${services.env.TEMPORAL_ADDRESS} TRINO_URL=${services.env.TRINO_URL}; running ${files.length} test files: ${files.map((f) => relative(root, join(root, f))).join(' ')}`);
+    console.log(
+      `[services] TEMPORAL_ADDRESS=${services.env.TEMPORAL_ADDRESS} TRINO_URL=${services.env.TRINO_URL}; running ${files.length} test files: ${files.map((f) => relative(root, join(root, f))).join(' ')}`,
+    );
     return await runNodeTests(files, env);
   } finally {
     await timed('services stopped', stopAll);
   }
 }
 
-main().then((code) => process.exit(code), (e) => {
-  console.error(`[services] ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`[services] ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

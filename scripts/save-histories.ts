@@ -61,10 +61,17 @@ async function main(): Promise<void> {
         for (const [name, input] of cases) {
           const workflowId = `histories-${name}-${Date.now()}`;
           const handle = await client.workflow.start(segmentationWorkflow, { taskQueue, workflowId, args: [parseRunConfig(input)] });
-          const outcome = await handle.result().then(() => 'completed', (e: unknown) => `failed (${e instanceof Error ? e.message : String(e)})`);
+          const outcome = await handle.result().then(
+            () => 'completed',
+            (e: unknown) => `failed (${e instanceof Error ? e.message : String(e)})`,
+          );
           const file = join(out, `${WORKFLOW_VERSION}-${name}.json`);
           // The Temporal CLI's JSON, the format every Temporal tool reads (historyFromJSON).
-          const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--namespace', process.env.TEMPORAL_NAMESPACE ?? 'default', '--output', 'json'], { maxBuffer: 64 << 20 });
+          const json = execFileSync(
+            temporalCliPath(),
+            ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--namespace', process.env.TEMPORAL_NAMESPACE ?? 'default', '--output', 'json'],
+            { maxBuffer: 64 << 20 },
+          );
           writeFileSync(file, json);
           console.log(`[histories] ${name}: ${outcome} -> ${file}`);
         }
@@ -78,7 +85,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (e) => {
-  console.error(`[histories] ${e instanceof Error ? e.stack : String(e)}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`[histories] ${e instanceof Error ? e.stack : String(e)}`);
+    process.exit(1);
+  },
+);

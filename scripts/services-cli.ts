@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   await timed('services stopped', () => stopServices(services));
 }
 
-main().then(() => process.exit(0), (e) => {
-  console.error(`[services] ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`[services] ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -34,10 +34,7 @@ export async function startServices(work: string): Promise<Services> {
   // Obtaining (build/download) is cached; the first run pays for it once.
   await timed('temporal CLI ready (cache or go install)', () => temporalCliPath());
   await timed('trino server ready (cache or maven download)', () => trinoHome());
-  const [temporal, trino] = await Promise.allSettled([
-    timed('temporal dev server started', () => startTemporalDevServer({ logDir: work })),
-    timed('trino started', () => startTrino(work)),
-  ]);
+  const [temporal, trino] = await Promise.allSettled([timed('temporal dev server started', () => startTemporalDevServer({ logDir: work })), timed('trino started', () => startTrino(work))]);
   if (temporal.status === 'rejected' || trino.status === 'rejected') {
     await Promise.allSettled([temporal.status === 'fulfilled' && temporal.value.stop(), trino.status === 'fulfilled' && trino.value.stop()]);
     throw temporal.status === 'rejected' ? temporal.reason : (trino as PromiseRejectedResult).reason;

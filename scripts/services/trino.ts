@@ -28,34 +28,35 @@ export function trinoHome(): string {
  * `local:///<relative path>`.
  */
 export function icebergCatalog(warehouseDir: string): string {
-  return [
-    'connector.name=iceberg',
-    'iceberg.catalog.type=TESTING_FILE_METASTORE',
-    'hive.metastore.catalog.dir=local:///',
-    'fs.native-local.enabled=true',
-    `local.location=${warehouseDir}`,
-    '',
-  ].join('\n');
+  return ['connector.name=iceberg', 'iceberg.catalog.type=TESTING_FILE_METASTORE', 'hive.metastore.catalog.dir=local:///', 'fs.native-local.enabled=true', `local.location=${warehouseDir}`, ''].join(
+    '\n',
+  );
 }
 
 function writeConfig(etc: string, dataDir: string, icebergDir: string, port: number, queryMemoryGb: number): void {
   mkdirSync(join(etc, 'catalog'), { recursive: true });
   writeFileSync(join(etc, 'node.properties'), `node.environment=autoseg_test\nnode.id=autoseg-test-${port}\nnode.data-dir=${dataDir}\n`);
-  writeFileSync(join(etc, 'config.properties'), [
-    'coordinator=true',
-    'node-scheduler.include-coordinator=true',
-    `http-server.http.port=${port}`,
-    `discovery.uri=http://127.0.0.1:${port}`,
-    // Per-query memory (the heap is sized so that it plus Trino's 30% headroom fits): 4 GB for the tests; bench:scale gives sf100's exact profile of 15M
-    // distinct comments more (its GROUP BY and windows hold every distinct value).
-    `query.max-memory=${queryMemoryGb}GB`,
-    `query.max-memory-per-node=${queryMemoryGb}GB`,
-    // One node, two cores: keep the task fan-out small so queries start fast.
-    'task.concurrency=2',
-    'task.max-worker-threads=8',
-    '',
-  ].join('\n'));
-  writeFileSync(join(etc, 'jvm.config'), ['-server', `-Xmx${Math.ceil(queryMemoryGb / 0.7) + 2}G`, '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djdk.attach.allowAttachSelf=true', '-XX:ReservedCodeCacheSize=256M', ''].join('\n'));
+  writeFileSync(
+    join(etc, 'config.properties'),
+    [
+      'coordinator=true',
+      'node-scheduler.include-coordinator=true',
+      `http-server.http.port=${port}`,
+      `discovery.uri=http://127.0.0.1:${port}`,
+      // Per-query memory (the heap is sized so that it plus Trino's 30% headroom fits): 4 GB for the tests; bench:scale gives sf100's exact profile of 15M
+      // distinct comments more (its GROUP BY and windows hold every distinct value).
+      `query.max-memory=${queryMemoryGb}GB`,
+      `query.max-memory-per-node=${queryMemoryGb}GB`,
+      // One node, two cores: keep the task fan-out small so queries start fast.
+      'task.concurrency=2',
+      'task.max-worker-threads=8',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(etc, 'jvm.config'),
+    ['-server', `-Xmx${Math.ceil(queryMemoryGb / 0.7) + 2}G`, '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djdk.attach.allowAttachSelf=true', '-XX:ReservedCodeCacheSize=256M', ''].join('\n'),
+  );
   writeFileSync(join(etc, 'log.properties'), 'io.trino=WARN\n');
   writeFileSync(join(etc, 'catalog', 'tpch.properties'), 'connector.name=tpch\n');
   writeFileSync(join(etc, 'catalog', 'memory.properties'), 'connector.name=memory\nmemory.max-data-per-node=4GB\n');
@@ -90,11 +91,16 @@ async function startTrinoOn(workDir: string, port: number, queryMemoryGb: number
     logFile: join(workDir, 'trino.log'),
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(proc, async () => {
-    const info = (await (await fetch(`${url}/v1/info`)).json()) as { starting?: boolean };
-    if (info.starting !== false) return false;
-    return await runProbeQuery(url);
-  }, `waiting for ${url}/v1/info to report started`, 180_000);
+  await waitUntilReady(
+    proc,
+    async () => {
+      const info = (await (await fetch(`${url}/v1/info`)).json()) as { starting?: boolean };
+      if (info.starting !== false) return false;
+      return await runProbeQuery(url);
+    },
+    `waiting for ${url}/v1/info to report started`,
+    180_000,
+  );
   return { url, process: proc, stop: () => proc.stop(20_000) };
 }
 
@@ -110,4 +116,8 @@ async function runProbeQuery(url: string): Promise<boolean> {
   }
 }
 
-interface TrinoPage { nextUri?: string; data?: unknown[][]; error?: unknown }
+interface TrinoPage {
+  nextUri?: string;
+  data?: unknown[][];
+  error?: unknown;
+}

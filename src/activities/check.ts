@@ -9,7 +9,10 @@ import type { RunRef } from './types';
 import { activity, allInOrder, cancellationSignal, toSource, withHeartbeat, workerFileAccess } from './runtime';
 
 /** `engine` is absent in the history of a run started before the engine choice existed. */
-export interface Checked { previousOutput: boolean; engine?: EngineChoice }
+export interface Checked {
+  previousOutput: boolean;
+  engine?: EngineChoice;
+}
 
 /**
  * Stage 0, pre-flight: everything that can be known wrong before any compute fails here, in

@@ -35,7 +35,12 @@ async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explain
     const columnTypes = await trino.columnTypes(source);
     // The labels are made from the summary: the queries need only the centroids.
     const summary = await explainInTrino(trino, buildModel(features, centroids, fit.k), modelSource(source), { userId: config.userId, columnTypes, signal: cancellationSignal() });
-    const model = buildModel(features, centroids, fit.k, summary.segments.map((s) => s.label));
+    const model = buildModel(
+      features,
+      centroids,
+      fit.k,
+      summary.segments.map((s) => s.label),
+    );
     await store.putJson(runId, 'explain', summary);
     await store.putJson(runId, 'model', model);
     return { segments: summary.segments.map((s) => ({ segment: s.segment, label: s.label, size: s.size, share: s.share })) };
@@ -61,7 +66,12 @@ export async function explainJob({ runId, engine }: EngineRef): Promise<Explaine
     const total = sizes.reduce((a, b) => a + b, 0);
     summary = { ...summary, rowCount: total, profiledRows: table.rowCount, segments: summary.segments.map((s) => ({ ...s, size: sizes[s.segment], share: sizes[s.segment] / total })) };
   }
-  const model = buildModel(features, Float64Array.from(fit.centroids.flat()), fit.k, summary.segments.map((s) => s.label));
+  const model = buildModel(
+    features,
+    Float64Array.from(fit.centroids.flat()),
+    fit.k,
+    summary.segments.map((s) => s.label),
+  );
   await store.putJson(runId, 'explain', summary);
   await store.putJson(runId, 'model', model);
   return { segments: summary.segments.map((s) => ({ segment: s.segment, label: s.label, size: s.size, share: s.share })) };

@@ -11,9 +11,7 @@ import { activity, heartbeat, stageStore, throwIfCancelled, toSource, warehouseF
  */
 export async function extractSource({ runId, config }: RunRef): Promise<Extracted> {
   return activity(async () => {
-    const source = config.source.kind === 'file'
-      ? { ...config.source, path: await confinePath(config.source.path, workerFileAccess(), 'source file') }
-      : config.source;
+    const source = config.source.kind === 'file' ? { ...config.source, path: await confinePath(config.source.path, workerFileAccess(), 'source file') } : config.source;
     const warehouse = warehouseFor(source);
     try {
       const scanned = await warehouse.scan(toSource(source), {

@@ -54,8 +54,12 @@ export function previousCentroids(modelText: string | null, where = 'the previou
   }
   const columns = Array.isArray(model?.featureColumns) ? model.featureColumns.map((c) => c?.name) : null;
   const centroids = model?.centroids;
-  const valid = columns !== null && columns.every((c) => typeof c === 'string') && Array.isArray(centroids) && centroids.length > 0
-    && centroids.every((row) => Array.isArray(row) && row.length === columns.length && row.every((v) => typeof v === 'number' && Number.isFinite(v)));
+  const valid =
+    columns !== null &&
+    columns.every((c) => typeof c === 'string') &&
+    Array.isArray(centroids) &&
+    centroids.length > 0 &&
+    centroids.every((row) => Array.isArray(row) && row.length === columns.length && row.every((v) => typeof v === 'number' && Number.isFinite(v)));
   if (!valid) throw new PreviousOutputError(`previous model ${where} is not an autoseg model (featureColumns and centroids missing or inconsistent): ${fix}`);
   return { columns: columns as string[], centroids: centroids as number[][] };
 }

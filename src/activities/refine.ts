@@ -29,22 +29,32 @@ export async function refineInWarehouse({ runId, k, config }: RunRef & { k: numb
   try {
     // One iteration's query can outlast the heartbeat timeout on a big table: withHeartbeat beats
     // while it runs, resending the latest iteration reported.
-    refined = await withHeartbeat(refineInTrino(trino, toSource(config.source), plan, Float64Array.from(trained.centroids), {
-      k,
-      maxIter: config.maxIter,
-      tol: config.tol,
-      signal,
-      onIteration: (it) => heartbeat({ stage: 'cluster', step: 'refine', k, iteration: it.iteration, shift: it.shift, inertia: it.inertia }),
-    }), { stage: 'cluster', step: 'refine', k, iteration: 0 });
+    refined = await withHeartbeat(
+      refineInTrino(trino, toSource(config.source), plan, Float64Array.from(trained.centroids), {
+        k,
+        maxIter: config.maxIter,
+        tol: config.tol,
+        signal,
+        onIteration: (it) => heartbeat({ stage: 'cluster', step: 'refine', k, iteration: it.iteration, shift: it.shift, inertia: it.inertia }),
+      }),
+      { stage: 'cluster', step: 'refine', k, iteration: 0 },
+    );
   } finally {
     await trino.close();
   }
   const previous = await readPreviousCentroids(config.output);
   let order: number[];
   if (previous) {
-    const mapping = matchToPrevious(refined.centroids, k, plan.featureColumns.map((c) => c.name), previous);
+    const mapping = matchToPrevious(
+      refined.centroids,
+      k,
+      plan.featureColumns.map((c) => c.name),
+      previous,
+    );
     order = new Array<number>(k);
-    mapping.forEach((segment, cluster) => { order[segment] = cluster; });
+    mapping.forEach((segment, cluster) => {
+      order[segment] = cluster;
+    });
   } else {
     order = sizeOrder(refined.sizes, refined.centroids, k, d);
   }

@@ -33,13 +33,20 @@ export async function sampleSource({ runId, config, sourceRows }: RunRef & { sou
       const used = plan.dictionary.columns.filter((c) => c.treatment !== 'dropped').map((c) => quoteIdentifier(c.column));
       const spec = { from: trino.fromClause(source).sql, userId: config.userId, seed: config.seed, size: config.trainingSampleSize, select: used.join(', ') };
       // The top-n scans the whole table before its first row arrives: beat while it runs.
-      const sample = (rows?: number) => withHeartbeat(trino.scan({ kind: 'sql', sql: sampleSelect({ ...spec, rows }) }, {
-        userId: config.userId,
-        onBatch: (p) => {
-          throwIfCancelled();
-          heartbeat({ stage: 'sample', rowsRead: p.rowsRead });
-        },
-      }), { stage: 'sample' });
+      const sample = (rows?: number) =>
+        withHeartbeat(
+          trino.scan(
+            { kind: 'sql', sql: sampleSelect({ ...spec, rows }) },
+            {
+              userId: config.userId,
+              onBatch: (p) => {
+                throwIfCancelled();
+                heartbeat({ stage: 'sample', rowsRead: p.rowsRead });
+              },
+            },
+          ),
+          { stage: 'sample' },
+        );
       // With the row count the top-n sees only rows under a key bound, loose enough that it costs
       // rows with a probability below 1e-12; if it did (or the table changed since it was counted),
       // the full top-n runs.

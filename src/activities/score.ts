@@ -14,7 +14,9 @@ function matrixOf(runId: string): Promise<Matrix> {
   if (cached?.runId !== runId) {
     const matrix = stageStore().getMatrix(runId, 'matrix');
     cached = { runId, matrix };
-    matrix.catch(() => { if (cached?.matrix === matrix) cached = undefined; });
+    matrix.catch(() => {
+      if (cached?.matrix === matrix) cached = undefined;
+    });
   }
   return cached.matrix;
 }

@@ -7,7 +7,11 @@
 import { TrinoWarehouse } from '../warehouse/trino';
 import { activity, heartbeat, stageStore } from './runtime';
 
-export interface SmokeInput { runId: string; sourceTable: string; targetTable: string }
+export interface SmokeInput {
+  runId: string;
+  sourceTable: string;
+  targetTable: string;
+}
 
 export async function smokeExtract(input: SmokeInput): Promise<{ rows: number }> {
   return activity(async () => {
@@ -30,7 +34,10 @@ export async function smokeScore(input: SmokeInput): Promise<{ rows: number; min
     if (!balance || balance.kind !== 'numeric') throw new Error(`${input.sourceTable} has no numeric acctbal`);
     let min = Infinity;
     let max = -Infinity;
-    for (const v of balance.values) { min = Math.min(min, v); max = Math.max(max, v); }
+    for (const v of balance.values) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
     const score = balance.values.map((v) => (max > min ? (v - min) / (max - min) : 0));
     await stageStore().putMatrix(input.runId, 'smoke-score', { rows: score.length, cols: 1, data: score });
     return { rows: score.length, min, max };
@@ -45,10 +52,17 @@ export async function smokeWrite(input: SmokeInput): Promise<{ rows: number }> {
     const ids = table.columns.find((c) => c.name === 'custkey')!;
     const trino = new TrinoWarehouse();
     try {
-      const result = await trino.writeTable(input.targetTable, { rowCount: score.rows, columns: [
-        { name: 'custkey', sqlType: 'bigint', values: ids.values as ArrayLike<string> },
-        { name: 'score', sqlType: 'double', values: score.data },
-      ] }, { runId: input.runId });
+      const result = await trino.writeTable(
+        input.targetTable,
+        {
+          rowCount: score.rows,
+          columns: [
+            { name: 'custkey', sqlType: 'bigint', values: ids.values as ArrayLike<string> },
+            { name: 'score', sqlType: 'double', values: score.data },
+          ],
+        },
+        { runId: input.runId },
+      );
       await store.remove(input.runId);
       return { rows: result.rowCount };
     } finally {

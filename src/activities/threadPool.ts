@@ -28,16 +28,33 @@ parentPort.on('message', async ({ id, name, args }) => {
 
 /** An error thrown by a job, rebuilt on the calling thread with its name, message and code. */
 export class JobError extends Error {
-  constructor(name: string, message: string, readonly code: string | undefined, stack: string | undefined) {
+  constructor(
+    name: string,
+    message: string,
+    readonly code: string | undefined,
+    stack: string | undefined,
+  ) {
     super(message);
     this.name = name;
     if (stack) this.stack = stack;
   }
 }
 
-interface Pending { resolve(v: unknown): void; reject(e: unknown): void }
-interface Slot { worker: Worker; busy: boolean; pending: Map<number, Pending> }
-interface Job { name: string; args: unknown[]; pending: Pending; slot?: Slot }
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+  pending: Map<number, Pending>;
+}
+interface Job {
+  name: string;
+  args: unknown[];
+  pending: Pending;
+  slot?: Slot;
+}
 
 let slots: Slot[] | undefined;
 let queue: Job[] = [];
@@ -116,8 +133,14 @@ export function inThread<N extends JobName>(name: N, args: Parameters<Jobs[N]>, 
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     job.pending = {
-      resolve: (v) => { signal?.removeEventListener('abort', onAbort); (resolve as (v: unknown) => void)(v); },
-      reject: (e) => { signal?.removeEventListener('abort', onAbort); reject(e); },
+      resolve: (v) => {
+        signal?.removeEventListener('abort', onAbort);
+        (resolve as (v: unknown) => void)(v);
+      },
+      reject: (e) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(e);
+      },
     };
     queue.push(job);
     dispatch();

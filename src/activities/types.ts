@@ -14,14 +14,43 @@ export interface EngineRef extends RunRef {
   engine?: EngineMode;
 }
 
-export interface Extracted { rows: number; columns: number; source: string; sampleRows?: number; profileMs?: number }
-export interface Engineered { ks: number[]; rows: number; features: number; kept: string[]; dropped: { column: string; reason: string }[] }
+export interface Extracted {
+  rows: number;
+  columns: number;
+  source: string;
+  sampleRows?: number;
+  profileMs?: number;
+}
+export interface Engineered {
+  ks: number[];
+  rows: number;
+  features: number;
+  kept: string[];
+  dropped: { column: string; reason: string }[];
+}
 export type { KSelection as KChoice } from '../segmentation/selectK';
 import type { KSelection as KChoice } from '../segmentation/selectK';
-export interface Fitted { k: number; inertia: number; iterations: number; sizes: number[]; matchedPrevious: boolean }
-export interface Explained { segments: { segment: number; label: string; size: number; share: number }[] }
-export interface Written { target: string; model: string; rows: number; outcome: string; movedSincePrevious: number | null; previousRows: number | null }
-export interface Reported { report: string | null }
+export interface Fitted {
+  k: number;
+  inertia: number;
+  iterations: number;
+  sizes: number[];
+  matchedPrevious: boolean;
+}
+export interface Explained {
+  segments: { segment: number; label: string; size: number; share: number }[];
+}
+export interface Written {
+  target: string;
+  model: string;
+  rows: number;
+  outcome: string;
+  movedSincePrevious: number | null;
+  previousRows: number | null;
+}
+export interface Reported {
+  report: string | null;
+}
 
 /** The engine that ran (see src/config/engine.ts) and the rows the worker trained on. */
 export interface EngineUsed extends EngineChoice {

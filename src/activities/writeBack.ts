@@ -95,13 +95,23 @@ export async function writeSegments({ runId, config, createdAt, engine }: Engine
       const trino = new TrinoWarehouse();
       try {
         const created = new Date(createdAt);
-        const result = await trino.writeRunOutputs({
-          segments: { target: where.segments, table: {
-            rowCount: n,
-            columns: [...base, { name: 'run_id', sqlType: 'varchar', values: new Array<string>(n).fill(runId) }, { name: 'created_at', sqlType: 'timestamp(3)', values: new Array<Date>(n).fill(created) }],
-          } },
-          model: { target: where.model, table: modelOutputTable(runId, created, modelText) },
-        }, { runId, runStartedAt: created, signal: cancellationSignal(), onProgress: (p) => heartbeat(p) });
+        const result = await trino.writeRunOutputs(
+          {
+            segments: {
+              target: where.segments,
+              table: {
+                rowCount: n,
+                columns: [
+                  ...base,
+                  { name: 'run_id', sqlType: 'varchar', values: new Array<string>(n).fill(runId) },
+                  { name: 'created_at', sqlType: 'timestamp(3)', values: new Array<Date>(n).fill(created) },
+                ],
+              },
+            },
+            model: { target: where.model, table: modelOutputTable(runId, created, modelText) },
+          },
+          { runId, runStartedAt: created, signal: cancellationSignal(), onProgress: (p) => heartbeat(p) },
+        );
         outcome = result.outcome;
       } finally {
         await trino.close();

@@ -26,8 +26,7 @@ export async function movementInTrino(trino: TrinoWarehouse, fresh: string, prev
   const same = (await typeOf(fresh)) === (await typeOf(prev));
   const key = (alias: string) => (same ? `${alias}.${id}` : `CAST(${alias}.${id} AS varchar)`);
   const { rows } = await conn.execute(
-    `SELECT p.segment, n.segment, count(*) FROM ${fresh} AS n JOIN ${prev} p ON ${key('n')} = ${key('p')} ` +
-      'WHERE p.segment >= 0 AND n.segment IS NOT NULL GROUP BY 1, 2',
+    `SELECT p.segment, n.segment, count(*) FROM ${fresh} AS n JOIN ${prev} p ON ${key('n')} = ${key('p')} ` + 'WHERE p.segment >= 0 AND n.segment IS NOT NULL GROUP BY 1, 2',
     undefined,
     signal,
   );
@@ -64,9 +63,7 @@ export async function writeSegmentsInTrino(runId: string, config: RunConfig, cre
     // The user id keeps its source type when worker mode would keep it too (integers, strings), else varchar.
     const idType = Object.entries(columnTypes).find(([name]) => name.toLowerCase() === config.userId.toLowerCase())?.[1];
     const id = quoteIdentifier(config.userId);
-    const select = segmentUserIdType(idType) === idType?.trim().toLowerCase()
-      ? compiled
-      : `SELECT CAST(${id} AS varchar) AS ${id}, segment, segment_label FROM (\n${compiled}\n)`;
+    const select = segmentUserIdType(idType) === idType?.trim().toLowerCase() ? compiled : `SELECT CAST(${id} AS varchar) AS ${id}, segment, segment_label FROM (\n${compiled}\n)`;
     // Counted from the staging table, against the target while it still holds the previous run;
     // kept in the stage, so a retry after the swap does not compare the run with itself.
     const movementStaged = () => store.has(runId, 'movement', 'json');
@@ -76,10 +73,13 @@ export async function writeSegmentsInTrino(runId: string, config: RunConfig, cre
       await store.putJson(runId, 'movement', await movementInTrino(trino, quoteTableRef(staging), where.segments, config.userId, fit.k, signal));
     };
     const created = new Date(createdAt);
-    const result = await trino.writeRunOutputs({
-      segments: { target: where.segments, select },
-      model: { target: where.model, table: modelOutputTable(runId, created, JSON.stringify(model)) },
-    }, { runId, runStartedAt: created, signal, onProgress: (p) => heartbeat(p), onStaged });
+    const result = await trino.writeRunOutputs(
+      {
+        segments: { target: where.segments, select },
+        model: { target: where.model, table: modelOutputTable(runId, created, JSON.stringify(model)) },
+      },
+      { runId, runStartedAt: created, signal, onProgress: (p) => heartbeat(p), onStaged },
+    );
     // A retry that found the swap done by an attempt whose stage was lost: moves unknown.
     let moves: Movement;
     if (await movementStaged()) moves = await store.getJson<Movement>(runId, 'movement');

@@ -55,7 +55,7 @@ export async function main(argv = process.argv): Promise<number> {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     }
     const { code, message } = classifyError(err);
-    if (process.env.AUTOSEG_VERBOSE) process.stderr.write(`${redact(err instanceof Error ? err.stack ?? err.message : String(err))}\n`);
+    if (process.env.AUTOSEG_VERBOSE) process.stderr.write(`${redact(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     process.stderr.write(`autoseg: ${redact(message)}\n`);
     return code;
   }

@@ -20,7 +20,16 @@ export class ProgressView {
     }
     for (; this.printed < p.completed.length; this.printed++) {
       const { stage, ms } = p.completed[this.printed];
-      const extra = stage === 'check' && p.engine ? `, engine ${p.engine.mode}: ${p.engine.reason}` : stage === 'extract' && p.rows !== undefined ? `, ${p.rows} rows` : stage === 'engineer' && p.features !== undefined ? `, ${p.features} features` : stage === 'choose' && p.chosenK !== undefined ? `, k = ${p.chosenK}` : '';
+      const extra =
+        stage === 'check' && p.engine
+          ? `, engine ${p.engine.mode}: ${p.engine.reason}`
+          : stage === 'extract' && p.rows !== undefined
+            ? `, ${p.rows} rows`
+            : stage === 'engineer' && p.features !== undefined
+              ? `, ${p.features} features`
+              : stage === 'choose' && p.chosenK !== undefined
+                ? `, k = ${p.chosenK}`
+                : '';
       this.out.write(`autoseg: ${stage} done in ${ms} ms${extra}\n`);
     }
   }

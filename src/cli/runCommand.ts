@@ -37,7 +37,15 @@ export async function startAndWait(client: Client, taskQueue: string, config: Ru
     const summary = await handle.result();
     polling = false;
     await poll;
-    view?.update({ stage: 'done', completed: summary.timings as RunProgress['completed'], kScored: summary.scores.length, kTotal: summary.scores.length, rows: summary.rows, features: summary.features, chosenK: summary.k });
+    view?.update({
+      stage: 'done',
+      completed: summary.timings as RunProgress['completed'],
+      kScored: summary.scores.length,
+      kTotal: summary.scores.length,
+      rows: summary.rows,
+      features: summary.features,
+      chosenK: summary.k,
+    });
     return summary;
   } finally {
     polling = false;

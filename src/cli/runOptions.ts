@@ -31,7 +31,13 @@ export interface RunFlags {
   keepStage?: boolean;
 }
 
-const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = (v: string | undefined) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -68,7 +74,9 @@ export function runConfigFromFlags(flags: RunFlags): RunConfig {
   if (flags.outputTable) merged.output = { kind: 'table', table: flags.outputTable };
   if (flags.out) merged.output = { kind: 'dir', dir: resolve(flags.out) };
   if (merged.output === undefined && merged.source !== undefined) merged.output = { kind: 'dir', dir: resolve('autoseg-output') };
-  const set = (key: string, value: unknown) => { if (value !== undefined) merged[key] = value; };
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) merged[key] = value;
+  };
   set('userId', flags.userId);
   set('k', int('k', flags.k));
   if (flags.kMin !== undefined || flags.kMax !== undefined) {

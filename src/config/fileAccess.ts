@@ -20,14 +20,21 @@ export type FileAccess = { readonly kind: 'any' } | { readonly kind: 'roots'; re
 export const ANY_FILE: FileAccess = { kind: 'any' };
 
 export function fileAccessFromEnv(env: NodeJS.ProcessEnv = process.env): FileAccess {
-  const roots = (env.AUTOSEG_FILE_ROOTS ?? '').split(':').map((r) => r.trim()).filter((r) => r.length > 0);
+  const roots = (env.AUTOSEG_FILE_ROOTS ?? '')
+    .split(':')
+    .map((r) => r.trim())
+    .filter((r) => r.length > 0);
   return { kind: 'roots', roots };
 }
 
 /** A path outside the configured roots, or an output directory holding unrelated files. */
 export class FileAccessError extends Error {
   override readonly name = 'FileAccessError';
-  constructor(readonly code: 'FILE_NOT_ALLOWED' | 'OUTPUT_DIR_NOT_EMPTY', message: string, readonly path: string) {
+  constructor(
+    readonly code: 'FILE_NOT_ALLOWED' | 'OUTPUT_DIR_NOT_EMPTY',
+    message: string,
+    readonly path: string,
+  ) {
     super(message);
   }
 }
@@ -96,6 +103,9 @@ export async function checkOutputDir(dir: string): Promise<void> {
   if (entries.length === 0 || entries.includes(OUTPUT_MARKER)) return;
   const foreign = entries.filter((e) => !OUTPUT_FILES.has(e) && !e.startsWith('.'));
   if (foreign.length === 0) return;
-  throw new FileAccessError('OUTPUT_DIR_NOT_EMPTY',
-    `output directory ${dir} holds files autoseg did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}): name an empty or new directory, or one a previous autoseg run wrote`, dir);
+  throw new FileAccessError(
+    'OUTPUT_DIR_NOT_EMPTY',
+    `output directory ${dir} holds files autoseg did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}): name an empty or new directory, or one a previous autoseg run wrote`,
+    dir,
+  );
 }

@@ -31,27 +31,38 @@ export const sourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('file'), path: z.string().min(1), table: z.string().optional() }),
 ]);
 
-export const outputSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('table'), table: identifierPath }),
-  z.strictObject({ kind: z.literal('dir'), dir: z.string().min(1) }),
-]);
+export const outputSchema = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('table'), table: identifierPath }), z.strictObject({ kind: z.literal('dir'), dir: z.string().min(1) })]);
 
-export const runConfigSchema = segmentationOptionsSchema.extend({
-  source: sourceSchema,
-  output: outputSchema,
-  runKey: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1-200 letters, digits, or . _ : -').optional(),
-  keepStage: z.boolean().default(false),
-  // A nightly job must outlast a warehouse restart or a short outage: transient failures are
-  // retried until this deadline (from the run's start), then the run fails with the last cause.
-  deadlineMinutes: z.number().int('must be a whole number of minutes').min(1).max(7 * 24 * 60).default(360),
-  engine: z.enum(['auto', 'worker', 'trino']).default('auto'),
-  engineThreshold: z.number().int().min(0).default(1_000_000),
-  trainingSampleSize: z.number().int().min(2).max(10_000_000).default(200_000),
-}).superRefine((c, ctx) => {
-  if (c.engine === 'trino' && (c.source.kind === 'file' || c.output.kind === 'dir')) {
-    ctx.addIssue({ code: 'custom', path: ['engine'], message: `trino (pushdown) needs a Trino source and a Trino output table, but the ${c.source.kind === 'file' ? 'source is a file' : 'output is a directory'}: use worker or auto` });
-  }
-});
+export const runConfigSchema = segmentationOptionsSchema
+  .extend({
+    source: sourceSchema,
+    output: outputSchema,
+    runKey: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1-200 letters, digits, or . _ : -')
+      .optional(),
+    keepStage: z.boolean().default(false),
+    // A nightly job must outlast a warehouse restart or a short outage: transient failures are
+    // retried until this deadline (from the run's start), then the run fails with the last cause.
+    deadlineMinutes: z
+      .number()
+      .int('must be a whole number of minutes')
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(360),
+    engine: z.enum(['auto', 'worker', 'trino']).default('auto'),
+    engineThreshold: z.number().int().min(0).default(1_000_000),
+    trainingSampleSize: z.number().int().min(2).max(10_000_000).default(200_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.engine === 'trino' && (c.source.kind === 'file' || c.output.kind === 'dir')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['engine'],
+        message: `trino (pushdown) needs a Trino source and a Trino output table, but the ${c.source.kind === 'file' ? 'source is a file' : 'output is a directory'}: use worker or auto`,
+      });
+    }
+  });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
@@ -73,4 +84,3 @@ export function parseRunConfig(input: unknown): RunConfig {
   if (r.success) return r.data;
   throw new RunConfigError(r.error.issues.map((i) => `${i.path.map(String).join('.') || '(config)'}: ${i.message}`));
 }
-

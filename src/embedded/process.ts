@@ -55,17 +55,35 @@ export function startProcess(opts: StartOptions): ManagedProcess {
   if (child.pid === undefined) throw new Error(`${opts.name}: could not start ${opts.command} (see ${opts.logFile})`);
   const pid = child.pid;
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
-  child.once('error', () => { /* reported through 'exit' / alive() */ });
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  child.once('error', () => {
+    /* reported through 'exit' / alive() */
+  });
   // Neither the process nor the pipe keeps this process alive: exiting closes the pipe, and the watchdog stops the server.
   child.unref();
-  child.stdin?.on('error', () => { /* the watchdog is gone: nothing to tell it */ });
+  child.stdin?.on('error', () => {
+    /* the watchdog is gone: nothing to tell it */
+  });
   (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   const signal = (sig: NodeJS.Signals): void => {
-    try { process.kill(-pid, sig); } catch { /* the group is already gone */ }
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      /* the group is already gone */
+    }
   };
   const groupExists = (): boolean => {
-    try { process.kill(-pid, 0); return true; } catch { return false; }
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   };
   /** SIGKILLs what is left in the group and waits (briefly) until the kernel has removed it all. */
   const finish = async (): Promise<void> => {

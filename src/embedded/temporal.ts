@@ -36,19 +36,39 @@ export async function startTemporalDevServer(opts: { logDir?: string; namespace?
 
 async function startDevServerOnFreePorts(cli: string, logDir: string, namespace: string, dbFile: string | undefined): Promise<TemporalDevServer> {
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort),
-    '--metrics-port', String(metricsPort), '--namespace', namespace, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--headless',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+    '--metrics-port',
+    String(metricsPort),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+  ];
   if (dbFile) args.push('--db-filename', dbFile);
   const proc = startProcess({ name: 'Temporal dev server', command: cli, args, logFile: join(logDir, 'temporal.log') });
   const address = `127.0.0.1:${port}`;
-  await waitUntilReady(proc, async () => {
-    const connection = await Connection.connect({ address, connectTimeout: 1000 });
-    try {
-      await connection.workflowService.describeNamespace({ namespace });
-      return true;
-    } finally {
-      await connection.close();
-    }
-  }, `waiting for its frontend on ${address}`, 60_000);
+  await waitUntilReady(
+    proc,
+    async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return true;
+      } finally {
+        await connection.close();
+      }
+    },
+    `waiting for its frontend on ${address}`,
+    60_000,
+  );
   return { address, namespace, process: proc, stop: () => proc.stop() };
 }

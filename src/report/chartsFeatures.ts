@@ -32,12 +32,21 @@ const REST = '(all other values)';
  */
 export function categoricalChart(p: CategoricalProfile, index: number): ChartDef {
   const byFreq = p.categories.map((c, j) => ({ c, j })).sort((a, b) => p.population.counts[b.j] - p.population.counts[a.j] || a.j - b.j);
-  const shown = p.categories.length <= MAX_CATEGORIES ? p.categories.map((_, j) => j) : byFreq.slice(0, MAX_CATEGORIES - 1).map((x) => x.j).sort((a, b) => a - b);
+  const shown =
+    p.categories.length <= MAX_CATEGORIES
+      ? p.categories.map((_, j) => j)
+      : byFreq
+          .slice(0, MAX_CATEGORIES - 1)
+          .map((x) => x.j)
+          .sort((a, b) => a - b);
   const names = shown.map((j) => p.categories[j]);
   const merged = shown.length < p.categories.length;
   if (merged) names.push(REST);
   const rows: CategoryRow[] = [];
-  const groups = [{ group: ALL_CUSTOMERS, segment: null as number | null, counts: p.population.counts, shares: p.population.shares }, ...p.segments.map((s) => ({ group: segmentName(s.segment), segment: s.segment, counts: s.counts, shares: s.shares }))];
+  const groups = [
+    { group: ALL_CUSTOMERS, segment: null as number | null, counts: p.population.counts, shares: p.population.shares },
+    ...p.segments.map((s) => ({ group: segmentName(s.segment), segment: s.segment, counts: s.counts, shares: s.shares })),
+  ];
   for (const g of groups) {
     shown.forEach((j, o) => rows.push({ group: g.group, segment: g.segment, category: p.categories[j], order: o, count: g.counts[j], share: g.shares[j] }));
     if (merged) {
@@ -51,7 +60,12 @@ export function categoricalChart(p: CategoricalProfile, index: number): ChartDef
     height: { step: 26 },
     data: { values: rows },
     encoding: {
-      y: { field: 'group', type: 'nominal', sort: groupNames, axis: { title: null, labelFontSize: 12, labelFontWeight: { condition: { test: `datum.value === '${ALL_CUSTOMERS}'`, value: 'bold' }, value: 'normal' } } },
+      y: {
+        field: 'group',
+        type: 'nominal',
+        sort: groupNames,
+        axis: { title: null, labelFontSize: 12, labelFontWeight: { condition: { test: `datum.value === '${ALL_CUSTOMERS}'`, value: 'bold' }, value: 'normal' } },
+      },
       x: { field: 'share', type: 'quantitative', stack: 'normalize', axis: { title: null, format: '.0%', tickCount: 5 } },
       order: { field: 'order', type: 'quantitative' },
     },
@@ -59,7 +73,13 @@ export function categoricalChart(p: CategoricalProfile, index: number): ChartDef
       {
         mark: { type: 'bar', stroke: '#ffffff', strokeWidth: 1 },
         encoding: {
-          color: { field: 'category', type: 'nominal', sort: names, scale: { domain: names, range: CATEGORY_COLORS.slice(0, names.length) }, legend: { title: p.feature, orient: 'top', columns: Math.min(names.length, 4), labelLimit: 150, titleLimit: 500 } },
+          color: {
+            field: 'category',
+            type: 'nominal',
+            sort: names,
+            scale: { domain: names, range: CATEGORY_COLORS.slice(0, names.length) },
+            legend: { title: p.feature, orient: 'top', columns: Math.min(names.length, 4), labelLimit: 150, titleLimit: 500 },
+          },
           tooltip: [{ field: 'group' }, { field: 'category' }, { field: 'count', format: ',' }, { field: 'share', format: '.1%' }],
         },
       },
@@ -120,10 +140,17 @@ export function continuousChart(p: ContinuousProfile, index: number, summary: Se
       popRows.push({ segment: st.segment, panel: panel(s), bin: b, x0: edges[b], x1: edges[b + 1], count: p.population.histogram[b], share });
     }
   });
-  const popLine = popRows.flatMap((r) => [{ ...r, x: r.x0, e: 0 }, { ...r, x: r.x1, e: 1 }]);
+  const popLine = popRows.flatMap((r) => [
+    { ...r, x: r.x0, e: 0 },
+    { ...r, x: r.x1, e: 1 },
+  ]);
   const k = p.segments.length;
   const columns = k <= 3 ? k : k <= 6 ? 3 : 4;
-  const x = { type: 'quantitative', scale: { domain: [edges[0], edges[edges.length - 1]], nice: false, zero: false }, axis: { title: null, format: axisFormat(edges[0], edges[edges.length - 1]), tickCount: 4, labelOverlap: true, labelFlush: true } };
+  const x = {
+    type: 'quantitative',
+    scale: { domain: [edges[0], edges[edges.length - 1]], nice: false, zero: false },
+    axis: { title: null, format: axisFormat(edges[0], edges[edges.length - 1]), tickCount: 4, labelOverlap: true, labelFlush: true },
+  };
   const spec: VlSpec = {
     facet: { field: 'panel', type: 'nominal', sort: p.segments.map((_, s) => panel(s)), header: { title: null, labelFontSize: 12, labelAnchor: 'start', labelFontWeight: 'bold' } },
     columns,
@@ -181,7 +208,12 @@ export function compactnessChart(summary: SegmentationSummary, maxFeatures: numb
     height: { step: 28 },
     data: { values: cells },
     encoding: {
-      x: { field: 'name', type: 'ordinal', sort: segs.map((s) => columnName(s, segs.length)), axis: { title: segs.length > NAMED_COLUMNS ? 'Segment' : null, orient: 'top', labelAngle: 0, labelFontSize: 12 } },
+      x: {
+        field: 'name',
+        type: 'ordinal',
+        sort: segs.map((s) => columnName(s, segs.length)),
+        axis: { title: segs.length > NAMED_COLUMNS ? 'Segment' : null, orient: 'top', labelAngle: 0, labelFontSize: 12 },
+      },
       y: { field: 'feature', type: 'nominal', sort: features.map((p) => p.feature), axis: { title: null, labelFontSize: 12, labelLimit: 260 } },
     },
     layer: [

@@ -29,7 +29,10 @@ const WIDTH = 360;
 const HEIGHT = 230;
 
 /** A metric vs k; `labelAt`: where the mark's label goes (away from where the curve's marked point is). */
-function kLineSpec(points: KPoint[], opts: { title: string; color: string; mark: number | null; markLabel: string; labelAt: 'top' | 'bottom'; chosenK: number; zero: boolean; format: string }): VlSpec {
+function kLineSpec(
+  points: KPoint[],
+  opts: { title: string; color: string; mark: number | null; markLabel: string; labelAt: 'top' | 'bottom'; chosenK: number; zero: boolean; format: string },
+): VlSpec {
   const ks = points.map((p) => p.k);
   const x = {
     field: 'k',
@@ -43,7 +46,11 @@ function kLineSpec(points: KPoint[], opts: { title: string; color: string; mark:
     const at = [{ k: opts.mark, label: opts.markLabel }];
     const atEnd = opts.mark === Math.max(...ks);
     layer.push({ data: { values: at }, mark: { type: 'rule', color: MARK, strokeDash: [5, 4], strokeWidth: 1.5 }, encoding: { x } });
-    layer.push({ data: { values: at }, mark: { type: 'text', color: MARK, align: atEnd ? 'right' : 'left', baseline: opts.labelAt, dx: atEnd ? -5 : 5, fontSize: 11, fontWeight: 'bold' }, encoding: { x, y: { value: opts.labelAt === 'top' ? 2 : HEIGHT - 2 }, text: { field: 'label' } } });
+    layer.push({
+      data: { values: at },
+      mark: { type: 'text', color: MARK, align: atEnd ? 'right' : 'left', baseline: opts.labelAt, dx: atEnd ? -5 : 5, fontSize: 11, fontWeight: 'bold' },
+      encoding: { x, y: { value: opts.labelAt === 'top' ? 2 : HEIGHT - 2 }, text: { field: 'label' } },
+    });
   }
   layer.push({ mark: { type: 'line', color: opts.color, strokeWidth: 2.5, point: { filled: true, size: 45, color: opts.color } }, encoding: { x, y, tooltip: [{ field: 'k' }, { field: 'value' }] } });
   if (points.some((p) => p.k === opts.chosenK)) {
@@ -72,9 +79,21 @@ export function kCharts(summary: SummaryFile): ChartDef[] {
     charts.push({
       name: 'k-silhouette',
       title: 'Silhouette by number of segments (higher is better separated)',
-      caption: summary.silhouetteK === null ? 'No silhouette score could be computed.' : `The best-separated split is k = ${summary.silhouetteK} (silhouette ${fixed(silhouette.find((p) => p.k === summary.silhouetteK)?.value)}).`,
+      caption:
+        summary.silhouetteK === null
+          ? 'No silhouette score could be computed.'
+          : `The best-separated split is k = ${summary.silhouetteK} (silhouette ${fixed(silhouette.find((p) => p.k === summary.silhouetteK)?.value)}).`,
       data: { metric: 'silhouette', scores: silhouette.map((p) => ({ k: p.k, silhouette: p.value })), silhouetteK: summary.silhouetteK, chosenK: summary.k },
-      spec: kLineSpec(silhouette, { title: 'Silhouette score', color: '#59a14f', mark: summary.silhouetteK, markLabel: `best: k = ${summary.silhouetteK}`, labelAt: 'bottom', chosenK: summary.k, zero: false, format: '.2f' }),
+      spec: kLineSpec(silhouette, {
+        title: 'Silhouette score',
+        color: '#59a14f',
+        mark: summary.silhouetteK,
+        markLabel: `best: k = ${summary.silhouetteK}`,
+        labelAt: 'bottom',
+        chosenK: summary.k,
+        zero: false,
+        format: '.2f',
+      }),
       className: 'half',
     });
   }
@@ -85,12 +104,17 @@ export function kCharts(summary: SummaryFile): ChartDef[] {
 export function kSentence(summary: SummaryFile): { sentence: string; detail: string } {
   const c = summary.choice;
   const rule =
-    c.selection === 'explicit' ? 'it was given in the run configuration'
-    : c.selection === 'elbow' && c.requested === 'silhouette' ? 'no silhouette score could be computed, so the elbow of the inertia curve was used instead'
-    : c.selection === 'elbow' ? 'it is the elbow of the inertia curve, the point after which more segments barely make them tighter'
-    : c.selection === 'silhouette' && c.requested === 'elbow' ? 'the inertia curve has no clear elbow, so the best-separated split (highest silhouette score) was used instead'
-    : c.selection === 'silhouette' ? 'it gives the best-separated segments (highest silhouette score)'
-    : 'neither the elbow nor the silhouette gave an answer, so the smallest k tried was used';
+    c.selection === 'explicit'
+      ? 'it was given in the run configuration'
+      : c.selection === 'elbow' && c.requested === 'silhouette'
+        ? 'no silhouette score could be computed, so the elbow of the inertia curve was used instead'
+        : c.selection === 'elbow'
+          ? 'it is the elbow of the inertia curve, the point after which more segments barely make them tighter'
+          : c.selection === 'silhouette' && c.requested === 'elbow'
+            ? 'the inertia curve has no clear elbow, so the best-separated split (highest silhouette score) was used instead'
+            : c.selection === 'silhouette'
+              ? 'it gives the best-separated segments (highest silhouette score)'
+              : 'neither the elbow nor the silhouette gave an answer, so the smallest k tried was used';
   const sample = summary.scores[0]?.sampleSize;
   const scored = summary.scores.length > 0 && sample !== undefined ? ` Scores were computed on a sample of ${count(sample)} customers.` : '';
   const reason = c.reason.charAt(0).toUpperCase() + c.reason.slice(1);
@@ -161,7 +185,10 @@ export function transitionsChart(summary: SummaryFile): ChartDef | null {
       y: { field: 'previous', type: 'ordinal', sort: { field: 'p' }, axis: { title: 'Segment in the previous run' } },
     },
     layer: [
-      { mark: { type: 'rect', stroke: '#ffffff', strokeWidth: 1 }, encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', domainMin: 0 }, legend: { title: 'Customers', format: ',d' } } } },
+      {
+        mark: { type: 'rect', stroke: '#ffffff', strokeWidth: 1 },
+        encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', domainMin: 0 }, legend: { title: 'Customers', format: ',d' } } },
+      },
       {
         mark: { type: 'text', fontSize: 11 },
         encoding: {

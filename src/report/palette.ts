@@ -5,14 +5,30 @@
 
 /** Tableau 10, then the light half of Tableau 20; repeats after 20 segments. */
 const SEGMENT_COLORS = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
-  '#a0cbe8', '#ffbe7d', '#ff9d9a', '#86bcb6', '#8cd17d', '#f1ce63', '#d4a6c8', '#fabfd2', '#d7b5a6', '#79706e',
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+  '#a0cbe8',
+  '#ffbe7d',
+  '#ff9d9a',
+  '#86bcb6',
+  '#8cd17d',
+  '#f1ce63',
+  '#d4a6c8',
+  '#fabfd2',
+  '#d7b5a6',
+  '#79706e',
 ];
 
 /** Light colours for the values of a categorical feature (black text stays readable on all). */
-export const CATEGORY_COLORS = [
-  '#8dd3c7', '#fdb462', '#bebada', '#fb8072', '#80b1d3', '#b3de69', '#fccde5', '#ffffb3', '#bc80bd', '#ccebc5', '#ffed6f', '#d9d9d9',
-];
+export const CATEGORY_COLORS = ['#8dd3c7', '#fdb462', '#bebada', '#fb8072', '#80b1d3', '#b3de69', '#fccde5', '#ffffb3', '#bc80bd', '#ccebc5', '#ffed6f', '#d9d9d9'];
 
 /** Most values a categorical chart shows one by one; the rest are drawn together. */
 export const MAX_CATEGORIES = CATEGORY_COLORS.length;

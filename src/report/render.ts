@@ -32,7 +32,7 @@ function section(id: string, title: string, lead: string, body: string): string 
 }
 
 function sourceName(s: SummaryFile['config']['source']): string {
-  return s.kind === 'table' ? s.table : s.kind === 'file' ? s.path.split(/[\\/]/).pop() ?? s.path : 'a SQL query';
+  return s.kind === 'table' ? s.table : s.kind === 'file' ? (s.path.split(/[\\/]/).pop() ?? s.path) : 'a SQL query';
 }
 
 /** The whole report as one self-contained HTML document (inline CSS and SVG, no script, no URL). */
@@ -62,8 +62,18 @@ export async function renderReport(summary: SummaryFile, options: RenderOptions 
     'What distinguishes the segments',
     `The ${categorical.length ? 'categorical features that best tell segments apart (by information gain), then the ' : ''}numeric features on which some segment is most concentrated (by relative compactness), at most ${MAX_FEATURE_CHARTS} of each.`,
     [
-      categorical.length ? `<h3>Categorical features</h3>\n<div class="row">\n${await charts(categorical.map((p, i) => categoricalChart(p, i)), warn)}\n</div>` : '',
-      continuous.length ? `<h3>Numeric features</h3>\n${await charts(continuous.map((p, i) => continuousChart(p, i, e)), warn)}` : '',
+      categorical.length
+        ? `<h3>Categorical features</h3>\n<div class="row">\n${await charts(
+            categorical.map((p, i) => categoricalChart(p, i)),
+            warn,
+          )}\n</div>`
+        : '',
+      continuous.length
+        ? `<h3>Numeric features</h3>\n${await charts(
+            continuous.map((p, i) => continuousChart(p, i, e)),
+            warn,
+          )}`
+        : '',
       compactness ? await charts([compactness], warn) : '',
     ].join('\n'),
   );
@@ -84,8 +94,16 @@ export async function renderReport(summary: SummaryFile, options: RenderOptions 
   const params = section('parameters', 'Run parameters', '', `<div class="grid2"><div>${parametersTable(summary)}</div><div><h3>Time per stage</h3>${timingsTable(summary)}</div></div>`);
 
   const toc = [
-    ['sizes', 'Overview'], ['profiles', 'Profiles'], ['features', 'Features'], ['choice', 'Choice of k'], ['movement', 'Movement'], ['dictionary', 'Data dictionary'], ['parameters', 'Parameters'],
-  ].map(([id, t]) => `<a href="#${id}">${t}</a>`).join('');
+    ['sizes', 'Overview'],
+    ['profiles', 'Profiles'],
+    ['features', 'Features'],
+    ['choice', 'Choice of k'],
+    ['movement', 'Movement'],
+    ['dictionary', 'Data dictionary'],
+    ['parameters', 'Parameters'],
+  ]
+    .map(([id, t]) => `<a href="#${id}">${t}</a>`)
+    .join('');
   const kpi = (v: string, label: string) => `<div class="kpi"><b>${v}</b><span>${label}</span></div>`;
   return `<!DOCTYPE html>
 <html lang="en">

@@ -91,11 +91,12 @@ function engineRow(summary: SummaryFile): [string, string] {
   const mode = e.mode === 'trino' ? 'Trino pushdown' : 'worker';
   const x = summary.explanation;
   // profiledRows: a run of the previous version, whose pushdown explanations read the training sample.
-  const described = x.profiledRows !== undefined
-    ? `; segment sizes count every customer, feature distributions describe the training sample of ${count(x.profiledRows)} customers`
-    : e.mode === 'trino'
-      ? `; every number describes all ${count(x.rowCount)} customers (aggregated in Trino)`
-      : '';
+  const described =
+    x.profiledRows !== undefined
+      ? `; segment sizes count every customer, feature distributions describe the training sample of ${count(x.profiledRows)} customers`
+      : e.mode === 'trino'
+        ? `; every number describes all ${count(x.rowCount)} customers (aggregated in Trino)`
+        : '';
   return ['Engine', `${mode}: ${esc(e.reason)}${described}`];
 }
 

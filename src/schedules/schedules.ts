@@ -46,7 +46,14 @@ export async function createSchedule(client: Client, req: ScheduleRequest): Prom
   await client.schedule.create({
     scheduleId: req.scheduleId,
     spec,
-    action: { type: 'startWorkflow', workflowType: segmentationWorkflow, workflowId: `autoseg-${req.scheduleId}`, taskQueue: req.taskQueue, args: [req.config], memo: { [CONFIG_FINGERPRINT_MEMO]: configFingerprint(req.config) } },
+    action: {
+      type: 'startWorkflow',
+      workflowType: segmentationWorkflow,
+      workflowId: `autoseg-${req.scheduleId}`,
+      taskQueue: req.taskQueue,
+      args: [req.config],
+      memo: { [CONFIG_FINGERPRINT_MEMO]: configFingerprint(req.config) },
+    },
     policies: { overlap: ScheduleOverlapPolicy[req.overlap ?? 'SKIP'], catchupWindow: req.catchupWindow ?? '1 hour' },
     state: { paused: req.paused ?? false, note: 'created by autoseg' },
   });

@@ -39,7 +39,12 @@ export interface SegmentationModel {
 }
 
 /** Builds the model from the engineering result and the final (canonically ordered) centroids. */
-export function buildModel(engineered: Pick<EngineeredFeatures, 'options' | 'dictionary' | 'featureColumns' | 'scaler' | 'weights'>, centroids: Float64Array, k: number, segmentLabels: string[] = []): SegmentationModel {
+export function buildModel(
+  engineered: Pick<EngineeredFeatures, 'options' | 'dictionary' | 'featureColumns' | 'scaler' | 'weights'>,
+  centroids: Float64Array,
+  k: number,
+  segmentLabels: string[] = [],
+): SegmentationModel {
   const d = engineered.featureColumns.length;
   if (centroids.length !== k * d) throw new RangeError(`centroids have ${centroids.length} values, expected ${k} x ${d}`);
   const rows: number[][] = [];

@@ -60,9 +60,13 @@ export interface EngineeredFeatures {
 /** Throws EMPTY_TABLE / BAD_TABLE for a table without rows or columns, ragged or duplicated columns. */
 export function validateTable(table: ColumnarTable): void {
   if (!(table.rowCount > 0) || table.columns.length === 0) {
-    throw new SegmentationInputError('EMPTY_TABLE', `table ${table.name} is empty (${table.rowCount} rows, ${table.columns.length} columns); segmentation needs at least a few customers and one feature column. Check the table name and any filter.`, {
-      table: table.name,
-    });
+    throw new SegmentationInputError(
+      'EMPTY_TABLE',
+      `table ${table.name} is empty (${table.rowCount} rows, ${table.columns.length} columns); segmentation needs at least a few customers and one feature column. Check the table name and any filter.`,
+      {
+        table: table.name,
+      },
+    );
   }
   const seen = new Set<string>();
   for (const c of table.columns) {
@@ -70,10 +74,14 @@ export function validateTable(table: ColumnarTable): void {
     seen.add(c.name);
     const bad = c.values.length !== table.rowCount || (c.kind === 'numeric' && c.nulls.length !== table.rowCount);
     if (bad) {
-      throw new SegmentationInputError('BAD_TABLE', `column ${show(c.name)} of table ${table.name} has ${c.values.length} values but the table has ${table.rowCount} rows; every column needs one value per row.`, {
-        table: table.name,
-        column: c.name,
-      });
+      throw new SegmentationInputError(
+        'BAD_TABLE',
+        `column ${show(c.name)} of table ${table.name} has ${c.values.length} values but the table has ${table.rowCount} rows; every column needs one value per row.`,
+        {
+          table: table.name,
+          column: c.name,
+        },
+      );
     }
   }
 }
@@ -98,7 +106,13 @@ export function readUserIds(table: ColumnarTable, userId: string): string[] {
     if (c.kind === 'numeric') {
       if (c.nulls[i] !== 0) throw nullId(table, userId, i);
       const v = c.values[i];
-      if (v - v !== 0) throw new SegmentationInputError('NON_FINITE_VALUE', `user id column ${show(userId)} of table ${table.name} has the value ${v} at row ${i}; user ids must be real identifiers.`, { table: table.name, column: userId, value: String(v), row: i });
+      if (v - v !== 0)
+        throw new SegmentationInputError('NON_FINITE_VALUE', `user id column ${show(userId)} of table ${table.name} has the value ${v} at row ${i}; user ids must be real identifiers.`, {
+          table: table.name,
+          column: userId,
+          value: String(v),
+          row: i,
+        });
       id = String(v);
     } else {
       const v = c.values[i];
@@ -120,12 +134,16 @@ export function readUserIds(table: ColumnarTable, userId: string): string[] {
 }
 
 function nullId(table: ColumnarTable, userId: string, row: number): SegmentationInputError {
-  return new SegmentationInputError('USER_ID_NULL', `user id column ${show(userId)} of table ${table.name} is NULL at row ${row}; every customer needs an id: filter those rows out or fill the id upstream.`, {
-    table: table.name,
-    column: userId,
-    value: 'NULL',
-    row,
-  });
+  return new SegmentationInputError(
+    'USER_ID_NULL',
+    `user id column ${show(userId)} of table ${table.name} is NULL at row ${row}; every customer needs an id: filter those rows out or fill the id upstream.`,
+    {
+      table: table.name,
+      column: userId,
+      value: 'NULL',
+      row,
+    },
+  );
 }
 
 /** The tier of each priority feature; UNKNOWN_PRIORITY_FEATURE for a name that is not a column. */
@@ -206,9 +224,26 @@ function buildPlan(src: ProfileSource, opts: SegmentationOptions): FeaturePlan {
       return;
     }
     const nullCount = src.nullCount(j);
-    const dec = decideColumn(c, src.rowCount, nullCount, opts, excl, () => src.checkFinite(j), () => src.stats(j));
+    const dec = decideColumn(
+      c,
+      src.rowCount,
+      nullCount,
+      opts,
+      excl,
+      () => src.checkFinite(j),
+      () => src.stats(j),
+    );
     if (dec.kind === 'drop') {
-      entries.push({ ...base, nullCount, treatment: 'dropped', reason: dec.reason, detail: dec.detail, distinctCount: dec.distinctCount, ...(dec.distinctEstimated ? { distinctEstimated: true as const } : {}), priorityIgnored: tier });
+      entries.push({
+        ...base,
+        nullCount,
+        treatment: 'dropped',
+        reason: dec.reason,
+        detail: dec.detail,
+        distinctCount: dec.distinctCount,
+        ...(dec.distinctEstimated ? { distinctEstimated: true as const } : {}),
+        priorityIgnored: tier,
+      });
       if (tier !== null) warnings.push(`priority.${tier} lists ${show(c.name)}, which was dropped (${dec.reason}: ${dec.detail}); its priority is ignored.`);
       return;
     }
@@ -296,14 +331,26 @@ export function dictionaryFromProfiles(
   const opts = parseOptions(options);
   const { name, rowCount, profiles } = table;
   if (!(rowCount > 0) || profiles.length === 0) {
-    throw new SegmentationInputError('EMPTY_TABLE', `table ${name} is empty (${rowCount} rows, ${profiles.length} columns); segmentation needs at least a few customers and one feature column. Check the table name and any filter.`, { table: name });
+    throw new SegmentationInputError(
+      'EMPTY_TABLE',
+      `table ${name} is empty (${rowCount} rows, ${profiles.length} columns); segmentation needs at least a few customers and one feature column. Check the table name and any filter.`,
+      { table: name },
+    );
   }
   if (!profiles.some((p) => p.name === opts.userId)) readUserIds({ name, rowCount: 0, columns: profiles.map((p) => ({ name: p.name, kind: 'categorical', values: [] })) }, opts.userId);
   if (table.userId.nullCount > 0) {
-    throw new SegmentationInputError('USER_ID_NULL', `user id column ${show(opts.userId)} of table ${name} is NULL on ${table.userId.nullCount} rows; every customer needs an id: filter those rows out or fill the id upstream.`, { table: name, column: opts.userId, value: 'NULL' });
+    throw new SegmentationInputError(
+      'USER_ID_NULL',
+      `user id column ${show(opts.userId)} of table ${name} is NULL on ${table.userId.nullCount} rows; every customer needs an id: filter those rows out or fill the id upstream.`,
+      { table: name, column: opts.userId, value: 'NULL' },
+    );
   }
   if (table.userId.distinctCount < rowCount) {
-    throw new SegmentationInputError('USER_ID_DUPLICATE', `user id column ${show(opts.userId)} of table ${name} has ${table.userId.distinctCount} distinct values on ${rowCount} rows; the table must have one row per customer: aggregate or deduplicate it first.`, { table: name, column: opts.userId });
+    throw new SegmentationInputError(
+      'USER_ID_DUPLICATE',
+      `user id column ${show(opts.userId)} of table ${name} has ${table.userId.distinctCount} distinct values on ${rowCount} rows; the table must have one row per customer: aggregate or deduplicate it first.`,
+      { table: name, column: opts.userId },
+    );
   }
   return buildPlan(
     {
@@ -314,7 +361,11 @@ export function dictionaryFromProfiles(
       checkFinite: (j) => {
         const p = profiles[j];
         if (p.kind === 'numeric' && p.nonFiniteCount > 0) {
-          throw new SegmentationInputError('NON_FINITE_VALUE', `column ${show(p.name)} of table ${name} has ${p.nonFiniteCount} NaN or Infinity values; NaN and Infinity are not nulls: turn them into NULL (or a number) upstream, or exclude the column.`, { table: name, column: p.name });
+          throw new SegmentationInputError(
+            'NON_FINITE_VALUE',
+            `column ${show(p.name)} of table ${name} has ${p.nonFiniteCount} NaN or Infinity values; NaN and Infinity are not nulls: turn them into NULL (or a number) upstream, or exclude the column.`,
+            { table: name, column: p.name },
+          );
         }
       },
       stats: (j) => {

@@ -126,7 +126,11 @@ function overRepresented(p: CategoricalProfile, s: number): number {
  */
 function uniqueLabels(ranked: number[][], profiles: FeatureProfile[], want: number): string[] {
   const used = ranked.map((r) => Math.min(want, r.length));
-  const make = (s: number): string => ranked[s].slice(0, used[s]).map((f) => phrase(profiles[f], s)).join(', ');
+  const make = (s: number): string =>
+    ranked[s]
+      .slice(0, used[s])
+      .map((f) => phrase(profiles[f], s))
+      .join(', ');
   let labels = ranked.map((_, s) => make(s));
   for (;;) {
     const groups = new Map<string, number[]>();
@@ -203,7 +207,12 @@ export function summaryFromProfiles(input: {
   const entries = featureEntries(input.dictionary);
   const n = sizes.reduce((a, b) => a + b, 0);
   const shares = Array.from({ length: k }, (_, s) => distanceShares(entries, centroids, mean, s, dim));
-  const ranked = shares.map((sh) => sh.map((v, f) => ({ v, f })).sort((a, b) => b.v - a.v || a.f - b.f).map((x) => x.f));
+  const ranked = shares.map((sh) =>
+    sh
+      .map((v, f) => ({ v, f }))
+      .sort((a, b) => b.v - a.v || a.f - b.f)
+      .map((x) => x.f),
+  );
   const names = uniqueLabels(ranked, profiles, input.labelFeatures ?? 2);
   const segments: SegmentSummary[] = shares.map((sh, s) => ({
     segment: s,

@@ -96,7 +96,15 @@ export interface ProfileOptions {
   readonly quantileLevels: number[];
 }
 
-function stats(values: Float64Array, lo: number, hi: number, edges: { min: number; width: number; bins: number }, levels: number[], source: Float64Array | null, idx: Int32Array | null): ContinuousStats {
+function stats(
+  values: Float64Array,
+  lo: number,
+  hi: number,
+  edges: { min: number; width: number; bins: number },
+  levels: number[],
+  source: Float64Array | null,
+  idx: Int32Array | null,
+): ContinuousStats {
   const size = hi - lo;
   const histogram = new Array<number>(edges.bins).fill(0);
   if (size === 0) return { size, mean: null, std: null, min: null, max: null, median: null, quantiles: [], histogram };

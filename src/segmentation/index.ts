@@ -70,7 +70,12 @@ export function segment(table: ColumnarTable, options: SegmentationOptionsInput,
   const fit = kmeans(m, { k, seed: opts.seed, nInit: opts.nInit, maxIter: opts.maxIter, tol: opts.tol });
   const final = canonicalOrder(m, fit.centroids, fit.labels, k);
   const summary = explainSegments(table, engineered, final.labels, k, explainOptions);
-  const model = buildModel(engineered, final.centroids, k, summary.segments.map((s) => s.label));
+  const model = buildModel(
+    engineered,
+    final.centroids,
+    k,
+    summary.segments.map((s) => s.label),
+  );
   return {
     userIds: engineered.userIds,
     labels: final.labels,

@@ -20,10 +20,7 @@ export const UNROLL_LIMIT = 512;
  * index), computed as ((h_c - x_0 c_0) - x_1 c_1) - ...; adds each row to sums[label] and
  * counts[label]; returns how many labels changed. `halfNorms[c]` = 0.5 * ||c||^2.
  */
-export type LloydKernel = (
-  x: Float64Array, centers: Float64Array, halfNorms: Float64Array,
-  start: number, end: number, labels: Int32Array, sums: Float64Array, counts: Float64Array,
-) => number;
+export type LloydKernel = (x: Float64Array, centers: Float64Array, halfNorms: Float64Array, start: number, end: number, labels: Int32Array, sums: Float64Array, counts: Float64Array) => number;
 
 /**
  * Exact nearest centroid of rows [start, end): label = argmin_c sum_j (x_j - c_j)^2 (ties to the

@@ -92,7 +92,12 @@ export function kneedle(x: readonly number[], y: readonly number[], options: Kne
   const none = (reason: string, xn: number[] = [], yd: number[] = []): KneedleResult => ({ elbowK: null, reason, normalizedX: xn, difference: yd });
   if (n < 3) return none(`no elbow: the curve has ${n} point${n === 1 ? '' : 's'}; an elbow needs at least 3`);
   const xn = normalise(x);
-  if (y.every((v) => v === y[0])) return none('no elbow: the curve is flat (every y is equal)', xn, xn.map(() => 0));
+  if (y.every((v) => v === y[0]))
+    return none(
+      'no elbow: the curve is flat (every y is equal)',
+      xn,
+      xn.map(() => 0),
+    );
   const yn = normalise(y);
   let ynMax = -Infinity;
   for (const v of yn) if (v > ynMax) ynMax = v;

@@ -4,9 +4,7 @@ import type { Matrix } from './matrix';
 import { wasmMatrixFor, type WasmMatrix } from './wasm/engine';
 
 /** What the Lloyd loop asks its engine for. */
-export type LloydRequest =
-  | { readonly kind: 'assign'; readonly centers: Float64Array; readonly halfNorms: Float64Array }
-  | { readonly kind: 'final'; readonly centers: Float64Array };
+export type LloydRequest = { readonly kind: 'assign'; readonly centers: Float64Array; readonly halfNorms: Float64Array } | { readonly kind: 'final'; readonly centers: Float64Array };
 
 /** The engine's answer: for 'assign', cluster sums/counts and changed labels; for 'final', the inertia. */
 export interface LloydAnswer {

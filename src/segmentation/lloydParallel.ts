@@ -85,7 +85,11 @@ export class LloydPool {
    * SIMD kernels run (see wasm/engine.ts), else into a SharedArrayBuffer unless it already lives
    * in one. Call {@link close} when done.
    */
-  constructor(m: Matrix, private readonly k: number, threads: number) {
+  constructor(
+    m: Matrix,
+    private readonly k: number,
+    threads: number,
+  ) {
     const d = m.cols;
     this.n = m.rows;
     this.nBlocks = Math.ceil(this.n / ROW_BLOCK);
@@ -113,10 +117,22 @@ export class LloydPool {
       this.partCounts = new Float64Array(shared(this.nBlocks * k * 8));
       const ks = kernels(k, d);
       workerData = {
-        wasm: false, x: data.buffer, centers: this.centers.buffer, halfNorms: this.halfNorms.buffer, labels: this.labels.buffer,
-        partSums: this.partSums.buffer, partCounts: this.partCounts.buffer, partScalar: this.partScalar.buffer,
-        n: this.n, k, d, block: ROW_BLOCK,
-        lloydParams: [...LLOYD_PARAMS], lloydSource: ks.lloydSource, nearestParams: [...NEAREST_PARAMS], nearestSource: ks.nearestSource,
+        wasm: false,
+        x: data.buffer,
+        centers: this.centers.buffer,
+        halfNorms: this.halfNorms.buffer,
+        labels: this.labels.buffer,
+        partSums: this.partSums.buffer,
+        partCounts: this.partCounts.buffer,
+        partScalar: this.partScalar.buffer,
+        n: this.n,
+        k,
+        d,
+        block: ROW_BLOCK,
+        lloydParams: [...LLOYD_PARAMS],
+        lloydSource: ks.lloydSource,
+        nearestParams: [...NEAREST_PARAMS],
+        nearestSource: ks.nearestSource,
       };
     }
     const t = Math.max(1, Math.min(threads, this.nBlocks));

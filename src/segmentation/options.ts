@@ -52,7 +52,10 @@ import { DEFAULT_N_INIT } from './kmeansParams';
 const featureList = z.array(z.string().min(1, 'feature names must be non-empty'));
 
 const positiveFactor = (dflt: number) =>
-  z.number().refine((v) => Number.isFinite(v) && v > 0, { message: 'must be a finite number > 0' }).default(dflt);
+  z
+    .number()
+    .refine((v) => Number.isFinite(v) && v > 0, { message: 'must be a finite number > 0' })
+    .default(dflt);
 
 const kInt = z.number().int('must be an integer').min(2, 'must be at least 2');
 
@@ -81,9 +84,7 @@ export const segmentationOptionsSchema = z.strictObject({
         }
       }
     }),
-  priorityFactors: z
-    .strictObject({ high: positiveFactor(3), med: positiveFactor(2), low: positiveFactor(1.5) })
-    .default(() => ({ ...DEFAULT_PRIORITY_FACTORS })),
+  priorityFactors: z.strictObject({ high: positiveFactor(3), med: positiveFactor(2), low: positiveFactor(1.5) }).default(() => ({ ...DEFAULT_PRIORITY_FACTORS })),
   kRange: z
     .strictObject({ min: kInt, max: kInt })
     .default(() => ({ ...DEFAULT_K_RANGE }))

@@ -203,7 +203,13 @@ export type Decision =
 
 function decideNumeric(name: string, n: number, nullCount: number, s: NumericStats): Decision {
   const distinct = s.distinctCount;
-  if (distinct <= 1) return { kind: 'drop', reason: 'constant', detail: distinct === 0 ? 'every value is NULL' : `every non-null value is ${s.min}${nullCount > 0 ? ` (nulls would be imputed with it)` : ''}`, distinctCount: distinct };
+  if (distinct <= 1)
+    return {
+      kind: 'drop',
+      reason: 'constant',
+      detail: distinct === 0 ? 'every value is NULL' : `every non-null value is ${s.min}${nullCount > 0 ? ` (nulls would be imputed with it)` : ''}`,
+      distinctCount: distinct,
+    };
   if (isIdentifierLikeName(name)) {
     if (!s.distinctExact) throw new Error(`profile of ${name} lacks its exact distinct count`);
     if (distinct / n >= IDENTIFIER_MIN_DISTINCT_SHARE) {
@@ -244,7 +250,12 @@ function decideCategorical(name: string, n: number, s: CategoricalStats, minShar
     return { kind: 'binary', zeroValue: z.value, oneValue: o.value, zeroCount: z.count, oneCount: o.count, nullsAs: z.value === null || o.value === null ? 'own_value' : 'none' };
   }
   if (noValueCanBeKept(distinct, n, minShare)) {
-    return { kind: 'drop', reason: 'identifier', detail: `${distinct} distinct values on ${n} rows: no value can be on >= ${pct(minShare)} of rows: too unique to segment on`, distinctCount: distinct };
+    return {
+      kind: 'drop',
+      reason: 'identifier',
+      detail: `${distinct} distinct values on ${n} rows: no value can be on >= ${pct(minShare)} of rows: too unique to segment on`,
+      distinctCount: distinct,
+    };
   }
   const kept = top.filter((e) => e.count / n >= minShare).map((e) => ({ value: e.value, count: e.count }));
   if (kept.length === 0) {

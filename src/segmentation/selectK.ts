@@ -42,12 +42,18 @@ export interface KSelection {
 
 /** Picks k from `scores` (any order, distinct k); see the module comment. */
 export function selectK(scores: readonly KScoreLike[], options: SelectKOptions = {}): KSelection {
-  const requested = options.k !== undefined ? 'explicit' : options.selection ?? 'elbow';
+  const requested = options.k !== undefined ? 'explicit' : (options.selection ?? 'elbow');
   if (requested !== 'explicit' && requested !== 'elbow' && requested !== 'silhouette') throw new RangeError(`selection must be 'elbow' or 'silhouette', got ${String(requested)}`);
   const sorted = [...scores].sort((a, b) => a.k - b.k);
   for (let i = 1; i < sorted.length; i++) if (sorted[i].k === sorted[i - 1].k) throw new RangeError(`k = ${sorted[i].k} is scored twice`);
 
-  const elbow = sorted.length > 0 ? kneedle(sorted.map((s) => s.k), sorted.map((s) => s.inertia)) : null;
+  const elbow =
+    sorted.length > 0
+      ? kneedle(
+          sorted.map((s) => s.k),
+          sorted.map((s) => s.inertia),
+        )
+      : null;
   const elbowK = elbow?.elbowK ?? null;
   const elbowReason = elbow?.reason ?? 'no elbow: no k was scored';
   let silhouetteK: number | null = null;
@@ -71,9 +77,16 @@ export function selectK(scores: readonly KScoreLike[], options: SelectKOptions =
   }
   if (requested === 'elbow') {
     if (elbowK !== null) return { ...base, chosenK: elbowK, selection: 'elbow', reason: `k = ${elbowK} is the elbow of the inertia curve (Kneedle); ${silText}.` };
-    if (silhouetteK !== null) return { ...base, chosenK: silhouetteK, selection: 'silhouette', reason: `the inertia curve has no elbow (${elbowReason}), so k = ${silhouetteK} was chosen by silhouette instead (${silText}).` };
+    if (silhouetteK !== null)
+      return {
+        ...base,
+        chosenK: silhouetteK,
+        selection: 'silhouette',
+        reason: `the inertia curve has no elbow (${elbowReason}), so k = ${silhouetteK} was chosen by silhouette instead (${silText}).`,
+      };
   } else {
-    if (silhouetteK !== null) return { ...base, chosenK: silhouetteK, selection: 'silhouette', reason: `k = ${silhouetteK} has the ${silText.replace(/ at k = \d+$/, '')}; the elbow is ${elbowK ?? 'absent'}.` };
+    if (silhouetteK !== null)
+      return { ...base, chosenK: silhouetteK, selection: 'silhouette', reason: `k = ${silhouetteK} has the ${silText.replace(/ at k = \d+$/, '')}; the elbow is ${elbowK ?? 'absent'}.` };
     if (elbowK !== null) return { ...base, chosenK: elbowK, selection: 'elbow', reason: `no silhouette is finite, so k = ${elbowK} was chosen by the elbow of the inertia curve instead.` };
   }
   const k0 = sorted[0].k;

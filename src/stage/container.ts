@@ -51,33 +51,37 @@ export async function writeContainer<M>(path: string, meta: M, segments: readonl
   MAGIC.copy(prefix, 0);
   prefix.writeUInt32LE(headerJson.length, 8);
 
-  await replaceFileAtomically(path, async (tmp) => {
-    // Created 0600: stage data holds full input rows (e-mails, ids); never readable by others.
-    const handle = await open(tmp, 'wx', STAGE_FILE_MODE);
-    try {
-      let position = 0;
-      const put = async (buf: Buffer): Promise<void> => {
-        for (let off = 0; off < buf.length; off += IO_CHUNK) {
-          const part = buf.subarray(off, Math.min(buf.length, off + IO_CHUNK));
-          let done = 0;
-          while (done < part.length) {
-            const { bytesWritten } = await handle.write(part, done, part.length - done, position);
-            done += bytesWritten;
-            position += bytesWritten;
+  await replaceFileAtomically(
+    path,
+    async (tmp) => {
+      // Created 0600: stage data holds full input rows (e-mails, ids); never readable by others.
+      const handle = await open(tmp, 'wx', STAGE_FILE_MODE);
+      try {
+        let position = 0;
+        const put = async (buf: Buffer): Promise<void> => {
+          for (let off = 0; off < buf.length; off += IO_CHUNK) {
+            const part = buf.subarray(off, Math.min(buf.length, off + IO_CHUNK));
+            let done = 0;
+            while (done < part.length) {
+              const { bytesWritten } = await handle.write(part, done, part.length - done, position);
+              done += bytesWritten;
+              position += bytesWritten;
+            }
           }
+        };
+        await put(prefix);
+        await put(headerJson);
+        await put(Buffer.alloc(dataStart - PREFIX - headerJson.length));
+        for (let i = 0; i < segments.length; i++) {
+          await put(bytesOf(segments[i]));
+          await put(Buffer.alloc(pad8(segments[i].byteLength) - segments[i].byteLength));
         }
-      };
-      await put(prefix);
-      await put(headerJson);
-      await put(Buffer.alloc(dataStart - PREFIX - headerJson.length));
-      for (let i = 0; i < segments.length; i++) {
-        await put(bytesOf(segments[i]));
-        await put(Buffer.alloc(pad8(segments[i].byteLength) - segments[i].byteLength));
+      } finally {
+        await handle.close();
       }
-    } finally {
-      await handle.close();
-    }
-  }, { mode: STAGE_FILE_MODE, dirMode: STAGE_DIR_MODE });
+    },
+    { mode: STAGE_FILE_MODE, dirMode: STAGE_DIR_MODE },
+  );
 }
 
 export interface Container<M> {

@@ -37,7 +37,10 @@ export function defaultStageDir(env: NodeJS.ProcessEnv = process.env): string {
 /** A stage directory this process must not use: owned by another user, or not a directory. */
 export class StageDirError extends Error {
   override readonly name = 'StageDirError';
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -54,10 +57,15 @@ async function secureDir(dir: string): Promise<void> {
   const info: Stats = link.isSymbolicLink() ? await stat(dir) : link;
   if (!info.isDirectory()) throw new StageDirError(dir, `stage directory ${dir} is not a directory: set AUTOSEG_STAGE_DIR to a directory of your own`);
   if (uid !== undefined) {
-    for (const [what, st] of [['symlink', link], ['directory', info]] as const) {
+    for (const [what, st] of [
+      ['symlink', link],
+      ['directory', info],
+    ] as const) {
       if (st.uid !== uid) {
-        throw new StageDirError(dir,
-          `stage ${what} ${dir} belongs to uid ${st.uid}, not to this user (uid ${uid}): another user could read or replace run data there; remove it or set AUTOSEG_STAGE_DIR to a directory of your own`);
+        throw new StageDirError(
+          dir,
+          `stage ${what} ${dir} belongs to uid ${st.uid}, not to this user (uid ${uid}): another user could read or replace run data there; remove it or set AUTOSEG_STAGE_DIR to a directory of your own`,
+        );
       }
     }
   }
@@ -66,9 +74,7 @@ async function secureDir(dir: string): Promise<void> {
 
 type Kind = 'table' | 'matrix' | 'labels' | 'json';
 
-type ColumnMeta =
-  | { readonly name: string; readonly kind: 'numeric'; readonly sourceType?: string }
-  | { readonly name: string; readonly kind: 'categorical'; readonly sourceType?: string };
+type ColumnMeta = { readonly name: string; readonly kind: 'numeric'; readonly sourceType?: string } | { readonly name: string; readonly kind: 'categorical'; readonly sourceType?: string };
 
 interface TableMeta {
   readonly name: string;
@@ -135,14 +141,22 @@ const LAYOUT_STAGE = '_layout';
 
 export class StageLayoutError extends Error {
   override readonly name = 'StageLayoutError';
-  constructor(readonly runId: string, readonly found: number, readonly expected: number) {
+  constructor(
+    readonly runId: string,
+    readonly found: number,
+    readonly expected: number,
+  ) {
     super(`the stage data of run ${runId} was written with stage layout v${found}, but this worker reads v${expected}: finish that run with workers of the version that started it, or start it again`);
   }
 }
 
 export class StageNotFoundError extends Error {
   override readonly name = 'StageNotFoundError';
-  constructor(readonly runId: string, readonly stage: string, readonly path: string) {
+  constructor(
+    readonly runId: string,
+    readonly stage: string,
+    readonly path: string,
+  ) {
     super(`stage ${stage} of run ${runId} not found (${path})`);
   }
 }
@@ -173,10 +187,13 @@ export class StageStore {
     await this.ensureDir();
     const runDir = join(this.dir, runDirName(runId));
     if (!this.securedRuns.has(runDir)) {
-      const created = await mkdir(runDir, { mode: STAGE_DIR_MODE }).then(() => true, (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EEXIST') return false;
-        throw err;
-      });
+      const created = await mkdir(runDir, { mode: STAGE_DIR_MODE }).then(
+        () => true,
+        (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EEXIST') return false;
+          throw err;
+        },
+      );
       // A run directory left by an older autoseg (0755): tighten it.
       if (!created) await secureDir(runDir);
       else await writeContainer(this.pathOf(runId, LAYOUT_STAGE, 'json'), {}, [Buffer.from(JSON.stringify({ version: STAGE_LAYOUT_VERSION }), 'utf8')]);
@@ -293,6 +310,10 @@ export class StageStore {
       if (err.code === 'ENOENT') return [];
       throw err;
     });
-    return entries.filter((e) => e.isDirectory()).map((e) => runIdOf(e.name)).filter((id): id is string => id !== undefined).sort();
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => runIdOf(e.name))
+      .filter((id): id is string => id !== undefined)
+      .sort();
   }
 }

@@ -54,7 +54,11 @@ const RUN_ID_PREFIX = 'autoseg-';
 
 /** A request that is answered with `status` and `{error, ...extra}`. */
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -186,9 +190,11 @@ async function checkSameConfig(handle: WorkflowHandle, config: RunConfig): Promi
   const wanted = configFingerprint(config);
   const stored = memoFingerprint(d.memo) ?? (await startedFingerprint(handle));
   if (stored === wanted) return;
-  throw new HttpError(409,
-    `runKey ${config.runKey} is already used by run ${d.workflowId} (${d.status.name}) with a different config: send the same config to get that run, or use a new runKey`,
-    { runKey: config.runKey, runId: d.workflowId, status: `/runs/${encodeURIComponent(d.workflowId)}` });
+  throw new HttpError(409, `runKey ${config.runKey} is already used by run ${d.workflowId} (${d.status.name}) with a different config: send the same config to get that run, or use a new runKey`, {
+    runKey: config.runKey,
+    runId: d.workflowId,
+    status: `/runs/${encodeURIComponent(d.workflowId)}`,
+  });
 }
 
 /** The fingerprint of the config in the run's start event, or undefined when it cannot be read. */
@@ -223,7 +229,10 @@ async function runStatus(res: ServerResponse, opts: TriggerOptions, runId: strin
   if (status === 'RUNNING') body.progress = await handle.query(progressQuery).catch(() => null);
   if (status === 'COMPLETED') body.result = await handle.result();
   if (CLOSED_UNSUCCESSFULLY.has(status)) {
-    const cause = await handle.result().then(() => undefined, (e: unknown) => rootCause(e));
+    const cause = await handle.result().then(
+      () => undefined,
+      (e: unknown) => rootCause(e),
+    );
     if (cause) {
       body.error = redact(cause.message);
       body.failure = { ...cause, message: redact(cause.message) };

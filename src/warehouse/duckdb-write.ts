@@ -15,13 +15,7 @@ async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
   return Number(reader.getRows()[0][0]);
 }
 
-export async function writeDuckDBTable(
-  conn: DuckDBConnection,
-  target: TableRef,
-  table: OutputTable,
-  options: WriteOptions,
-  copyOut?: (select: string) => Promise<void>,
-): Promise<WriteResult> {
+export async function writeDuckDBTable(conn: DuckDBConnection, target: TableRef, table: OutputTable, options: WriteOptions, copyOut?: (select: string) => Promise<void>): Promise<WriteResult> {
   checkOutputTable(table);
   for (const c of table.columns) {
     checkIdentifier(c.name, 'output column name');

@@ -116,9 +116,7 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   private async soleTable(alias: string, displayPath: string): Promise<string> {
-    const reader = await (await this.connect()).runAndReadAll(
-      `SELECT table_name FROM information_schema.tables WHERE table_catalog = ${sqlString(alias)} ORDER BY table_name`,
-    );
+    const reader = await (await this.connect()).runAndReadAll(`SELECT table_name FROM information_schema.tables WHERE table_catalog = ${sqlString(alias)} ORDER BY table_name`);
     const names = reader.getRows().map((r) => String(r[0]));
     if (names.length !== 1) {
       throw new WarehouseInputError('TABLE_NOT_FOUND', `${displayPath} holds ${names.length} tables (${names.join(', ') || 'none'}); name the one to read`, { table: displayPath });

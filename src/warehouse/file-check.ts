@@ -58,9 +58,11 @@ export async function checkSourceFile(path: string): Promise<void> {
   const header = counts[0];
   const bad = counts.findIndex((c, i) => i > 0 && c !== header && !(c === 1 && isBlankLine(text, i)));
   if (bad > 0) {
-    throw new WarehouseInputError('INVALID_VALUE',
+    throw new WarehouseInputError(
+      'INVALID_VALUE',
       `input file ${path} is ragged: line ${bad + 1} has ${counts[bad]} fields but the header has ${header}; fix the file (every row needs one value per header column, empty for null)`,
-      { table: path });
+      { table: path },
+    );
   }
 }
 

@@ -57,7 +57,11 @@ export function tableName(ref: TableRef): string {
  */
 export function runTag(runId: string): string {
   if (typeof runId !== 'string' || runId.length === 0) throw new WarehouseInputError('INVALID_VALUE', 'runId must be a non-empty string');
-  const readable = runId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 32);
+  const readable = runId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 32);
   const hash = createHash('sha256').update(runId).digest('hex').slice(0, 10);
   return readable ? `${readable}_${hash}` : hash;
 }

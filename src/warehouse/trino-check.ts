@@ -35,9 +35,7 @@ export async function checkTrinoWritable(conn: TrinoConnection, target: string, 
 
   let schemas: unknown[][];
   try {
-    ({ rows: schemas } = await conn.execute(
-      `SELECT count(*) FROM ${quoteIdentifier(catalog)}.information_schema.schemata WHERE schema_name = ${stringLiteral(schema)}`,
-    ));
+    ({ rows: schemas } = await conn.execute(`SELECT count(*) FROM ${quoteIdentifier(catalog)}.information_schema.schemata WHERE schema_name = ${stringLiteral(schema)}`));
   } catch (err) {
     if (err instanceof WarehouseInputError && err.code === 'CATALOG_NOT_FOUND') {
       fail('CATALOG_NOT_FOUND', `catalog ${catalog} does not exist on this Trino (SHOW CATALOGS lists them); use a writable catalog such as memory, iceberg or delta`);

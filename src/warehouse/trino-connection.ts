@@ -60,7 +60,10 @@ function trinoTlsFromEnv(env: NodeJS.ProcessEnv): SecureContextOptions | undefin
     try {
       ca = readFileSync(caPath);
     } catch (e) {
-      throw new WarehouseInputError('PERMISSION_DENIED', `TRINO_CA_CERT_PATH ${caPath} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): point it at the PEM file of the CA that signed Trino's certificate`);
+      throw new WarehouseInputError(
+        'PERMISSION_DENIED',
+        `TRINO_CA_CERT_PATH ${caPath} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): point it at the PEM file of the CA that signed Trino's certificate`,
+      );
     }
   }
   // https.Agent takes tls.connect's options; trino-client types them as a secure context.
@@ -149,7 +152,12 @@ export function trinoQueryError(error: QueryError, sql: string, hide: (text: str
   }
   // A per-query limit: the same query on the same data hits it again, so retrying all night cannot help.
   if (QUERY_LIMIT_ERRORS.has(error.errorName)) {
-    const e = new WarehouseInputError('QUERY_TOO_LARGE', hide(`${message} (query: ${sql.slice(0, 200)}): the query needs more than Trino's per-query limit. Raise query.max-memory-per-node / query.max-memory (or enable spilling) for autoseg's user, or exclude high-cardinality text columns (--exclude)`));
+    const e = new WarehouseInputError(
+      'QUERY_TOO_LARGE',
+      hide(
+        `${message} (query: ${sql.slice(0, 200)}): the query needs more than Trino's per-query limit. Raise query.max-memory-per-node / query.max-memory (or enable spilling) for autoseg's user, or exclude high-cardinality text columns (--exclude)`,
+      ),
+    );
     (e as { trinoErrorName?: string }).trinoErrorName = error.errorName;
     return e;
   }
@@ -254,7 +262,15 @@ export class TrinoConnection {
     try {
       const posted = this.client.query({ query: sql, user: this.config.user, ...(session ? { session: { ...session } } : {}) });
       // Aborted while the POST was in flight: once its answer arrives, cancel the query it created.
-      void posted.then((it) => { if (aborted) { const id = postedQueryId(it); if (id) void this.client.cancel(id).catch(() => undefined); } }, () => undefined);
+      void posted.then(
+        (it) => {
+          if (aborted) {
+            const id = postedQueryId(it);
+            if (id) void this.client.cancel(id).catch(() => undefined);
+          }
+        },
+        () => undefined,
+      );
       let iterator;
       try {
         iterator = await race(posted);
@@ -263,7 +279,14 @@ export class TrinoConnection {
         throw transportError(err, this.config.server, this.hide);
       }
       queryId = postedQueryId(iterator);
-      return await this.drain(iterator, sql, onPage, race, (id) => (queryId = id), () => aborted);
+      return await this.drain(
+        iterator,
+        sql,
+        onPage,
+        race,
+        (id) => (queryId = id),
+        () => aborted,
+      );
     } finally {
       detach();
     }

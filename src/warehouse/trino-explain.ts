@@ -54,7 +54,12 @@ function rankBin(v: string, e: { min: number; max: number }): string {
 }
 
 /** A value wanted by query 2: continuous feature i (index among the continuous ones), segment s (-1: all), fine bin b, rank r within the bin. */
-export interface RankWanted { readonly i: number; readonly s: number; readonly b: number; readonly r: number }
+export interface RankWanted {
+  readonly i: number;
+  readonly s: number;
+  readonly b: number;
+  readonly r: number;
+}
 
 /** Decimal digits of the integer part of x (>= 1). */
 const digits = (x: number): number => (x < 1 ? 1 : Math.floor(Math.log10(x)) + 1);
@@ -93,9 +98,13 @@ export function explainSql(model: SegmentationModel, source: ModelSelectSource, 
     const bin = width > 0 ? `least(greatest(CAST(floor((${v} - ${doubleLiteral(e.min)}) / ${doubleLiteral(width)}) AS bigint), 0), ${bins - 1})` : '0';
     const scales = sumScales(e, model.dictionary.rowCount);
     // A range too wide for DECIMAL sums (|values| around 1e15 and more): double sums, whose last bits may vary between runs.
-    const sums = scales === null
-      ? [`CAST(sum(${v}) AS varchar)`, `CAST(sum(${v} * ${v}) AS varchar)`]
-      : [`CAST(sum(CAST(${v} - ${doubleLiteral(scales.c)} AS DECIMAL(38, ${scales.s1}))) AS varchar)`, `CAST(sum(CAST((${v} - ${doubleLiteral(scales.c)}) * (${v} - ${doubleLiteral(scales.c)}) AS DECIMAL(38, ${scales.s2}))) AS varchar)`];
+    const sums =
+      scales === null
+        ? [`CAST(sum(${v}) AS varchar)`, `CAST(sum(${v} * ${v}) AS varchar)`]
+        : [
+            `CAST(sum(CAST(${v} - ${doubleLiteral(scales.c)} AS DECIMAL(38, ${scales.s1}))) AS varchar)`,
+            `CAST(sum(CAST((${v} - ${doubleLiteral(scales.c)}) * (${v} - ${doubleLiteral(scales.c)}) AS DECIMAL(38, ${scales.s2}))) AS varchar)`,
+          ];
     aggregates.push(`min(${v})`, `max(${v})`, `histogram(${bin})`, ...sums, `histogram(${rankBin(v, e)})`);
   });
   return [
@@ -224,7 +233,16 @@ export async function explainInTrino(trino: TrinoWarehouse, model: SegmentationM
           return d;
         };
         const q = quantilesAtRanks(size, levels, valueAt);
-        return { size, mean: c + m1, std: Math.sqrt(Math.max(0, m2 - m1 * m1)), min: num(r[col]), max: num(r[col + 1]), median: q.median, quantiles: q.quantiles, histogram: countsOf(r[col + 2], bins) };
+        return {
+          size,
+          mean: c + m1,
+          std: Math.sqrt(Math.max(0, m2 - m1 * m1)),
+          min: num(r[col]),
+          max: num(r[col + 1]),
+          median: q.median,
+          quantiles: q.quantiles,
+          histogram: countsOf(r[col + 2], bins),
+        };
       };
       const population = statsOf(bySegment.get(-1), -1);
       const popStd = population.std ?? 0;

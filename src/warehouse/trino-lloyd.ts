@@ -37,7 +37,19 @@
  */
 import { SegmentationInputError } from '../segmentation/errors';
 import { WarehouseInputError } from './errors';
-import { RANGE_FAILURE, X_LIMIT, X_SCALE, SQUARE_SCALE, farthestRowsSelect, lloydSelect, ratioToDouble, readFarthestRows, readLloydStep, type LloydStepTotals, type ModelParts } from './sql-model/lloydSelect';
+import {
+  RANGE_FAILURE,
+  X_LIMIT,
+  X_SCALE,
+  SQUARE_SCALE,
+  farthestRowsSelect,
+  lloydSelect,
+  ratioToDouble,
+  readFarthestRows,
+  readLloydStep,
+  type LloydStepTotals,
+  type ModelParts,
+} from './sql-model/lloydSelect';
 import { modelSource } from './sql-model/modelSelect';
 import type { TrinoWarehouse } from './trino';
 import type { Source } from './warehouse';
@@ -114,7 +126,8 @@ function checkOptions(model: ModelParts, init: Float64Array, options: RefineOpti
   const k = kGiven ?? init.length / d;
   if (!Number.isSafeInteger(k) || k < 1 || init.length !== k * d) throw new RangeError(`the initial centroids have ${init.length} values, not ${kGiven ?? 'k'} x ${d}`);
   for (let i = 0; i < init.length; i++) {
-    if (!(Math.abs(init[i]) < X_LIMIT)) throw new RangeError(`initial centroid ${Math.floor(i / d)} has the value ${init[i]} in column ${i % d}; centroids must be finite and below ${X_LIMIT} in magnitude`);
+    if (!(Math.abs(init[i]) < X_LIMIT))
+      throw new RangeError(`initial centroid ${Math.floor(i / d)} has the value ${init[i]} in column ${i % d}; centroids must be finite and below ${X_LIMIT} in magnitude`);
   }
   const maxIter = options.maxIter ?? 300;
   if (!Number.isSafeInteger(maxIter) || maxIter < 1) throw new RangeError(`maxIter must be an integer >= 1, got ${maxIter}`);
@@ -164,9 +177,14 @@ export async function refineInTrino(warehouse: TrinoWarehouse, source: Source, m
     const totals = readLloydStep(await run(lloydSelect(model, centers, k, src, opts)), k, d, opts);
     const n = totals.counts.reduce((a, b) => a + b, 0);
     if (totals.nonFiniteRows > 0) {
-      throw new SegmentationInputError('NON_FINITE_VALUE', `${totals.nonFiniteRows} row(s) of the source have NaN or Infinity in a numeric feature; NaN and Infinity are not nulls: turn them into NULL (or a number) upstream, or exclude the column.`, { details: { rows: totals.nonFiniteRows } });
+      throw new SegmentationInputError(
+        'NON_FINITE_VALUE',
+        `${totals.nonFiniteRows} row(s) of the source have NaN or Infinity in a numeric feature; NaN and Infinity are not nulls: turn them into NULL (or a number) upstream, or exclude the column.`,
+        { details: { rows: totals.nonFiniteRows } },
+      );
     }
-    if (n <= k) throw new SegmentationInputError('K_OUT_OF_RANGE', `k = ${k} clusters need more than ${k} rows (as the engine's k-means), but the source has ${n}.`, { value: String(k), details: { rows: n } });
+    if (n <= k)
+      throw new SegmentationInputError('K_OUT_OF_RANGE', `k = ${k} clusters need more than ${k} rows (as the engine's k-means), but the source has ${n}.`, { value: String(k), details: { rows: n } });
     if (tolAbs === undefined) tolAbs = absoluteTolerance(totals, n, k, d, tol);
 
     const counts = [...totals.counts];

@@ -78,7 +78,9 @@ function isTableNotFound(err: unknown): boolean {
  * or with ICEBERG_CANNOT_OPEN_SPLIT when the DROP deleted a data file the read had already planned.
  */
 export function isDropRace(err: unknown): boolean {
-  return err instanceof WarehouseUnavailableError && /^Trino (GENERIC_INTERNAL_ERROR: .*TableInfo|ICEBERG_MISSING_METADATA: |ICEBERG_CANNOT_OPEN_SPLIT: Error opening Iceberg split )/.test(err.message);
+  return (
+    err instanceof WarehouseUnavailableError && /^Trino (GENERIC_INTERNAL_ERROR: .*TableInfo|ICEBERG_MISSING_METADATA: |ICEBERG_CANNOT_OPEN_SPLIT: Error opening Iceberg split )/.test(err.message)
+  );
 }
 
 /**
@@ -87,9 +89,7 @@ export function isDropRace(err: unknown): boolean {
  */
 export async function readLock(conn: TrinoConnection, lock: TableRef): Promise<LockHolder | 'empty' | 'changing' | null> {
   try {
-    const { rows } = await conn.execute(
-      `SELECT run_id, CAST(run_started_at AS varchar), date_diff('millisecond', acquired_at, ${NOW}) FROM ${quoteTableRef(lock)} LIMIT 1`,
-    );
+    const { rows } = await conn.execute(`SELECT run_id, CAST(run_started_at AS varchar), date_diff('millisecond', acquired_at, ${NOW}) FROM ${quoteTableRef(lock)} LIMIT 1`);
     if (rows.length === 0) return 'empty';
     return { runId: String(rows[0][0]), runStartedAt: rows[0][1] === null ? 'at an unknown time' : `${String(rows[0][1])} UTC`, ageMs: Number(rows[0][2]) };
   } catch (err) {

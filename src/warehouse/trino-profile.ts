@@ -164,7 +164,8 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
     range.set(c.name, { nonFinite, min: Number.isNaN(mn) ? Infinity : mn, max: Number.isNaN(mx) ? -Infinity : mx, maxAbs, minAbs });
   }
 
-  const analysed = n === 0 ? [] : features.filter((c) => needsStats(c.name, n, nullCount.get(c.name)!, opts, new ExclusionMatcher(opts.exclude)) && (c.kind === 'categorical' || range.get(c.name)!.nonFinite === 0));
+  const analysed =
+    n === 0 ? [] : features.filter((c) => needsStats(c.name, n, nullCount.get(c.name)!, opts, new ExclusionMatcher(opts.exclude)) && (c.kind === 'categorical' || range.get(c.name)!.nonFinite === 0));
   const cats = analysed.filter((c) => c.kind === 'categorical');
   const nums = analysed.filter((c) => c.kind === 'numeric');
 
@@ -194,7 +195,14 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   const m = Math.floor(1 / opts.minCategoryShare) + 2 + OTHER_VALUES_LISTED;
   const topValues = new Map<string, { value: CategoryValue; count: number }[]>();
   for (const batch of separate ? needTop.map((c) => [c]) : needTop.length > 0 ? [needTop] : []) {
-    for (const [i, value, count, dc] of await run(topValuesSql(from.sql, batch.map((c) => c.expr), m, screen))) {
+    for (const [i, value, count, dc] of await run(
+      topValuesSql(
+        from.sql,
+        batch.map((c) => c.expr),
+        m,
+        screen,
+      ),
+    )) {
       const name = batch[num(i)].name;
       if (screen) distinct.set(name, num(dc));
       topValues.set(name, [...(topValues.get(name) ?? []), { value: value as CategoryValue, count: num(count) }]);
@@ -204,7 +212,12 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   // 2b. numerics: distinct counts, binary values, medians
   const grouped = new Map<string, { dc: number; nn: number; rows: { d: number; cnt: number; rn: number; cum: number }[] }>();
   if (nums.length > 0) {
-    for (const [i, d, cnt, dc, nn, rn, cum] of await run(numericValuesSql(from.sql, nums.map((c) => c.expr)))) {
+    for (const [i, d, cnt, dc, nn, rn, cum] of await run(
+      numericValuesSql(
+        from.sql,
+        nums.map((c) => c.expr),
+      ),
+    )) {
       const c = nums[num(i)];
       let g = grouped.get(c.name);
       if (g === undefined) grouped.set(c.name, (g = { dc: num(dc), nn: num(nn), rows: [] }));
@@ -250,7 +263,13 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
     if (g === undefined && !(analysed.includes(c) && r !== undefined)) return { ...base, kind: 'numeric', nonFiniteCount, stats: null };
     const dc = g?.dc ?? 0;
     const rows = g?.rows ?? [];
-    const values = dc === 2 ? rows.filter((x) => x.rn <= 2).sort((p, q) => p.rn - q.rn).map((x) => ({ value: x.d, count: x.cnt })) : [];
+    const values =
+      dc === 2
+        ? rows
+            .filter((x) => x.rn <= 2)
+            .sort((p, q) => p.rn - q.rn)
+            .map((x) => ({ value: x.d, count: x.cnt }))
+        : [];
     let median: number | null = null;
     if (dc >= 3 && g !== undefined) {
       const at = (rank: number): number => rows.find((x) => x.cum - x.cnt <= rank && rank < x.cum)!.d;
@@ -270,9 +289,10 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
  * planned as a top-N per column: no sort of all the values.
  */
 function topValuesSql(from: string, exprs: string[], m: number, withDistinct: boolean): string {
-  const grouped = exprs.length === 1
-    ? `SELECT 0 AS i, ${exprs[0]} AS s, count(*) AS cnt FROM ${from} GROUP BY 2`
-    : `SELECT t.i, t.s, count(*) AS cnt
+  const grouped =
+    exprs.length === 1
+      ? `SELECT 0 AS i, ${exprs[0]} AS s, count(*) AS cnt FROM ${from} GROUP BY 2`
+      : `SELECT t.i, t.s, count(*) AS cnt
   FROM ${from} CROSS JOIN UNNEST(ARRAY[${exprs.map((e, i) => `ROW(${i}, ${e})`).join(', ')}]) AS t(i, s)
   GROUP BY t.i, t.s`;
   return `WITH g AS (

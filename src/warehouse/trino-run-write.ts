@@ -76,8 +76,7 @@ export interface RunWriteResult {
   readonly rowCount: number;
 }
 
-const rename = (conn: TrinoConnection, from: TableRef, to: TableRef): Promise<unknown> =>
-  conn.execute(`ALTER TABLE ${quoteTableRef(from)} RENAME TO ${quoteTableRef(to)}`);
+const rename = (conn: TrinoConnection, from: TableRef, to: TableRef): Promise<unknown> => conn.execute(`ALTER TABLE ${quoteTableRef(from)} RENAME TO ${quoteTableRef(to)}`);
 const drop = (conn: TrinoConnection, ref: TableRef): Promise<unknown> => conn.execute(`DROP TABLE IF EXISTS ${quoteTableRef(ref)}`);
 
 /** Tags of runs that left `__old_` copies of our targets (only a swap in progress makes them). */
@@ -139,7 +138,10 @@ async function repairOthers(conn: TrinoConnection, layout: Layout, state: State,
 }
 
 function checkRunColumns(outputs: RunOutputs, runId: string, runStartedAt: Date): void {
-  for (const [what, out] of [['segments', outputs.segments], ['model', outputs.model]] as const) {
+  for (const [what, out] of [
+    ['segments', outputs.segments],
+    ['model', outputs.model],
+  ] as const) {
     // A SELECT gets its run_id and created_at from the run itself (stagingQuery).
     if (isSelectOutput(out)) {
       checkSelectOutput(out);
@@ -227,13 +229,7 @@ async function stageSegments(
   return segments.table.rowCount;
 }
 
-export async function writeRunOutputs(
-  conn: TrinoConnection,
-  layout: Layout,
-  outputs: RunOutputs,
-  options: RunWriteOptions,
-  replaceSupport: Map<string, boolean>,
-): Promise<RunWriteResult> {
+export async function writeRunOutputs(conn: TrinoConnection, layout: Layout, outputs: RunOutputs, options: RunWriteOptions, replaceSupport: Map<string, boolean>): Promise<RunWriteResult> {
   const { runId, runStartedAt, signal } = options;
   checkRunColumns(outputs, runId, runStartedAt);
   const tag = runTag(runId);
@@ -259,7 +255,9 @@ export async function writeRunOutputs(
     }
     await report('waiting for the output lock', written);
     acquiredAt = await acquireLock(conn, layout.lock, {
-      runId, runStartedAt, signal,
+      runId,
+      runStartedAt,
+      signal,
       waitMs: options.lockWaitMs ?? 10 * 60_000,
       pollMs: options.lockPollMs ?? 1000,
       onWait: (holder) => report(`waiting for ${holder} to finish writing ${full(seg.target)}`, written),

@@ -59,8 +59,7 @@ export function checkSelectOutput(output: SelectOutput): void {
 /** The select with the run's constant columns appended, as the row path writes them (varchar, timestamp(3)). */
 function stagingQuery(select: string, runId: string, runStartedAt: Date): string {
   return (
-    `SELECT autoseg_selected.*, CAST(${stringLiteral(runId)} AS varchar) AS "run_id", ${timestampLiteral(runStartedAt)} AS "created_at"\n` +
-    `FROM (\n${subqueryText(select)}\n) AS autoseg_selected`
+    `SELECT autoseg_selected.*, CAST(${stringLiteral(runId)} AS varchar) AS "run_id", ${timestampLiteral(runStartedAt)} AS "created_at"\n` + `FROM (\n${subqueryText(select)}\n) AS autoseg_selected`
   );
 }
 
@@ -125,7 +124,11 @@ export async function stageFromSelect(conn: TrinoConnection, staging: TableRef, 
   };
   const query = stagingQuery(output.select, options.runId, options.runStartedAt);
   await report(0);
-  await reportingWhile((signal) => createTableAs(conn, staging, query, signal), () => report(0), options.signal);
+  await reportingWhile(
+    (signal) => createTableAs(conn, staging, query, signal),
+    () => report(0),
+    options.signal,
+  );
   const staged = await count(conn, staging);
   const refuse = async (err: Error): Promise<never> => {
     // Dropped now so that a stale staging table never waits for its run's retry or cleanup;

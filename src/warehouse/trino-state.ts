@@ -31,7 +31,10 @@ export function runLayout(segments: TableRef, model: TableRef): Layout {
 
 export const full = (ref: TableRef): string => ref.parts.join('.');
 
-export interface Facts { readonly runId: string | null; readonly startedAt: number | null }
+export interface Facts {
+  readonly runId: string | null;
+  readonly startedAt: number | null;
+}
 
 /** Which of our tables exist, which run each target holds, and how many rows our stagings hold. */
 export interface State {
@@ -109,9 +112,7 @@ export async function readState(conn: TrinoConnection, layout: Layout, tag?: str
   for (const [key, targets] of bySchema) {
     const [catalog, schema] = key.split('.');
     const match = targets.flatMap((t) => [`table_name = ${stringLiteral(tableName(t))}`, `table_name LIKE ${stringLiteral(`${likeEscape(tableName(t))}\\_\\_%`)} ESCAPE '\\'`]);
-    const { rows } = await conn.execute(
-      `SELECT table_name FROM ${quoteIdentifier(catalog)}.information_schema.tables WHERE table_schema = ${stringLiteral(schema)} AND (${match.join(' OR ')})`,
-    );
+    const { rows } = await conn.execute(`SELECT table_name FROM ${quoteIdentifier(catalog)}.information_schema.tables WHERE table_schema = ${stringLiteral(schema)} AND (${match.join(' OR ')})`);
     for (const r of rows) names.add(`${key}.${String(r[0])}`);
   }
   const targets = layout.slots.map((s) => s.target).filter((t) => names.has(full(t)));
@@ -122,7 +123,11 @@ export async function readState(conn: TrinoConnection, layout: Layout, tag?: str
 /** The pre-check, one statement: do both targets already hold run `tag` (a retry after a completed swap)? */
 export async function alreadyWritten(conn: TrinoConnection, layout: Layout, tag: string): Promise<boolean> {
   try {
-    const { facts } = await readFacts(conn, layout.slots.map((s) => s.target), []);
+    const { facts } = await readFacts(
+      conn,
+      layout.slots.map((s) => s.target),
+      [],
+    );
     return layout.slots.every((s) => {
       const id = facts.get(full(s.target))?.runId;
       return id !== null && id !== undefined && runTag(id) === tag;

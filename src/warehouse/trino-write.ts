@@ -45,14 +45,11 @@ export async function count(conn: TrinoConnection, ref: TableRef): Promise<numbe
 
 /** Same column names and types, and the same multiset of rows. */
 async function sameContent(conn: TrinoConnection, a: TableRef, b: TableRef): Promise<boolean> {
-  const schemaOf = async (ref: TableRef): Promise<string> =>
-    JSON.stringify((await conn.execute(`SELECT * FROM ${quoteTableRef(ref)} LIMIT 0`)).columns.map((c) => [c.name, c.type]));
+  const schemaOf = async (ref: TableRef): Promise<string> => JSON.stringify((await conn.execute(`SELECT * FROM ${quoteTableRef(ref)} LIMIT 0`)).columns.map((c) => [c.name, c.type]));
   if ((await schemaOf(a)) !== (await schemaOf(b))) return false;
   const qa = quoteTableRef(a);
   const qb = quoteTableRef(b);
-  const { rows } = await conn.execute(
-    `SELECT count(*) FROM ((SELECT * FROM ${qa} EXCEPT ALL SELECT * FROM ${qb}) UNION ALL (SELECT * FROM ${qb} EXCEPT ALL SELECT * FROM ${qa}))`,
-  );
+  const { rows } = await conn.execute(`SELECT count(*) FROM ((SELECT * FROM ${qa} EXCEPT ALL SELECT * FROM ${qb}) UNION ALL (SELECT * FROM ${qb} EXCEPT ALL SELECT * FROM ${qa}))`);
   return Number(rows[0][0]) === 0;
 }
 
@@ -75,7 +72,7 @@ async function writeRows(conn: TrinoConnection, staging: TableRef, table: Output
   const insert = `INSERT INTO ${quoteTableRef(staging)} `;
   const head = `SELECT ${select} FROM UNNEST(`;
   const tail = `) AS u(${aliases.join(', ')})`;
-  const perColumnOverhead = 'CAST(json_parse(\'[]\') AS array(varchar)), '.length;
+  const perColumnOverhead = "CAST(json_parse('[]') AS array(varchar)), ".length;
   const fixed = Math.max(create.length, insert.length) + head.length + tail.length + cols.length * perColumnOverhead;
 
   let parts: string[][] = cols.map(() => []);
@@ -147,13 +144,7 @@ export function stagingCountError(staging: TableRef, staged: number, expected: n
   return new WarehouseUnavailableError(`staging table ${staging.parts.join('.')} holds ${staged} rows, expected ${expected}; the write will be redone`);
 }
 
-export async function writeTrinoTable(
-  conn: TrinoConnection,
-  target: TableRef,
-  table: OutputTable,
-  options: WriteOptions,
-  replaceSupport: Map<string, boolean>,
-): Promise<WriteResult> {
+export async function writeTrinoTable(conn: TrinoConnection, target: TableRef, table: OutputTable, options: WriteOptions, replaceSupport: Map<string, boolean>): Promise<WriteResult> {
   checkWritableTable(table);
   const tag = runTag(options.runId);
   const name = tableName(target);

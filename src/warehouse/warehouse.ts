@@ -7,10 +7,7 @@ import type { ColumnarTable } from '../segmentation/table';
 import { WarehouseInputError } from './errors';
 
 /** Where rows come from: a table reference, a SELECT, or (DuckDB only) a CSV / Parquet / .duckdb file. */
-export type Source =
-  | { readonly kind: 'table'; readonly table: string }
-  | { readonly kind: 'sql'; readonly sql: string }
-  | { readonly kind: 'file'; readonly path: string; readonly table?: string };
+export type Source = { readonly kind: 'table'; readonly table: string } | { readonly kind: 'sql'; readonly sql: string } | { readonly kind: 'file'; readonly path: string; readonly table?: string };
 
 /** A column as the warehouse reports it, and how scan() delivers it. */
 export interface ColumnInfo {

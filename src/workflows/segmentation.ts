@@ -1,14 +1,4 @@
-import {
-  ActivityCancellationType,
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  log,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-  type ActivityOptions,
-} from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, log, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { parseRunConfig, RunConfigError, type RunConfig, type RunConfigInput } from '../config/runConfigSchema';
 import type { KScore } from '../segmentation/scoring';
@@ -122,11 +112,13 @@ export async function segmentationWorkflow(input: RunConfigInput): Promise<RunSu
     progress.kTotal = ks.length;
     const scorer = compute();
     const scores: KScore[] = await stage('score', () =>
-      Promise.all(ks.map(async (k) => {
-        const score = await scorer.scoreCandidate({ runId, k, config });
-        progress.kScored++;
-        return score;
-      })),
+      Promise.all(
+        ks.map(async (k) => {
+          const score = await scorer.scoreCandidate({ runId, k, config });
+          progress.kScored++;
+          return score;
+        }),
+      ),
     );
 
     const choice = await stage('choose', async () => selectK(scores, { k: config.k, selection: config.selection }));
@@ -136,7 +128,17 @@ export async function segmentationWorkflow(input: RunConfigInput): Promise<RunSu
     const createdAt = info.startTime.toISOString();
     writeStarted = true;
     const written = await stage('write', () => io().writeSegments({ runId, config, createdAt, engine }));
-    const parts = { runId, config, createdAt, scores, choice, fitted, explained, written, engine: { ...(checked.engine ?? { mode: engine, reason: 'started before the engine choice existed', sourceRows: null }), trainingRows: extracted.sampleRows ?? extracted.rows } };
+    const parts = {
+      runId,
+      config,
+      createdAt,
+      scores,
+      choice,
+      fitted,
+      explained,
+      written,
+      engine: { ...(checked.engine ?? { mode: engine, reason: 'started before the engine choice existed', sourceRows: null }), trainingRows: extracted.sampleRows ?? extracted.rows },
+    };
     const report = await stage('report', () => io().writeReport({ ...parts, timings: [...progress.completed] }));
     const summary = await stage('finish', () => io().finishRun({ ...parts, report, timings: [...progress.completed] }));
     progress.stage = 'done';

@@ -8,7 +8,12 @@ const { smokeExtract, smokeScore, smokeWrite } = proxyActivities<typeof activiti
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
-export interface SmokeResult { extracted: number; written: number; min: number; max: number }
+export interface SmokeResult {
+  extracted: number;
+  written: number;
+  min: number;
+  max: number;
+}
 
 /** Extract -> score -> write, passing only references and counts between activities. */
 export async function smokeWorkflow(input: SmokeInput): Promise<SmokeResult> {

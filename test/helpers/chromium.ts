@@ -10,7 +10,13 @@ import { chromium } from 'playwright-core';
 export const CHROMIUM = process.env.AUTOSEG_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-export interface DrawnChart { name: string; marks: number; width: number; height: number; data: boolean }
+export interface DrawnChart {
+  name: string;
+  marks: number;
+  width: number;
+  height: number;
+  data: boolean;
+}
 
 export interface OpenedReport {
   /** Console errors and warnings, and page errors. */
@@ -37,7 +43,9 @@ export async function openReport(path: string, screenshot: string): Promise<Open
     const page = await context.newPage();
     const errors: string[] = [];
     const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+    });
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     context.on('request', (r) => requests.push(r.url()));
     const url = pathToFileURL(path).href;
@@ -45,7 +53,9 @@ export async function openReport(path: string, screenshot: string): Promise<Open
     await page.goto(url, { waitUntil: 'load' });
     const wallMs = performance.now() - t0;
     // Browser-side code as strings: the project compiles without the DOM library.
-    const navigation = (await page.evaluate(`(() => { const e = performance.getEntriesByType('navigation')[0]; return { domContentLoaded: e.domContentLoadedEventEnd, load: e.loadEventEnd }; })()`)) as OpenedReport['navigation'];
+    const navigation = (await page.evaluate(
+      `(() => { const e = performance.getEntriesByType('navigation')[0]; return { domContentLoaded: e.domContentLoadedEventEnd, load: e.loadEventEnd }; })()`,
+    )) as OpenedReport['navigation'];
     const charts = (await page.evaluate(`[...document.querySelectorAll('figure[data-chart]')].map((f) => {
       const name = f.getAttribute('data-chart');
       const svg = f.querySelector('svg');
@@ -53,7 +63,9 @@ export async function openReport(path: string, screenshot: string): Promise<Open
       const marks = svg ? svg.querySelectorAll('.role-mark path, .role-mark rect, .role-mark text, .role-mark line').length : 0;
       return { name, marks, width: box.width, height: box.height, data: document.querySelector('script[data-chart-data="' + name + '"]') !== null };
     })`)) as DrawnChart[];
-    const chartData = (await page.evaluate(`Object.fromEntries([...document.querySelectorAll('script[data-chart-data]')].map((s) => [s.getAttribute('data-chart-data'), JSON.parse(s.textContent)]))`)) as Record<string, unknown>;
+    const chartData = (await page.evaluate(
+      `Object.fromEntries([...document.querySelectorAll('script[data-chart-data]')].map((s) => [s.getAttribute('data-chart-data'), JSON.parse(s.textContent)]))`,
+    )) as Record<string, unknown>;
     const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
     await page.screenshot({ path: screenshot, fullPage: true });
     return { errors, requests, url, charts, chartData, wallMs, navigation, bytes: (await stat(path)).size, overflow };

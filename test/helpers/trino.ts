@@ -33,10 +33,7 @@ export interface RunningQuery {
 
 /** The queries in state RUNNING whose text is LIKE `pattern` (backslash escapes), on `server`. */
 export async function runningQueries(pattern: string, server: string = trinoUrl()): Promise<RunningQuery[]> {
-  const rows = await queryRows(
-    `SELECT query_id, state, query FROM system.runtime.queries WHERE state = 'RUNNING' AND query LIKE '${pattern.replace(/'/g, "''")}' ESCAPE '\\'`,
-    server,
-  );
+  const rows = await queryRows(`SELECT query_id, state, query FROM system.runtime.queries WHERE state = 'RUNNING' AND query LIKE '${pattern.replace(/'/g, "''")}' ESCAPE '\\'`, server);
   return rows.map(([queryId, state, query]) => ({ queryId: String(queryId), state: String(state), query: String(query) }));
 }
 

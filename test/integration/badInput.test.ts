@@ -49,7 +49,11 @@ const cases: [string, RunConfigInput, RegExp][] = [
   ['missing table', { ...base, source: { kind: 'table', table: 'memory.default.no_such_customers' } }, /no_such_customers/],
   ['missing user id column', { ...base, userId: 'customer_id' }, /customer_id/],
   ['duplicate user ids', { ...base, source: { kind: 'sql', sql: `SELECT * FROM ${SOURCE} UNION ALL SELECT * FROM ${SOURCE} WHERE custkey = 7` } }, /duplicate.*7|7.*duplicate/i],
-  ['null user ids', { ...base, source: { kind: 'sql', sql: `SELECT CASE WHEN custkey = 5 THEN NULL ELSE custkey END AS custkey, mktsegment, nation, acctbal, order_count, total_spend FROM ${SOURCE}` } }, /null/i],
+  [
+    'null user ids',
+    { ...base, source: { kind: 'sql', sql: `SELECT CASE WHEN custkey = 5 THEN NULL ELSE custkey END AS custkey, mktsegment, nation, acctbal, order_count, total_spend FROM ${SOURCE}` } },
+    /null/i,
+  ],
   ['empty table', { ...base, source: { kind: 'sql', sql: `SELECT * FROM ${SOURCE} WHERE custkey < 0` } }, /empty|no rows/i],
   ['k larger than the rows', { ...base, k: 5000 }, /5000/],
   ['unknown priority feature', { ...base, priority: { high: ['lifetime_value'] } }, /lifetime_value/],
@@ -77,7 +81,10 @@ test('a config the workflow cannot parse (from a client or a parent workflow) fa
     for (const [input, message] of wrong) {
       const workflowId = `bad-input-${Date.now()}-${Math.random()}`;
       const started = Date.now();
-      const err = await client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId, args: [input] }).then(() => assert.fail('the run should have failed'), (e: unknown) => e);
+      const err = await client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId, args: [input] }).then(
+        () => assert.fail('the run should have failed'),
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof WorkflowFailedError, String(err));
       assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
       assert.equal(err.cause.type, 'RunConfigError');

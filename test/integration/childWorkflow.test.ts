@@ -40,7 +40,10 @@ test('a parent workflow on its own task queue runs the segmentation as a child a
         const parentId = `parent-bad-${Date.now()}`;
         const started = Date.now();
         const wrong = { ...input, minCategoryShare: 2 } as RunConfigInput;
-        const err = await client.workflow.execute('nightlyCampaignWorkflow', { taskQueue: parentQueue, workflowId: parentId, args: [wrong, autosegQueue] }).then(() => assert.fail('the parent should have failed'), (e: unknown) => e);
+        const err = await client.workflow.execute('nightlyCampaignWorkflow', { taskQueue: parentQueue, workflowId: parentId, args: [wrong, autosegQueue] }).then(
+          () => assert.fail('the parent should have failed'),
+          (e: unknown) => e,
+        );
         assert.ok(err instanceof WorkflowFailedError, String(err));
         assert.ok(err.cause instanceof ChildWorkflowFailure, String(err.cause));
         const cause = err.cause.cause;

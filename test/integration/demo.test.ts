@@ -18,7 +18,10 @@ test('`autoseg demo` runs the whole workflow on the embedded default; the report
 
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryFile;
   assert.equal(summary.rows, 5000);
-  assert.equal(summary.segments.reduce((a, s) => a + s.size, 0), 5000);
+  assert.equal(
+    summary.segments.reduce((a, s) => a + s.size, 0),
+    5000,
+  );
   const csv = readFileSync(join(out, 'segments.csv'), 'utf8').trim().split('\n');
   assert.equal(csv[0], 'td_canonical_id,segment,segment_label');
   assert.equal(csv.length, 5001);
@@ -27,13 +30,22 @@ test('`autoseg demo` runs the whole workflow on the embedded default; the report
     const seg = Number(line.split(',')[1]);
     sizes.set(seg, (sizes.get(seg) ?? 0) + 1);
   }
-  assert.deepEqual(summary.segments.map((s) => sizes.get(s.segment)), summary.segments.map((s) => s.size));
+  assert.deepEqual(
+    summary.segments.map((s) => sizes.get(s.segment)),
+    summary.segments.map((s) => s.size),
+  );
 
   const charts = chartsIn(readFileSync(join(out, 'report.html'), 'utf8'));
   const sizesChart = charts.get('segment-sizes')?.data as { rows: number; segments: { segment: number; size: number }[] };
-  assert.deepEqual(sizesChart.segments.map((s) => [s.segment, s.size]), summary.segments.map((s) => [s.segment, s.size]));
+  assert.deepEqual(
+    sizesChart.segments.map((s) => [s.segment, s.size]),
+    summary.segments.map((s) => [s.segment, s.size]),
+  );
   const inertia = charts.get('k-inertia')?.data as { scores: { k: number; inertia: number }[]; elbowK: number | null; chosenK: number };
-  assert.deepEqual(inertia.scores.map((s) => s.k), summary.scores.map((s) => s.k));
+  assert.deepEqual(
+    inertia.scores.map((s) => s.k),
+    summary.scores.map((s) => s.k),
+  );
   inertia.scores.forEach((s, i) => assert.ok(Math.abs(s.inertia - summary.scores[i].inertia) <= 1e-9 * summary.scores[i].inertia));
   assert.equal(inertia.elbowK, summary.elbowK);
   assert.equal(inertia.chosenK, summary.k);
@@ -58,7 +70,10 @@ test('`autoseg demo` runs the whole workflow on the embedded default; the report
   assert.deepEqual(opened.requests, [opened.url]);
   for (const c of opened.charts) assert.ok(c.marks > 0 && c.width > 50, `${c.name} drawn`);
   const drawnSizes = opened.chartData['segment-sizes'] as { segments: { segment: number; size: number }[] };
-  assert.deepEqual(drawnSizes.segments.map((s) => s.size), second.segments.map((s) => s.size));
+  assert.deepEqual(
+    drawnSizes.segments.map((s) => s.size),
+    second.segments.map((s) => s.size),
+  );
 
   // `autoseg report DIR` rebuilds the report from summary.json: the same charts on the same data
   // (summary.json also holds the report stage's own timing, which the run's report could not).
@@ -70,7 +85,14 @@ test('`autoseg demo` runs the whole workflow on the embedded default; the report
   // `autoseg assign` gives the training customers the segments they were given.
   const assigned = await runCli(['assign', '--model', join(out, 'model.json'), '--input', 'examples/customers.csv', '--out', join(out, 'assigned.csv')]);
   assert.equal(assigned.code, 0, assigned.stderr);
-  const bySegment = (text: string) => new Map(text.trim().split('\n').slice(1).map((l) => [l.split(',')[0], l.split(',')[1]]));
+  const bySegment = (text: string) =>
+    new Map(
+      text
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => [l.split(',')[0], l.split(',')[1]]),
+    );
   const given = bySegment(readFileSync(join(out, 'segments.csv'), 'utf8'));
   const again2 = bySegment(readFileSync(join(out, 'assigned.csv'), 'utf8'));
   assert.equal(again2.size, 5000);

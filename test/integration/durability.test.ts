@@ -41,7 +41,7 @@ async function waitForStage(handle: WorkflowHandle, stage: RunProgress['stage'],
   while (Date.now() < deadline) {
     // A query waits for a worker to answer it: bound it, the worker may just have been killed.
     const p = await Promise.race([handle.query(progressQuery), new Promise<undefined>((r) => setTimeout(() => r(undefined), 3_000))]).catch(() => undefined);
-    if (p && (p.stage === stage)) return p;
+    if (p && p.stage === stage) return p;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`run never reached stage ${stage}`);
@@ -62,7 +62,10 @@ test('a worker SIGKILLed during the k scores and again during write-back is repl
   let polling = true;
   const poller = (async () => {
     while (polling) {
-      const key = await queryRows(`SELECT count(*), count(DISTINCT custkey) FROM ${OUTPUT}`).then(([[n, d]]) => `${n}/${d}`, () => 'absent');
+      const key = await queryRows(`SELECT count(*), count(DISTINCT custkey) FROM ${OUTPUT}`).then(
+        ([[n, d]]) => `${n}/${d}`,
+        () => 'absent',
+      );
       seen.set(key, (seen.get(key) ?? 0) + 1);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -87,7 +90,9 @@ test('a worker SIGKILLed during the k scores and again during write-back is repl
   assert.equal(summary.rows, 150_000);
   const [[rows, distinct]] = await queryRows(`SELECT count(*), count(DISTINCT custkey) FROM ${OUTPUT}`);
   assert.deepEqual([rows, distinct], [150_000, 150_000]);
-  const [[differences]] = await queryRows(`SELECT count(*) FROM ${OUTPUT} o FULL JOIN ${TRUTH} t ON o.custkey = t.custkey WHERE o.segment IS DISTINCT FROM t.segment OR o.segment_label IS DISTINCT FROM t.segment_label`);
+  const [[differences]] = await queryRows(
+    `SELECT count(*) FROM ${OUTPUT} o FULL JOIN ${TRUTH} t ON o.custkey = t.custkey WHERE o.segment IS DISTINCT FROM t.segment OR o.segment_label IS DISTINCT FROM t.segment_label`,
+  );
   assert.equal(differences, 0, 'same segments and labels as the undisturbed run');
   for (const key of seen.keys()) assert.ok(key === 'absent' || key === '150000/150000', `the reader saw a partial table: ${key}`);
   assert.ok((seen.get('150000/150000') ?? 0) > 10, 'the reader read the table throughout the run');

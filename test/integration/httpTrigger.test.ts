@@ -119,7 +119,12 @@ test('the HTTP trigger: worker files only under AUTOSEG_FILE_ROOTS; a failed run
       const refused: [string, unknown, unknown, RegExp][] = [
         [`${key}-passwd`, { kind: 'file', path: '/etc/passwd' }, { kind: 'table', table: OUTPUT }, /source file \/etc\/passwd refused/],
         [`${key}-root`, { kind: 'table', table: SOURCE }, { kind: 'dir', dir: '/' }, /output directory \/ refused/],
-        [`${key}-link`, { kind: 'file', path: join(ROOT, 'customers-link.csv') }, { kind: 'table', table: 'memory.default.http_stolen' }, /customers-link\.csv refused: it is not under an allowed directory/],
+        [
+          `${key}-link`,
+          { kind: 'file', path: join(ROOT, 'customers-link.csv') },
+          { kind: 'table', table: 'memory.default.http_stolen' },
+          /customers-link\.csv refused: it is not under an allowed directory/,
+        ],
         [`${key}-dotdot`, { kind: 'table', table: SOURCE }, { kind: 'dir', dir: join(ROOT, '..', 'autoseg-http-escape') }, /refused/],
       ];
       for (const [runKey, source, output, message] of refused) {
@@ -134,7 +139,13 @@ test('the HTTP trigger: worker files only under AUTOSEG_FILE_ROOTS; a failed run
 
       // Inside the root: accepted, and the worker (same roots) runs it to the end.
       const out = join(ROOT, 'out');
-      const ok = await post({ source: { kind: 'file', path: join(ROOT, 'data', 'customers.csv') }, output: { kind: 'dir', dir: out }, userId: 'td_canonical_id', kRange: { min: 2, max: 3 }, runKey: `${key}-ok` });
+      const ok = await post({
+        source: { kind: 'file', path: join(ROOT, 'data', 'customers.csv') },
+        output: { kind: 'dir', dir: out },
+        userId: 'td_canonical_id',
+        kRange: { min: 2, max: 3 },
+        runKey: `${key}-ok`,
+      });
       assert.equal(ok.status, 202, ok.body.error);
       const done = await waitDone(ok.body.runId);
       assert.equal(done.status, 'COMPLETED', JSON.stringify(done));
@@ -142,7 +153,12 @@ test('the HTTP trigger: worker files only under AUTOSEG_FILE_ROOTS; a failed run
       assert.ok(existsSync(join(out, 'segments.csv')));
 
       // A failed run answers with the activity's own error, not Temporal's wrapper.
-      const failed = await post({ source: { kind: 'table', table: 'memory.default.http_missing_table' }, output: { kind: 'table', table: 'memory.default.http_never' }, userId: 'custkey', runKey: `${key}-missing` });
+      const failed = await post({
+        source: { kind: 'table', table: 'memory.default.http_missing_table' },
+        output: { kind: 'table', table: 'memory.default.http_never' },
+        userId: 'custkey',
+        runKey: `${key}-missing`,
+      });
       assert.equal(failed.status, 202);
       const status = await waitDone(failed.body.runId);
       assert.equal(status.status, 'FAILED');

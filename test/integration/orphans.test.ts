@@ -12,13 +12,22 @@ import { join, resolve } from 'node:path';
 const root = resolve(__dirname, '../..');
 
 /** One process as /proc shows it; `start` (jiffies since boot) tells a reused pid apart. */
-interface Proc { pid: number; ppid: number; pgrp: number; state: string; start: string; argv: string[] }
+interface Proc {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  state: string;
+  start: string;
+  argv: string[];
+}
 
 function readProc(pid: number): Proc | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // state ppid pgrp session ... starttime is field 22
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a) => a !== '');
     return { pid, ppid: Number(f[1]), pgrp: Number(f[2]), state: f[0], start: f[19], argv };
   } catch {
     return undefined;
@@ -26,7 +35,10 @@ function readProc(pid: number): Proc | undefined {
 }
 
 function processTable(): Proc[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map((e) => readProc(Number(e))).filter((p) => p !== undefined);
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map((e) => readProc(Number(e)))
+    .filter((p) => p !== undefined);
 }
 
 /** Every live process below `pid` (children, grandchildren...) plus the members of their process groups. */
@@ -56,7 +68,10 @@ function stillRunning(p: Proc): boolean {
 function accepts(port: number): Promise<boolean> {
   return new Promise((res) => {
     const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => { socket.destroy(); res(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      res(true);
+    });
     socket.once('error', () => res(false));
   });
 }
@@ -93,7 +108,13 @@ const report = (gone: Map<Proc, number>) => [...gone].map(([p, ms]) => `${p.argv
 /** Whatever happened, nothing the test started survives it. */
 function cleanUp(parent: ChildProcess | undefined, procs: Proc[]): void {
   if (parent && parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
-  for (const p of procs) if (stillRunning(p)) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const p of procs)
+    if (stillRunning(p))
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
 }
 
 function collectOutput(child: ChildProcess): () => string {
@@ -110,8 +131,11 @@ test('`autoseg run` SIGKILLed on the embedded default leaves no Temporal dev ser
   let cli: ChildProcess | undefined;
   let started: Proc[] = [];
   try {
-    cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'run', '--input', 'examples/customers.csv', '--user-id', 'td_canonical_id', '--out', out],
-      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'run', '--input', 'examples/customers.csv', '--user-id', 'td_canonical_id', '--out', out], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output = collectOutput(cli);
     const cliPid = cli.pid!;
     let exitedEarly = false;
@@ -130,7 +154,10 @@ test('`autoseg run` SIGKILLed on the embedded default leaves no Temporal dev ser
       await sleep(100);
     }
     started = descendants(cliPid);
-    assert.ok(started.some((p) => p.pid === server.pid && p.start === server.start), `the dev server ${server.pid} is a descendant of the CLI: ${describe(started)}`);
+    assert.ok(
+      started.some((p) => p.pid === server.pid && p.start === server.start),
+      `the dev server ${server.pid} is a descendant of the CLI: ${describe(started)}`,
+    );
     const gone = await killAndMeasure(cli, started, 10_000);
     console.log(`# gone after the SIGKILL of autoseg run: ${report(gone)}`);
   } finally {
@@ -142,12 +169,15 @@ test('`autoseg run` SIGKILLed on the embedded default leaves no Temporal dev ser
 function startParent(mode: 'hold' | 'exit'): { parent: ChildProcess; pid: Promise<number>; output: () => string } {
   const dir = mkdtempSync(join(tmpdir(), 'autoseg-orphans-'));
   const script = join(dir, 'parent.ts');
-  writeFileSync(script, [
-    `import { startProcess } from ${JSON.stringify(join(root, 'src/embedded/process'))};`,
-    `const p = startProcess({ name: 'sleep', command: 'sleep', args: ['1000'], logFile: ${JSON.stringify(join(dir, 'sleep.log'))} });`,
-    `console.log(JSON.stringify({ pid: p.pid }));`,
-    mode === 'hold' ? 'setInterval(() => {}, 60_000);' : '// exits without stop()',
-  ].join('\n'));
+  writeFileSync(
+    script,
+    [
+      `import { startProcess } from ${JSON.stringify(join(root, 'src/embedded/process'))};`,
+      `const p = startProcess({ name: 'sleep', command: 'sleep', args: ['1000'], logFile: ${JSON.stringify(join(dir, 'sleep.log'))} });`,
+      `console.log(JSON.stringify({ pid: p.pid }));`,
+      mode === 'hold' ? 'setInterval(() => {}, 60_000);' : '// exits without stop()',
+    ].join('\n'),
+  );
   const parent = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = collectOutput(parent);
   const pid = waitFor('the parent to start its process', 30_000, () => {
@@ -158,7 +188,11 @@ function startParent(mode: 'hold' | 'exit'): { parent: ChildProcess; pid: Promis
 }
 
 function readLogs(dir: string): string {
-  try { return readFileSync(join(dir, 'sleep.log'), 'utf8'); } catch { return ''; }
+  try {
+    return readFileSync(join(dir, 'sleep.log'), 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Live members of a process group (a zombie is dead: an orphan's waits for PID 1 to reap it). */

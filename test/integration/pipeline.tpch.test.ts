@@ -26,9 +26,7 @@ before(async () => {
 });
 
 test('150,000 TPC-H customers are segmented by the workflow exactly as the engine does in-process', async () => {
-  const summary = await withWorker('tpch', ({ client, taskQueue }) =>
-    client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `tpch-${Date.now()}`, args: [config()] }),
-  );
+  const summary = await withWorker('tpch', ({ client, taskQueue }) => client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `tpch-${Date.now()}`, args: [config()] }));
   console.log(`150k run: k=${summary.k} (elbow ${summary.elbowK}, silhouette ${summary.silhouetteK}); stages ${summary.timings.map((t) => `${t.stage} ${t.ms} ms`).join(', ')}`);
   assert.equal(summary.rows, 150_000);
 
@@ -48,7 +46,9 @@ test('150,000 TPC-H customers are segmented by the workflow exactly as the engin
   assert.equal(local.k, summary.k);
   const written = await segmentsByCustkey(OUTPUT);
   let differ = 0;
-  local.userIds.forEach((id, i) => { if (written.get(id) !== local.labels[i]) differ++; });
+  local.userIds.forEach((id, i) => {
+    if (written.get(id) !== local.labels[i]) differ++;
+  });
   assert.equal(differ, 0, 'every customer has the segment the engine gives in-process');
 
   // The run's report (table outputs: under AUTOSEG_REPORT_DIR/<table>/): under 5 MB, opens offline.
@@ -63,9 +63,7 @@ test('150,000 TPC-H customers are segmented by the workflow exactly as the engin
 
 test('a rerun keeps every segment number; after 1% of rows change, at least 95% keep theirs', async () => {
   const first = await segmentsByCustkey(OUTPUT);
-  const rerun = await withWorker('tpch-rerun', ({ client, taskQueue }) =>
-    client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `tpch-rerun-${Date.now()}`, args: [config()] }),
-  );
+  const rerun = await withWorker('tpch-rerun', ({ client, taskQueue }) => client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `tpch-rerun-${Date.now()}`, args: [config()] }));
   assert.equal(rerun.movedSincePrevious, 0, 'a rerun on the same data moves nobody');
   const second = await segmentsByCustkey(OUTPUT);
   for (const [id, seg] of first) assert.equal(second.get(id), seg);
@@ -80,9 +78,7 @@ test('a rerun keeps every segment number; after 1% of rows change, at least 95% 
     await queryRows(`DROP TABLE ${SOURCE}`);
     await queryRows(`ALTER TABLE ${SOURCE}_changed RENAME TO ${SOURCE}`);
   });
-  const changed = await withWorker('tpch-changed', ({ client, taskQueue }) =>
-    client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `tpch-changed-${Date.now()}`, args: [config()] }),
-  );
+  const changed = await withWorker('tpch-changed', ({ client, taskQueue }) => client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `tpch-changed-${Date.now()}`, args: [config()] }));
   const third = await segmentsByCustkey(OUTPUT);
   let same = 0;
   for (const [id, seg] of second) if (third.get(id) === seg) same++;

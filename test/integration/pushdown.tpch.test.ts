@@ -26,7 +26,7 @@ async function run(name: string, input: Partial<RunConfigInput>): Promise<RunSum
 const summaryFile = (s: RunSummary): SummaryFile => JSON.parse(readFileSync(s.outputs.summary, 'utf8')) as SummaryFile;
 const timings = (s: RunSummary): string => s.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(1)} s`).join(', ');
 
-test('tpch.sf1.customer: pushdown with a whole-table sample gives worker mode\'s dictionary, k and segment for every customer', async () => {
+test("tpch.sf1.customer: pushdown with a whole-table sample gives worker mode's dictionary, k and segment for every customer", async () => {
   for (const t of [WORKER_OUT, PUSHDOWN_OUT]) {
     await queryRows(`DROP TABLE IF EXISTS ${t}`);
     await queryRows(`DROP TABLE IF EXISTS ${t}_model`);
@@ -46,10 +46,18 @@ test('tpch.sf1.customer: pushdown with a whole-table sample gives worker mode\'s
   assert.deepEqual(p.dataDictionary, w.dataDictionary, 'the same data dictionary');
   assert.deepEqual(pushdown.scores, worker.scores, 'the same k scores');
   assert.equal(pushdown.k, worker.k);
-  assert.deepEqual(pushdown.segments.map((s) => s.size), worker.segments.map((s) => s.size));
+  assert.deepEqual(
+    pushdown.segments.map((s) => s.size),
+    worker.segments.map((s) => s.size),
+  );
   assert.ok(Math.abs(p.inertia - w.inertia) <= 1e-9 * w.inertia, `full-table inertia ${p.inertia} vs ${w.inertia}`);
   // The explanations describe every customer in both modes: the same counts, histograms and quantiles.
-  const described = (x: SummaryFile) => x.explanation.features.map((f) => (f.kind === 'continuous' ? [f.feature, f.population.histogram, f.population.quantiles, f.population.median, f.segments.map((s) => s.quantiles)] : [f.feature, f.population.counts, f.segments.map((s) => s.counts)]));
+  const described = (x: SummaryFile) =>
+    x.explanation.features.map((f) =>
+      f.kind === 'continuous'
+        ? [f.feature, f.population.histogram, f.population.quantiles, f.population.median, f.segments.map((s) => s.quantiles)]
+        : [f.feature, f.population.counts, f.segments.map((s) => s.counts)],
+    );
   assert.deepEqual(described(p), described(w));
   assert.equal(p.explanation.rowCount, 150_000);
   assert.equal(p.explanation.profiledRows, undefined);
@@ -71,5 +79,8 @@ test('tpch.sf1.customer: pushdown with a whole-table sample gives worker mode\'s
   const again = await run('pd-trino-again', { output: { kind: 'table', table: PUSHDOWN_OUT }, engine: 'trino', trainingSampleSize: 150_000 });
   assert.equal(again.engine?.reason, 'engine trino was asked for');
   assert.equal(again.movedSincePrevious, 0);
-  assert.deepEqual(summaryFile(again).transitions?.map((row, i) => row[i]), pushdown.segments.map((s) => s.size));
+  assert.deepEqual(
+    summaryFile(again).transitions?.map((row, i) => row[i]),
+    pushdown.segments.map((s) => s.size),
+  );
 });

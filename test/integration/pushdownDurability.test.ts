@@ -44,19 +44,20 @@ const RESTART_OUTPUT = `${RESTART_SCHEMA}.segments`;
 const LLOYD_STEP = '-- autoseg: one full-table Lloyd step%';
 const stagingCtas = (output: string): string => `CREATE TABLE %${output.split('.').pop()!.replace(/_/g, '\\_')}\\_\\_stage\\_%`;
 
-const config = (output: string) => parseRunConfig({
-  source: { kind: 'table', table: SOURCE },
-  output: { kind: 'table', table: output },
-  userId: 'custkey',
-  seed: 5,
-  engine: 'trino',
-  trainingSampleSize: 20_000,
-  // Fewer k to score and k-means++ restarts than the defaults: the worker's share of each run is small.
-  kRange: { min: 3, max: 5 },
-  nInit: 4,
-  // Free text: excluded anyway as identifiers, but their exact distinct counts would cost every profile seconds.
-  exclude: ['name', 'address', 'phone', 'comment'],
-});
+const config = (output: string) =>
+  parseRunConfig({
+    source: { kind: 'table', table: SOURCE },
+    output: { kind: 'table', table: output },
+    userId: 'custkey',
+    seed: 5,
+    engine: 'trino',
+    trainingSampleSize: 20_000,
+    // Fewer k to score and k-means++ restarts than the defaults: the worker's share of each run is small.
+    kRange: { min: 3, max: 5 },
+    nInit: 4,
+    // Free text: excluded anyway as identifiers, but their exact distinct counts would cost every profile seconds.
+    exclude: ['name', 'address', 'phone', 'comment'],
+  });
 
 let connection: Connection;
 let client: Client;
@@ -73,7 +74,10 @@ before(async () => {
 after(async () => {
   await Promise.all(readers.map((r) => r.stop()));
   await Promise.all(workers.map((w) => w.kill()));
-  await ownTrino?.then((t) => t.stop(), () => undefined);
+  await ownTrino?.then(
+    (t) => t.stop(),
+    () => undefined,
+  );
   rmSync(ownTrinoDir, { recursive: true, force: true });
   await connection?.close();
 });
@@ -145,7 +149,16 @@ function pollTable(table: string, server: string): Reader {
       await sleep(everyMs);
     }
   })();
-  const reader: Reader = { fast: () => { everyMs = 50; }, stop: async () => { polling = false; await done; return seen; } };
+  const reader: Reader = {
+    fast: () => {
+      everyMs = 50;
+    },
+    stop: async () => {
+      polling = false;
+      await done;
+      return seen;
+    },
+  };
   readers.push(reader);
   return reader;
 }
@@ -183,7 +196,14 @@ async function assertOutput(output: string, runId: string, server: string): Prom
   // The reference is read from the shared Trino: the restart test's output is in its own.
   const [got, want] = await Promise.all([segmentsOf(output, server), segmentsOf(TRUTH, trinoUrl())]);
   const differ = [...want].filter(([id, s]) => got.get(id) !== s);
-  assert.deepEqual([got.size, differ.length], [ROWS, 0], `every customer has the undisturbed run's segment and label; e.g. ${differ.slice(0, 3).map(([id, s]) => `${id}: ${s} vs ${got.get(id)}`).join(', ')}`);
+  assert.deepEqual(
+    [got.size, differ.length],
+    [ROWS, 0],
+    `every customer has the undisturbed run's segment and label; e.g. ${differ
+      .slice(0, 3)
+      .map(([id, s]) => `${id}: ${s} vs ${got.get(id)}`)
+      .join(', ')}`,
+  );
   assert.deepEqual(await leftovers(output, server), [], 'no staging, old or lock table left');
 }
 
@@ -207,7 +227,9 @@ function referenceRun(): Promise<string> {
     assert.equal(summary.rows, ROWS);
     // How long the kill test has to catch a Lloyd step running (one query per iteration, and one for the final sizes).
     const [[steps, stepMs]] = await queryRows(`SELECT count(*), max(date_diff('millisecond', created, "end")) FROM system.runtime.queries WHERE query LIKE '${LLOYD_STEP}'`);
-    console.log(`reference pushdown run: ${seconds(t0)}, k = ${summary.k}, ${String(steps)} Lloyd steps of up to ${String(stepMs)} ms; ${summary.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}`);
+    console.log(
+      `reference pushdown run: ${seconds(t0)}, k = ${summary.k}, ${String(steps)} Lloyd steps of up to ${String(stepMs)} ms; ${summary.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}`,
+    );
     await queryRows(`CREATE TABLE ${TRUTH} AS SELECT * FROM ${KILL_OUTPUT}`);
     await queryRows(`CREATE TABLE ${TRUTH}_model AS SELECT * FROM ${KILL_OUTPUT}_model`);
     return workflowId;
@@ -321,5 +343,5 @@ async function restartedTrino(): Promise<void> {
 // (heartbeat timeouts; a Trino restart and the retry backoff), on its own task queue and Trino.
 describe('pushdown durability', { concurrency: 2 }, () => {
   test('pushdown: a worker SIGKILLed during the Lloyd refinement in Trino, and again during the CREATE TABLE AS, is replaced; the table equals an undisturbed run', killedWorkers);
-  test('pushdown: Trino stopped while the write-back\'s CREATE TABLE AS runs, then started again: the run completes; the Iceberg target is never missing nor partial', restartedTrino);
+  test("pushdown: Trino stopped while the write-back's CREATE TABLE AS runs, then started again: the run completes; the Iceberg target is never missing nor partial", restartedTrino);
 });

@@ -28,7 +28,10 @@ const fileAccess = { kind: 'roots', roots: [files] } as const;
 
 before(async () => {
   // Plain columns straight from TPC-H: quick to build, 150,000 and 1,500 customers.
-  for (const [t, schema] of [[BIG, 'sf1'], [SMALL, 'tiny']] as const) {
+  for (const [t, schema] of [
+    [BIG, 'sf1'],
+    [SMALL, 'tiny'],
+  ] as const) {
     await queryRows(`DROP TABLE IF EXISTS ${t}`);
     await queryRows(`CREATE TABLE ${t} AS SELECT custkey, acctbal, nationkey, mktsegment FROM tpch.${schema}.customer`);
   }
@@ -69,20 +72,31 @@ test('a run cancelled during write-back leaves the previous table and model, no 
   await dropOutputs(OUT);
   await withWorker('safety-cancel', async ({ client, taskQueue }) => {
     const first = `safety-old-${Date.now()}`;
-    await client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: first, args: [parseRunConfig({ ...quick, k: 3, source: { kind: 'table', table: BIG }, output: { kind: 'table', table: OUT } })] });
+    await client.workflow.execute(segmentationWorkflow, {
+      taskQueue,
+      workflowId: first,
+      args: [parseRunConfig({ ...quick, k: 3, source: { kind: 'table', table: BIG }, output: { kind: 'table', table: OUT } })],
+    });
     const second = `safety-cancelled-${Date.now()}`;
-    const handle = await client.workflow.start(segmentationWorkflow, { taskQueue, workflowId: second, args: [parseRunConfig({ ...quick, k: 5, seed: 9, source: { kind: 'table', table: BIG }, output: { kind: 'table', table: OUT } })] });
+    const handle = await client.workflow.start(segmentationWorkflow, {
+      taskQueue,
+      workflowId: second,
+      args: [parseRunConfig({ ...quick, k: 5, seed: 9, source: { kind: 'table', table: BIG }, output: { kind: 'table', table: OUT } })],
+    });
     await waitForStage(handle, 'write');
     await new Promise((r) => setTimeout(r, 300)); // well inside the ~3 s of inserts into the staging table
     await handle.cancel();
-    const err = await handle.result().then(() => assert.fail('the cancelled run completed'), (e: unknown) => e);
+    const err = await handle.result().then(
+      () => assert.fail('the cancelled run completed'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `cancelled: ${String(err)}`);
     assert.deepEqual(await runIdsOf(OUT), [first], 'the segment table is still the previous run');
     assert.deepEqual(await runIdsOf(`${OUT}_model`), [first], 'the model is still the previous run');
     const [[rows]] = await queryRows(`SELECT count(*) FROM ${OUT}`);
     assert.equal(Number(rows), 150_000);
     assert.deepEqual(await leftovers('safety_out'), []);
-    assert.equal(existsSync(stageDirOf(second)), false, 'the cancelled run\'s stage data is removed');
+    assert.equal(existsSync(stageDirOf(second)), false, "the cancelled run's stage data is removed");
   });
 });
 
@@ -96,7 +110,10 @@ test('a run cancelled during its final clustering stops at once: the thread job 
     await new Promise((r) => setTimeout(r, 1000));
     const t0 = Date.now();
     await handle.cancel();
-    const err = await handle.result().then(() => assert.fail('the cancelled run completed'), (e: unknown) => e);
+    const err = await handle.result().then(
+      () => assert.fail('the cancelled run completed'),
+      (e: unknown) => e,
+    );
     const ms = Date.now() - t0;
     assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
     // The workflow waits for the activity to acknowledge the cancel: only a stopped thread job lets it end this soon.
@@ -104,12 +121,16 @@ test('a run cancelled during its final clustering stops at once: the thread job 
     console.log(`# cancel during cluster took effect in ${ms} ms`);
     assert.equal(existsSync(stageDirOf(id)), false);
     // The pool is usable afterwards: the next run on this worker completes.
-    const after = await client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: `${id}-next`, args: [parseRunConfig({ ...quick, k: 3, source: { kind: 'table', table: SMALL }, output: { kind: 'table', table: `${OUT}_next` } })] });
+    const after = await client.workflow.execute(segmentationWorkflow, {
+      taskQueue,
+      workflowId: `${id}-next`,
+      args: [parseRunConfig({ ...quick, k: 3, source: { kind: 'table', table: SMALL }, output: { kind: 'table', table: `${OUT}_next` } })],
+    });
     assert.equal(after.k, 3);
   });
 });
 
-test('two runs writing one table: the newest run\'s complete output stays; the older one fails as superseded (exit 1), nothing left behind', async () => {
+test("two runs writing one table: the newest run's complete output stays; the older one fails as superseded (exit 1), nothing left behind", async () => {
   await dropOutputs(OUT);
   // The older run reads 150,000 customers on a worker process of its own (its thread pool is
   // not shared), the newer one 1,500 here: the newer writes first, and the older must then not
@@ -124,7 +145,11 @@ test('two runs writing one table: the newest run\'s complete output stays; the o
       const olderHandle = client.workflow.getHandle(`autoseg-${olderKey}`);
       await waitForStage(olderHandle, 'extract');
       const newerId = `safety-newer-${Date.now()}`;
-      await client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: newerId, args: [parseRunConfig({ ...quick, k: 4, source: { kind: 'table', table: SMALL }, output: { kind: 'table', table: OUT } })] });
+      await client.workflow.execute(segmentationWorkflow, {
+        taskQueue,
+        workflowId: newerId,
+        args: [parseRunConfig({ ...quick, k: 4, source: { kind: 'table', table: SMALL }, output: { kind: 'table', table: OUT } })],
+      });
       const newerDone = Date.now();
       const r = await older;
       const olderWrite = (await olderHandle.query(progressQuery).catch(() => undefined))?.completed.find((c) => c.stage === 'write');
@@ -137,7 +162,7 @@ test('two runs writing one table: the newest run\'s complete output stays; the o
       const [[rows]] = await queryRows(`SELECT count(*) FROM ${OUT}`);
       assert.equal(Number(rows), 1500);
       assert.deepEqual(await leftovers('safety_out'), []);
-      assert.equal(existsSync(stageDirOf(`autoseg-${olderKey}`)), false, 'the superseded run\'s stage data is removed');
+      assert.equal(existsSync(stageDirOf(`autoseg-${olderKey}`)), false, "the superseded run's stage data is removed");
     });
   } finally {
     await olderWorker.kill('SIGTERM');
@@ -150,8 +175,10 @@ test('a failed run removes its stage data (kept with keepStage)', async () => {
       const id = `safety-fail-${keepStage}-${Date.now()}`;
       // Fails in engineering, after extract has staged every row.
       const config = parseRunConfig({ ...quick, keepStage, priority: { high: ['lifetime_value'] }, source: { kind: 'table', table: SMALL }, output: { kind: 'table', table: `${OUT}_never` } });
-      await assert.rejects(client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: id, args: [config] }), (e: unknown) =>
-        e instanceof WorkflowFailedError && e.cause instanceof ActivityFailure && /lifetime_value/.test(e.cause.cause?.message ?? ''));
+      await assert.rejects(
+        client.workflow.execute(segmentationWorkflow, { taskQueue, workflowId: id, args: [config] }),
+        (e: unknown) => e instanceof WorkflowFailedError && e.cause instanceof ActivityFailure && /lifetime_value/.test(e.cause.cause?.message ?? ''),
+      );
       assert.equal(existsSync(stageDirOf(id)), keepStage, `keepStage=${keepStage}`);
       if (keepStage) await new StageStore().remove(id);
     }
@@ -187,28 +214,53 @@ test('input-caused failures are non-retryable, name the file or table, and fail 
   const good = source('good.csv', 'custkey,spend,visits\n' + Array.from({ length: 60 }, (_, i) => `${i + 1},${(i * 37) % 101},${i % 7}`).join('\n') + '\n');
   const table = { kind: 'table', table: SMALL } as const;
   const cases: [string, Pick<RunConfigInput, 'source' | 'output'>, string, RegExp][] = [
-    ['a corrupt previous model.json', { source: { kind: 'file', path: good }, output: { kind: 'dir', dir: out('corrupt', (d) => { writeFileSync(join(d, 'model.json'), '{"featureColumns": [tru'); writeFileSync(join(d, 'segments.csv'), 'custkey,segment\n1,0\n'); }) } },
-      'PreviousOutputError', /corrupt\/model\.json is not valid JSON/],
-    ['an output keyed by another user id', { source: { kind: 'file', path: good }, output: { kind: 'dir', dir: out('other-id', (d) => writeFileSync(join(d, 'segments.csv'), 'email,segment,segment_label\na@b.c,0,x\n')) } },
-      'PreviousOutputError', /other-id.*keyed by email, not by the user id custkey/],
-    ['an output directory of unrelated files', { source: { kind: 'file', path: good }, output: { kind: 'dir', dir: out('foreign', (d) => writeFileSync(join(d, 'thesis.docx'), 'x')) } },
-      'FileAccessError', /foreign.*thesis\.docx/],
+    [
+      'a corrupt previous model.json',
+      {
+        source: { kind: 'file', path: good },
+        output: {
+          kind: 'dir',
+          dir: out('corrupt', (d) => {
+            writeFileSync(join(d, 'model.json'), '{"featureColumns": [tru');
+            writeFileSync(join(d, 'segments.csv'), 'custkey,segment\n1,0\n');
+          }),
+        },
+      },
+      'PreviousOutputError',
+      /corrupt\/model\.json is not valid JSON/,
+    ],
+    [
+      'an output keyed by another user id',
+      { source: { kind: 'file', path: good }, output: { kind: 'dir', dir: out('other-id', (d) => writeFileSync(join(d, 'segments.csv'), 'email,segment,segment_label\na@b.c,0,x\n')) } },
+      'PreviousOutputError',
+      /other-id.*keyed by email, not by the user id custkey/,
+    ],
+    [
+      'an output directory of unrelated files',
+      { source: { kind: 'file', path: good }, output: { kind: 'dir', dir: out('foreign', (d) => writeFileSync(join(d, 'thesis.docx'), 'x')) } },
+      'FileAccessError',
+      /foreign.*thesis\.docx/,
+    ],
     ['an empty file', { source: { kind: 'file', path: source('empty.csv', '') }, output: { kind: 'dir', dir: out('o1') } }, 'WarehouseInputError', /empty\.csv is empty/],
     ['a ragged CSV', { source: { kind: 'file', path: source('ragged.csv', 'custkey,a,b\n1,2,3\n2,3\n') }, output: { kind: 'dir', dir: out('o2') } }, 'WarehouseInputError', /ragged\.csv is ragged/],
-    ['a file outside the worker\'s roots', { source: { kind: 'file', path: '/etc/passwd' }, output: { kind: 'dir', dir: out('o3') } }, 'FileAccessError', /\/etc\/passwd refused/],
+    ["a file outside the worker's roots", { source: { kind: 'file', path: '/etc/passwd' }, output: { kind: 'dir', dir: out('o3') } }, 'FileAccessError', /\/etc\/passwd refused/],
     ['an output directory outside the roots', { source: { kind: 'file', path: good }, output: { kind: 'dir', dir: '/' } }, 'FileAccessError', /output directory \/ refused/],
     ['a read-only output catalog', { source: table, output: { kind: 'table', table: 'tpch.tiny.segments' } }, 'WarehouseInputError', /tpch\.tiny\.segments/],
     ['a missing output schema', { source: table, output: { kind: 'table', table: 'memory.no_such_schema.segments' } }, 'WarehouseInputError', /no_such_schema/],
     ['a $ in the output table name', { source: table, output: { kind: 'table', table: 'memory.default.seg$x' } }, 'WarehouseInputError', /seg\$x/],
   ];
-  await withWorker('safety-bad', async ({ client, taskQueue }) => {
-    for (const [what, input, type, message] of cases) {
-      const { f, ms } = await failure(client, taskQueue, { ...quick, ...input });
-      assert.equal(f.type, type, `${what}: ${f.message}`);
-      assert.match(f.message, message, `${what}: ${f.message}`);
-      assert.ok(ms < 15_000, `${what}: failed after ${ms} ms`);
-      console.log(`# ${what}: ${f.type} after ${ms} ms: ${f.message}`);
-    }
-  }, { fileAccess });
+  await withWorker(
+    'safety-bad',
+    async ({ client, taskQueue }) => {
+      for (const [what, input, type, message] of cases) {
+        const { f, ms } = await failure(client, taskQueue, { ...quick, ...input });
+        assert.equal(f.type, type, `${what}: ${f.message}`);
+        assert.match(f.message, message, `${what}: ${f.message}`);
+        assert.ok(ms < 15_000, `${what}: failed after ${ms} ms`);
+        console.log(`# ${what}: ${f.type} after ${ms} ms: ${f.message}`);
+      }
+    },
+    { fileAccess },
+  );
   assert.equal(existsSync(join('/', 'segments.csv')), false, 'nothing was written to /');
 });

@@ -55,7 +55,11 @@ test('a nightly schedule: created, triggered, run completes; a trigger during a 
       assert.equal(shown.status, 'COMPLETED');
       assert.equal(shown.progress?.stage, 'done');
       // Every stage reported, in order, the pre-flight `check` first.
-      assert.deepEqual(shown.progress?.completed.map((c) => c.stage), [...STAGES], 'every stage reported');
+      assert.deepEqual(
+        shown.progress?.completed.map((c) => c.stage),
+        [...STAGES],
+        'every stage reported',
+      );
       const [[rows, runIds]] = await queryRows(`SELECT count(*), count(DISTINCT run_id) FROM ${OUTPUT}`);
       assert.deepEqual([rows, runIds], [1500, 1]);
 
@@ -81,8 +85,7 @@ test('a schedule reading or writing worker files is refused unless AUTOSEG_FILE_
     await writeFile(join(root, 'customers.csv'), 'id,x\n1,2\n');
     const env = { TEMPORAL_ADDRESS: temporalAddress(), TRINO_URL: trinoUrl(), AUTOSEG_TASK_QUEUE: `sched-files-${process.pid}` };
     const id = `files-${Date.now()}`;
-    const create = (extra: NodeJS.ProcessEnv, ...args: string[]) =>
-      runCli(['schedule', 'create', id, '--cron', '0 2 * * *', '--user-id', 'id', '--k-max', '3', ...args], { ...env, ...extra });
+    const create = (extra: NodeJS.ProcessEnv, ...args: string[]) => runCli(['schedule', 'create', id, '--cron', '0 2 * * *', '--user-id', 'id', '--k-max', '3', ...args], { ...env, ...extra });
 
     const passwd = await create({ AUTOSEG_FILE_ROOTS: '' }, '--input', '/etc/passwd', '--output-table', OUTPUT);
     assert.equal(passwd.code, 2, passwd.stderr);

@@ -74,13 +74,20 @@ test('a password in TRINO_URL appears in no output, log, report or workflow hist
   assert.equal(ok.code, 0, ok.stderr);
   const bad = await runCli(['run', '--source-table', 'memory.default.no_such_table', '--user-id', 'custkey', '--output-table', OUTPUT, '--run-key', `secret-bad-${Date.now()}`], cliEnv);
   assert.equal(bad.code, 2, bad.stderr);
-  const verbose = await runCli(['run', '--verbose', '--source-table', 'memory.default.no_such_table', '--user-id', 'custkey', '--output-table', OUTPUT, '--run-key', `secret-bad-v-${Date.now()}`], cliEnv);
+  const verbose = await runCli(
+    ['run', '--verbose', '--source-table', 'memory.default.no_such_table', '--user-id', 'custkey', '--output-table', OUTPUT, '--run-key', `secret-bad-v-${Date.now()}`],
+    cliEnv,
+  );
   assert.equal(verbose.code, 2, verbose.stderr);
 
   // Trino unreachable: the run keeps retrying (a nightly job waits out an outage); each attempt's
   // failure names Trino and its address, without the password.
   const deadId = `secret-dead-${Date.now()}`;
-  const handle = await client.workflow.start(segmentationWorkflow, { taskQueue: deadQueue, workflowId: deadId, args: [parseRunConfig({ source: { kind: 'table', table: SOURCE }, output: { kind: 'table', table: OUTPUT }, userId: 'custkey' })] });
+  const handle = await client.workflow.start(segmentationWorkflow, {
+    taskQueue: deadQueue,
+    workflowId: deadId,
+    args: [parseRunConfig({ source: { kind: 'table', table: SOURCE }, output: { kind: 'table', table: OUTPUT }, userId: 'custkey' })],
+  });
   let lastFailure = '';
   const until = Date.now() + 30_000;
   while (Date.now() < until && !lastFailure) {
@@ -110,10 +117,16 @@ test('a password in TRINO_URL appears in no output, log, report or workflow hist
   );
   texts.push(...histories);
   assert.ok(histories.length >= 4, `histories checked: ${histories.length}`);
-  assert.ok(filesUnder(reports).some((f) => f.endsWith('summary.json')), 'the successful run wrote its summary');
+  assert.ok(
+    filesUnder(reports).some((f) => f.endsWith('summary.json')),
+    'the successful run wrote its summary',
+  );
   for (const [where, text] of texts) assert.ok(!text.includes(PLANTED), `the planted password appears in ${where}`);
   // The failures really were recorded (so the grep above looked at them).
-  assert.ok(histories.some(([, t]) => /no_such_table/.test(t)), 'the bad-input failure is in a history');
+  assert.ok(
+    histories.some(([, t]) => /no_such_table/.test(t)),
+    'the bad-input failure is in a history',
+  );
 });
 
 async function listIds(client: Client, prefix: string): Promise<string[]> {

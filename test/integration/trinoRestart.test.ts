@@ -11,7 +11,9 @@ import { startTrino, type TrinoServer } from '../../scripts/services/trino';
 import { withWorker } from '../helpers/temporal';
 
 let trino: TrinoServer | undefined;
-after(async () => { await trino?.stop(); });
+after(async () => {
+  await trino?.stop();
+});
 
 test('Trino stopped during extract and started again: the extract retries and the run completes', async () => {
   // A Trino of this test's own, so stopping it disturbs no other test. The worker below runs in
@@ -28,26 +30,30 @@ test('Trino stopped during extract and started again: the extract retries and th
 
   // The worker may write only under this test's own directory (a shared worker writes nowhere else).
   const fileAccess: FileAccess = { kind: 'roots', roots: [work] };
-  await withWorker('trino-restart', async ({ client, taskQueue }) => {
-    const handle = await client.workflow.start(segmentationWorkflow, { taskQueue, workflowId: `trino-restart-${Date.now()}`, args: [config] });
-    for (;;) {
-      const p = await handle.query(progressQuery);
-      if (p.stage === 'extract') break;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    await trino!.stop(); // mid-query: the activity's next page request is refused
-    await new Promise((r) => setTimeout(r, 2_000));
-    trino = await startTrino(join(work, 'second'), { port });
-    const summary = await handle.result();
-    assert.equal(summary.rows, 150_000);
+  await withWorker(
+    'trino-restart',
+    async ({ client, taskQueue }) => {
+      const handle = await client.workflow.start(segmentationWorkflow, { taskQueue, workflowId: `trino-restart-${Date.now()}`, args: [config] });
+      for (;;) {
+        const p = await handle.query(progressQuery);
+        if (p.stage === 'extract') break;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      await trino!.stop(); // mid-query: the activity's next page request is refused
+      await new Promise((r) => setTimeout(r, 2_000));
+      trino = await startTrino(join(work, 'second'), { port });
+      const summary = await handle.result();
+      assert.equal(summary.rows, 150_000);
 
-    let attempts = 0;
-    for (const e of (await handle.fetchHistory()).events ?? []) {
-      if (e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt) attempts = Math.max(attempts, e.activityTaskStartedEventAttributes.attempt);
-    }
-    console.log(`extract completed after ${attempts} attempts`);
-    assert.ok(attempts >= 2, 'the extract was retried');
-  }, { fileAccess });
+      let attempts = 0;
+      for (const e of (await handle.fetchHistory()).events ?? []) {
+        if (e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt) attempts = Math.max(attempts, e.activityTaskStartedEventAttributes.attempt);
+      }
+      console.log(`extract completed after ${attempts} attempts`);
+      assert.ok(attempts >= 2, 'the extract was retried');
+    },
+    { fileAccess },
+  );
   const segments = readFileSync(join(out, 'segments.csv'), 'utf8').trim().split('\n');
   assert.equal(segments.length, 150_001);
 });

@@ -59,7 +59,8 @@ test('a scratch project depending on the built package by path imports the workf
     symlinkSync(join(root, 'node_modules', '@types', 'node'), join(consumer, 'node_modules', '@types', 'node'));
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies: { autoseg: `file:${pkg}` } }));
     // skipLibCheck as in Temporal's samples: @temporalio/common's own .d.ts needs @types/ms otherwise.
-    const tsconfig = (files: string[]) => JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files });
+    const tsconfig = (files: string[]) =>
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files });
     writeFileSync(join(consumer, 'src', 'start.ts'), START);
     writeFileSync(join(consumer, 'src', 'workflows.ts'), WORKFLOW);
     writeFileSync(join(consumer, 'src', 'wrong.ts'), WRONG);
@@ -68,12 +69,22 @@ test('a scratch project depending on the built package by path imports the workf
 
     await run(process.execPath, [tsc, '-p', join(consumer, 'tsconfig.json')], { cwd: consumer });
     // The types are real: a value outside the schema's enum does not type-check.
-    const wrong = await run(process.execPath, [tsc, '-p', join(consumer, 'tsconfig.wrong.json')], { cwd: consumer }).then(() => null, (e: { stdout: string }) => e.stdout);
+    const wrong = await run(process.execPath, [tsc, '-p', join(consumer, 'tsconfig.wrong.json')], { cwd: consumer }).then(
+      () => null,
+      (e: { stdout: string }) => e.stdout,
+    );
     assert.ok(wrong !== null, 'selection: "gut-feeling" type-checked');
     assert.match(wrong, /gut-feeling/);
 
     // And the built entry loads: the names exist at run time too.
-    const { stdout } = await run(process.execPath, ['-e', `const a = require('autoseg'); const w = require('autoseg/workflows'); console.log(JSON.stringify([typeof a.startSegmentation, typeof a.segment, a.TASK_QUEUE, typeof w.segmentationWorkflow]))`], { cwd: consumer });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        `const a = require('autoseg'); const w = require('autoseg/workflows'); console.log(JSON.stringify([typeof a.startSegmentation, typeof a.segment, a.TASK_QUEUE, typeof w.segmentationWorkflow]))`,
+      ],
+      { cwd: consumer },
+    );
     assert.deepEqual(JSON.parse(stdout), ['function', 'function', 'autoseg', 'function']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -20,10 +20,21 @@ test('the example report opens offline in Chromium: no error, no request, every 
   const reportPath = join(OUT, 'report.html');
   await writeReportFile(summary, reportPath);
   const r = await openReport(reportPath, join(OUT, 'report.png'));
-  console.log(`report load in Chromium: ${r.wallMs.toFixed(0)} ms wall (goto to load event), navigation timing load ${r.navigation.load.toFixed(0)} ms, DOMContentLoaded ${r.navigation.domContentLoaded.toFixed(0)} ms; ${(r.bytes / 1024).toFixed(0)} KiB`);
+  console.log(
+    `report load in Chromium: ${r.wallMs.toFixed(0)} ms wall (goto to load event), navigation timing load ${r.navigation.load.toFixed(0)} ms, DOMContentLoaded ${r.navigation.domContentLoaded.toFixed(0)} ms; ${(r.bytes / 1024).toFixed(0)} KiB`,
+  );
 
   const names = r.charts.map((d) => d.name);
-  for (const required of ['k-inertia', 'k-silhouette', 'segment-sizes', 'categorical-0', 'continuous-0', 'compactness', 'transitions', ...summary.segments.map((s) => `distance-shares-${s.segment}`)]) {
+  for (const required of [
+    'k-inertia',
+    'k-silhouette',
+    'segment-sizes',
+    'categorical-0',
+    'continuous-0',
+    'compactness',
+    'transitions',
+    ...summary.segments.map((s) => `distance-shares-${s.segment}`),
+  ]) {
     assert.ok(names.includes(required), `chart ${required} missing; present: ${names.join(', ')}`);
   }
   for (const d of r.charts) {

@@ -136,7 +136,18 @@ export function syntheticSummary(o: { rows: number; k: number; continuous: numbe
     quantileLevels: [0.1, 0.25, 0.5, 0.75, 0.9],
     binEdges: Array.from({ length: bins + 1 }, (_, b) => b * 123.4567),
     population: { size: rows, mean: 1234.5, std: 600, min: 0, max: 2469.134, median: 1200, quantiles: [200, 600, 1200, 1800, 2200], histogram: hist(rows, 10) },
-    segments: sizes.map((size, s) => ({ segment: s, size, mean: 100 * s, std: 300, min: 0, max: 2469.134, median: 100 * s, quantiles: [1, 2, 3, 4, 5], histogram: hist(size, (s * 7 + f) % bins), compactness: 0.5 - ((s + f) % 10) / 10 })),
+    segments: sizes.map((size, s) => ({
+      segment: s,
+      size,
+      mean: 100 * s,
+      std: 300,
+      min: 0,
+      max: 2469.134,
+      median: 100 * s,
+      quantiles: [1, 2, 3, 4, 5],
+      histogram: hist(size, (s * 7 + f) % bins),
+      compactness: 0.5 - ((s + f) % 10) / 10,
+    })),
   }));
   const catNames = (f: number) => Array.from({ length: o.categories }, (_, j) => (j === o.categories - 1 ? '(other)' : `value_${f}_${j}`));
   const shares = (m: number, s: number) => {
@@ -174,7 +185,18 @@ export function syntheticSummary(o: { rows: number; k: number; continuous: numbe
   const base = { sourceType: 'DOUBLE', nullCount: 12, priority: null, factor: 1 } as const;
   const columns: DictionaryEntry[] = [
     { column: 'customer_id', sourceKind: 'categorical', sourceType: 'VARCHAR', nullCount: 0, treatment: 'user_id' },
-    ...cont.map((p, i): DictionaryEntry => ({ ...base, column: p.feature, sourceKind: 'numeric', columns: [i], treatment: 'continuous', min: 0, max: 2469.134, median: 1200, mean: 1234.5, nullsImputedWith: 'median' })),
+    ...cont.map((p, i): DictionaryEntry => ({
+      ...base,
+      column: p.feature,
+      sourceKind: 'numeric',
+      columns: [i],
+      treatment: 'continuous',
+      min: 0,
+      max: 2469.134,
+      median: 1200,
+      mean: 1234.5,
+      nullsImputedWith: 'median',
+    })),
     ...cat.map((p, i): DictionaryEntry => ({
       ...base,
       sourceType: 'VARCHAR',
@@ -187,7 +209,17 @@ export function syntheticSummary(o: { rows: number; k: number; continuous: numbe
       dummyCount: o.categories,
       nullsAs: 'own_value',
     })),
-    ...Array.from({ length: o.dropped }, (_, i): DictionaryEntry => ({ column: `dropped_column_${i}`, sourceKind: 'categorical', sourceType: 'VARCHAR', nullCount: rows, treatment: 'dropped', reason: 'too_many_nulls', detail: '100.0% nulls > maxNullShare 25.0%', distinctCount: null, priorityIgnored: null })),
+    ...Array.from({ length: o.dropped }, (_, i): DictionaryEntry => ({
+      column: `dropped_column_${i}`,
+      sourceKind: 'categorical',
+      sourceType: 'VARCHAR',
+      nullCount: rows,
+      treatment: 'dropped',
+      reason: 'too_many_nulls',
+      detail: '100.0% nulls > maxNullShare 25.0%',
+      distinctCount: null,
+      priorityIgnored: null,
+    })),
   ];
   const dictionary: DataDictionary = { table: 'synthetic.customers', rowCount: rows, userId: 'customer_id', minCategoryShare: 0.05, maxNullShare: 0.25, columns, warnings: [] };
   const scores = Array.from({ length: 19 }, (_, i) => ({ k: i + 2, inertia: 1e6 / (i + 2), silhouette: 0.3 - 0.01 * Math.abs(i + 2 - k), calinskiHarabasz: 1000, sampleSize: 10_000 }));
@@ -206,7 +238,10 @@ export function syntheticSummary(o: { rows: number; k: number; continuous: numbe
     scores,
     segments: explanation.segments.map((s) => ({ segment: s.segment, label: s.label, size: s.size, share: s.share })),
     movedSincePrevious: 10 * k * (k - 1),
-    timings: [{ stage: 'extract', ms: 2000 }, { stage: 'score', ms: 30_000 }],
+    timings: [
+      { stage: 'extract', ms: 2000 },
+      { stage: 'score', ms: 30_000 },
+    ],
     outputs: { segments: 'synthetic.segments', model: 'synthetic.segments_model', summary: '/tmp/synthetic/summary.json' },
     config: parseRunConfig({ userId: 'customer_id', source: { kind: 'table', table: 'hive.cdp.customers' }, output: { kind: 'table', table: 'hive.cdp.segments' }, kRange: { min: 2, max: 20 } }),
     dataDictionary: dictionary,

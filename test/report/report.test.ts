@@ -76,7 +76,10 @@ describe('report of the shipped example', () => {
   test('segment sizes equal the summary and add up to every customer', () => {
     const data = get('segment-sizes').data as { rows: number; segments: SummaryFile['segments'] };
     assert.deepEqual(data, { rows: summary.rows, segments: summary.segments });
-    assert.equal(data.segments.reduce((a, s) => a + s.size, 0), summary.rows);
+    assert.equal(
+      data.segments.reduce((a, s) => a + s.size, 0),
+      summary.rows,
+    );
     for (const s of summary.segments) assert.ok(get('segment-sizes').figure.includes(`Segment ${s.segment}: ${s.size.toLocaleString('en-US')} (`), `legend of segment ${s.segment}`);
   });
 
@@ -86,7 +89,12 @@ describe('report of the shipped example', () => {
       .sort((a, b) => b.informationGain - a.informationGain)
       .slice(0, 8);
     ranked.forEach((p, i) => {
-      const data = get(`categorical-${i}`).data as { feature: string; informationGain: number; categories: string[]; rows: { segment: number | null; category: string; count: number; share: number }[] };
+      const data = get(`categorical-${i}`).data as {
+        feature: string;
+        informationGain: number;
+        categories: string[];
+        rows: { segment: number | null; category: string; count: number; share: number }[];
+      };
       assert.equal(data.feature, p.feature);
       assert.equal(data.informationGain, p.informationGain);
       assert.deepEqual(data.categories, p.categories);
@@ -102,16 +110,30 @@ describe('report of the shipped example', () => {
 
   test('continuous charts: the top features by relative compactness, histograms as in the summary', () => {
     const best = (p: ContinuousProfile) => Math.max(...p.segments.map((s) => s.compactness ?? -Infinity));
-    const ranked = summary.explanation.features.filter((f): f is ContinuousProfile => f.kind === 'continuous').sort((a, b) => best(b) - best(a)).slice(0, 8);
+    const ranked = summary.explanation.features
+      .filter((f): f is ContinuousProfile => f.kind === 'continuous')
+      .sort((a, b) => best(b) - best(a))
+      .slice(0, 8);
     ranked.forEach((p, i) => {
       const c = get(`continuous-${i}`);
-      const data = c.data as { feature: string; binEdges: number[]; population: { histogram: number[]; median: number }; segments: { segment: number; histogram: number[]; compactness: number | null }[] };
+      const data = c.data as {
+        feature: string;
+        binEdges: number[];
+        population: { histogram: number[]; median: number };
+        segments: { segment: number; histogram: number[]; compactness: number | null }[];
+      };
       assert.equal(data.feature, p.feature);
       assert.deepEqual(data.binEdges, p.binEdges);
       assert.deepEqual(data.population.histogram, p.population.histogram);
       assert.equal(data.population.median, p.population.median);
-      assert.deepEqual(data.segments.map((s) => s.histogram), p.segments.map((s) => s.histogram));
-      assert.deepEqual(data.segments.map((s) => s.compactness), p.segments.map((s) => s.compactness));
+      assert.deepEqual(
+        data.segments.map((s) => s.histogram),
+        p.segments.map((s) => s.histogram),
+      );
+      assert.deepEqual(
+        data.segments.map((s) => s.compactness),
+        p.segments.map((s) => s.compactness),
+      );
       // the population is drawn dashed, once per segment panel
       assert.equal((c.figure.match(/stroke-dasharray="4,3"/g) ?? []).length, p.segments.length, `${p.feature}: dashed population lines`);
     });
@@ -156,7 +178,10 @@ describe('report of the shipped example', () => {
     const dict = html.match(/<table class="dictionary">([\s\S]*?)<\/table>/);
     assert.ok(dict);
     const rows = [...dict[1].matchAll(/<tr><td><code>([^<]*)<\/code><\/td>/g)].map((m) => m[1]);
-    assert.deepEqual(rows, summary.dataDictionary.columns.map((c) => c.column));
+    assert.deepEqual(
+      rows,
+      summary.dataDictionary.columns.map((c) => c.column),
+    );
     assert.match(dict[1], /fax_number[\s\S]*?dropped[\s\S]*?Too many missing values/);
     const params = html.match(/<table class="params">([\s\S]*?)<\/table>/);
     assert.ok(params);

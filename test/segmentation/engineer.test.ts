@@ -31,11 +31,33 @@ function col(e: EngineeredFeatures, j: number): number[] {
 }
 
 /** A continuous filler feature so a table always keeps something. */
-const filler = (n = N) => num('spend', Array.from({ length: n }, (_, i) => i * 10));
+const filler = (n = N) =>
+  num(
+    'spend',
+    Array.from({ length: n }, (_, i) => i * 10),
+  );
 
 describe('exclusions', () => {
   it('drops `time` and names containing `exclude` by default, case-insensitively', () => {
-    const e = run([num('time', rep(1, N).map((_, i) => i)), num('TIME', rep(0, N).map((_, i) => i % 3)), num('score_EXCLUDED', rep(0, N).map((_, i) => i)), num('timestamp', rep(0, N).map((_, i) => i)), filler()]);
+    const e = run([
+      num(
+        'time',
+        rep(1, N).map((_, i) => i),
+      ),
+      num(
+        'TIME',
+        rep(0, N).map((_, i) => i % 3),
+      ),
+      num(
+        'score_EXCLUDED',
+        rep(0, N).map((_, i) => i),
+      ),
+      num(
+        'timestamp',
+        rep(0, N).map((_, i) => i),
+      ),
+      filler(),
+    ]);
     assert.equal(dropped(e, 'time').reason, 'excluded_default');
     assert.equal(dropped(e, 'TIME').reason, 'excluded_default');
     assert.equal(dropped(e, 'score_EXCLUDED').reason, 'excluded_default');
@@ -56,7 +78,10 @@ describe('exclusions', () => {
     assert.equal(entry(e, 'tmpx').treatment, 'continuous');
     assert.equal(dropped(e, 'age1').reason, 'excluded_by_user');
     assert.equal(entry(e, 'age22').treatment, 'continuous');
-    assert.ok(e.dictionary.warnings.some((w) => w.includes('nothing_here')), 'an exclusion that matches nothing is reported');
+    assert.ok(
+      e.dictionary.warnings.some((w) => w.includes('nothing_here')),
+      'an exclusion that matches nothing is reported',
+    );
     assert.deepEqual(
       e.featureColumns.map((f) => f.name),
       ['tmpx', 'age22', 'spend'],
@@ -95,7 +120,13 @@ describe('unusable columns', () => {
 
 describe('identifiers', () => {
   it('drops a categorical with one distinct value per row', () => {
-    const e = run([cat('code', rep('', N).map((_, i) => `c${i}`)), filler()]);
+    const e = run([
+      cat(
+        'code',
+        rep('', N).map((_, i) => `c${i}`),
+      ),
+      filler(),
+    ]);
     const d = dropped(e, 'code');
     assert.equal(d.reason, 'identifier');
     assert.equal(d.distinctCount, N);
@@ -104,7 +135,20 @@ describe('identifiers', () => {
   it('drops identifier-like names only when high-cardinality', () => {
     const half = rep('', N).map((_, i) => `p${i % 10}`); // 10 distinct on 20 rows = 50%
     const low = rep('', N).map((_, i) => ['basic', 'pro', 'team'][i % 3]);
-    const e = run([cat('customer_email', half), cat('phoneNumber', half), num('store_id', rep(0, N).map((_, i) => i)), cat('plan_name', low), cat('colour', half), filler()], { minCategoryShare: 0.1 });
+    const e = run(
+      [
+        cat('customer_email', half),
+        cat('phoneNumber', half),
+        num(
+          'store_id',
+          rep(0, N).map((_, i) => i),
+        ),
+        cat('plan_name', low),
+        cat('colour', half),
+        filler(),
+      ],
+      { minCategoryShare: 0.1 },
+    );
     assert.equal(dropped(e, 'customer_email').reason, 'identifier');
     assert.equal(dropped(e, 'phoneNumber').reason, 'identifier');
     assert.equal(dropped(e, 'store_id').reason, 'identifier', 'numeric *_id with all-distinct values');
@@ -121,7 +165,13 @@ describe('identifiers', () => {
   });
 
   it('never drops a numeric column just because every value differs', () => {
-    const e = run([num('amount', rep(0, N).map((_, i) => i * 1.5)), filler()]);
+    const e = run([
+      num(
+        'amount',
+        rep(0, N).map((_, i) => i * 1.5),
+      ),
+      filler(),
+    ]);
     assert.equal(entry(e, 'amount').treatment, 'continuous');
   });
 });
@@ -195,20 +245,33 @@ describe('categoricals', () => {
     assert.deepEqual(row(16), [0, 0, 0.2, 0, 0]);
     assert.deepEqual(row(18), [0, 0, 0, 0, 0.2]);
     // every row has exactly one hot dummy: the feature's dummies sum to 1 / dummyCount
-    for (let i = 0; i < N; i++) assert.equal(row(i).reduce((s, v) => s + v, 0), 0.2);
+    for (let i = 0; i < N; i++)
+      assert.equal(
+        row(i).reduce((s, v) => s + v, 0),
+        0.2,
+      );
   });
 
   it('follows minCategoryShare: a higher share moves values into other', () => {
     const e = run([cat('country', country), filler()], { minCategoryShare: 0.3 });
     const d = entry(e, 'country') as DummiesEntry;
-    assert.deepEqual(d.kept.map((k) => k.value), ['JP', 'US']);
+    assert.deepEqual(
+      d.kept.map((k) => k.value),
+      ['JP', 'US'],
+    );
     assert.equal(d.other?.count, 6);
     assert.deepEqual(d.other?.values, [null, 'FR', 'DE', 'IT']);
     assert.equal(d.dummyCount, 3);
   });
 
   it('has no other dummy when every value is kept', () => {
-    const e = run([cat('tier', rep('', N).map((_, i) => ['gold', 'silver', 'bronze'][i % 3])), filler()]);
+    const e = run([
+      cat(
+        'tier',
+        rep('', N).map((_, i) => ['gold', 'silver', 'bronze'][i % 3]),
+      ),
+      filler(),
+    ]);
     const d = entry(e, 'tier') as DummiesEntry;
     assert.equal(d.other, null);
     assert.equal(d.dummyCount, 3);
@@ -240,7 +303,24 @@ describe('continuous columns and nulls', () => {
 });
 
 describe('priority factors', () => {
-  const base = () => [num('spend', rep(0, N).map((_, i) => i)), cat('country', rep('', N).map((_, i) => ['JP', 'US', 'FR', 'DE'][i % 4])), cat('country_code', rep('', N).map((_, i) => ['a', 'b', 'c'][i % 3])), num('flag', rep(0, N).map((_, i) => (i % 5 === 0 ? 1 : 0)))];
+  const base = () => [
+    num(
+      'spend',
+      rep(0, N).map((_, i) => i),
+    ),
+    cat(
+      'country',
+      rep('', N).map((_, i) => ['JP', 'US', 'FR', 'DE'][i % 4]),
+    ),
+    cat(
+      'country_code',
+      rep('', N).map((_, i) => ['a', 'b', 'c'][i % 3]),
+    ),
+    num(
+      'flag',
+      rep(0, N).map((_, i) => (i % 5 === 0 ? 1 : 0)),
+    ),
+  ];
 
   it('multiplies a feature and its dummies by the tier factor (default 3 / 2 / 1.5), never by name prefix', () => {
     const plain = run(base());
@@ -255,7 +335,10 @@ describe('priority factors', () => {
     // matrix = unweighted matrix x weight, column by column
     for (let j = 0; j < e.matrix.cols; j++) {
       const ratio = e.weights[j] / plain.weights[j];
-      assert.deepEqual(col(e, j), col(plain, j).map((t) => t * ratio));
+      assert.deepEqual(
+        col(e, j),
+        col(plain, j).map((t) => t * ratio),
+      );
     }
     assert.equal(Math.max(...col(e, 0)), 3);
   });
@@ -276,7 +359,20 @@ describe('priority factors', () => {
 describe('data dictionary', () => {
   it('has one JSON-serialisable entry per input column, in input order, with what happened and why', () => {
     const e = engineerFeatures(
-      table([num('time', rep(0, N).map((_, i) => i)), ids(N, 'cid'), num('spend', [...rep(0, N - 1).map((_, i) => i), null]), cat('member', [...rep('y', 15), ...rep('n', 5)]), cat('email', rep('', N).map((_, i) => `${i}@x`)), num('nulls', rep(null, N))]),
+      table([
+        num(
+          'time',
+          rep(0, N).map((_, i) => i),
+        ),
+        ids(N, 'cid'),
+        num('spend', [...rep(0, N - 1).map((_, i) => i), null]),
+        cat('member', [...rep('y', 15), ...rep('n', 5)]),
+        cat(
+          'email',
+          rep('', N).map((_, i) => `${i}@x`),
+        ),
+        num('nulls', rep(null, N)),
+      ]),
       { userId: 'cid' },
     );
     const d = e.dictionary;
@@ -296,7 +392,10 @@ describe('data dictionary', () => {
     assert.equal(d.rowCount, N);
     assert.equal(d.userId, 'cid');
     const spend = entry(e, 'spend') as ContinuousEntry;
-    assert.deepEqual({ min: spend.min, max: spend.max, median: spend.median, nullCount: spend.nullCount, imputed: spend.nullsImputedWith, columns: spend.columns }, { min: 0, max: N - 2, median: 9, nullCount: 1, imputed: 'median', columns: [0] });
+    assert.deepEqual(
+      { min: spend.min, max: spend.max, median: spend.median, nullCount: spend.nullCount, imputed: spend.nullsImputedWith, columns: spend.columns },
+      { min: 0, max: N - 2, median: 9, nullCount: 1, imputed: 'median', columns: [0] },
+    );
     const member = entry(e, 'member') as BinaryEntry;
     assert.deepEqual([member.zeroValue, member.oneValue, member.zeroCount, member.oneCount], ['y', 'n', 15, 5]);
     assert.equal(dropped(e, 'nulls').reason, 'too_many_nulls');
@@ -319,7 +418,8 @@ describe('name rules', () => {
   });
 
   it('identifier-like names', () => {
-    for (const yes of ['email', 'user_email', 'EmailAddress', 'phone', 'mobile_number', 'first_name', 'lastName', 'name', 'home_address', 'customer_id', 'userId', 'id', 'uuid']) assert.ok(isIdentifierLikeName(yes), yes);
+    for (const yes of ['email', 'user_email', 'EmailAddress', 'phone', 'mobile_number', 'first_name', 'lastName', 'name', 'home_address', 'customer_id', 'userId', 'id', 'uuid'])
+      assert.ok(isIdentifierLikeName(yes), yes);
     for (const no of ['country', 'total_spend', 'idle_days', 'video_views', 'valid', 'rapid']) assert.ok(!isIdentifierLikeName(no), no);
   });
 });

@@ -7,7 +7,17 @@ import { kCandidates, parseOptions } from '../../src/segmentation/options';
 import { cat, ids, num, rep, table, throwsInput } from './tables';
 
 const N = 12;
-const good = () => [ids(N), num('spend', rep(0, N).map((_, i) => i * 3)), cat('tier', rep('', N).map((_, i) => ['a', 'b', 'c'][i % 3]))];
+const good = () => [
+  ids(N),
+  num(
+    'spend',
+    rep(0, N).map((_, i) => i * 3),
+  ),
+  cat(
+    'tier',
+    rep('', N).map((_, i) => ['a', 'b', 'c'][i % 3]),
+  ),
+];
 
 describe('bad input gives typed errors that name the culprit', () => {
   it('EMPTY_TABLE: no rows, or no columns', () => {
@@ -38,15 +48,35 @@ describe('bad input gives typed errors that name the culprit', () => {
 
   it('USER_ID_DUPLICATE names the duplicated id and both rows', () => {
     const cols = good();
-    cols[0] = cat('id', rep('', N).map((_, i) => (i === 7 ? 'u3' : `u${i}`)));
+    cols[0] = cat(
+      'id',
+      rep('', N).map((_, i) => (i === 7 ? 'u3' : `u${i}`)),
+    );
     const e = throwsInput(() => engineerFeatures(table(cols), { userId: 'id' }), 'USER_ID_DUPLICATE', '"u3"', 'rows 3 and 7', 'deduplicate');
     assert.equal(e.value, 'u3');
-    const numeric = [num('nid', rep(0, N).map((_, i) => (i === 5 ? 1 : i))), ...good().slice(1)];
+    const numeric = [
+      num(
+        'nid',
+        rep(0, N).map((_, i) => (i === 5 ? 1 : i)),
+      ),
+      ...good().slice(1),
+    ];
     throwsInput(() => engineerFeatures(table(numeric), { userId: 'nid' }), 'USER_ID_DUPLICATE', '"1"');
   });
 
   it('NO_FEATURES lists every dropped column and why', () => {
-    const cols = [ids(N), num('time', rep(0, N).map((_, i) => i)), num('same', rep(4, N)), cat('code', rep('', N).map((_, i) => `c${i}`))];
+    const cols = [
+      ids(N),
+      num(
+        'time',
+        rep(0, N).map((_, i) => i),
+      ),
+      num('same', rep(4, N)),
+      cat(
+        'code',
+        rep('', N).map((_, i) => `c${i}`),
+      ),
+    ];
     const e = throwsInput(() => engineerFeatures(table(cols), { userId: 'id' }), 'NO_FEATURES', 'time (excluded_default', 'same (constant', 'code (identifier');
     assert.deepEqual(
       (e.details?.dropped as { column: string }[]).map((d) => d.column),
@@ -81,7 +111,10 @@ describe('bad input gives typed errors that name the culprit', () => {
     const withInf = [...good(), num('score', [...rep(5, N - 1), -Infinity])];
     throwsInput(() => engineerFeatures(table(withInf), { userId: 'id' }), 'NON_FINITE_VALUE', '"score"', '-Infinity');
     // a NaN behind a null flag is a null, not an error
-    const col = num('score', rep(1, N).map((_, i) => i));
+    const col = num(
+      'score',
+      rep(1, N).map((_, i) => i),
+    );
     if (col.kind === 'numeric') {
       (col.values as Float64Array)[2] = NaN;
       (col.nulls as Uint8Array)[2] = 1;

@@ -71,10 +71,17 @@ describe('explainSegments', () => {
     const spendPart = ((2.5 - 1) / 13 - (7.5 - 1) / 13) ** 2;
     const colourPart = ((0.25 - 3 / 8) / 3) ** 2 + ((0.75 - 3 / 8) / 3) ** 2 + ((0 - 2 / 8) / 3) ** 2;
     const seg0 = s.segments[0].distanceShares;
-    assert.deepEqual(seg0.map((x) => x.feature), ['spend', 'colour']);
+    assert.deepEqual(
+      seg0.map((x) => x.feature),
+      ['spend', 'colour'],
+    );
     close(seg0[0].share, spendPart / (spendPart + colourPart));
     close(seg0[1].share, colourPart / (spendPart + colourPart));
-    for (const seg of s.segments) close(seg.distanceShares.reduce((a, x) => a + x.share, 0), 1);
+    for (const seg of s.segments)
+      close(
+        seg.distanceShares.reduce((a, x) => a + x.share, 0),
+        1,
+      );
   });
 
   it('labels from the top features: high / low for continuous, the over-represented value for categoricals', () => {

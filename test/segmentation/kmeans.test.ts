@@ -32,7 +32,11 @@ function bruteForce(m: Matrix, centroids: Float64Array, k: number): { labels: In
 }
 
 test('well-separated blobs are recovered exactly (up to renaming)', () => {
-  for (const [k, d, seed] of [[3, 2, 1], [5, 4, 2], [8, 20, 3]] as const) {
+  for (const [k, d, seed] of [
+    [3, 2, 1],
+    [5, 4, 2],
+    [8, 20, 3],
+  ] as const) {
     const { m, truth } = blobs(k, 60, d, seed, 0.02);
     const r = kmeans(m, { k, seed: 11 });
     const map = new Map<number, number>();
@@ -56,7 +60,11 @@ test('labels, inertia and centroids agree with a brute-force computation', () =>
     for (let j = 0; j < m.cols; j++) {
       let s = 0;
       let n = 0;
-      for (let i = 0; i < m.rows; i++) if (r.labels[i] === c) { s += m.data[i * m.cols + j]; n++; }
+      for (let i = 0; i < m.rows; i++)
+        if (r.labels[i] === c) {
+          s += m.data[i * m.cols + j];
+          n++;
+        }
       assert.ok(Math.abs(s / n - r.centroids[c * m.cols + j]) < 1e-2);
     }
   }
@@ -122,7 +130,10 @@ test('an empty cluster takes the row farthest from its centre', () => {
   const r = runLloydSync(m, init, 3, 50, 0);
   const counts = [0, 0, 0];
   for (const l of r.labels) counts[l]++;
-  assert.ok(counts.every((c) => c > 0), `no empty cluster at the end: ${counts}`);
+  assert.ok(
+    counts.every((c) => c > 0),
+    `no empty cluster at the end: ${counts}`,
+  );
   // direct check of one relocation: labels all 0 against centre 0; cluster 1 and 2 empty
   const labels = new Int32Array(5);
   const sums = Float64Array.from([10.2, 0, 0]);
@@ -154,7 +165,11 @@ test('invalid parameters give clear RangeErrors', () => {
     [{ k: 2, seed: 1, tol: -1 }, /tol must be a finite number >= 0/],
     [{ k: 2, seed: 1, tol: NaN }, /tol/],
   ];
-  for (const [opts, re] of bad) assert.throws(() => kmeans(m, opts as never), (e: unknown) => e instanceof RangeError && re.test(e.message));
+  for (const [opts, re] of bad)
+    assert.throws(
+      () => kmeans(m, opts as never),
+      (e: unknown) => e instanceof RangeError && re.test(e.message),
+    );
   const nan = matrix(3, 2, Float64Array.from([0, 1, 2, NaN, 4, 5]));
   assert.throws(() => kmeans(nan, { k: 2, seed: 1 }), /non-finite value NaN at row 1, column 1/);
   const inf = matrix(3, 1, Float64Array.from([0, Infinity, 1]));

@@ -89,7 +89,13 @@ describe('kneedle agrees with kneed', () => {
   }
 
   it('says why there is no elbow', () => {
-    assert.match(kneedle(range(1, 9), range(1, 9).map((k) => 100 - 10 * k)).reason, /straight line/);
+    assert.match(
+      kneedle(
+        range(1, 9),
+        range(1, 9).map((k) => 100 - 10 * k),
+      ).reason,
+      /straight line/,
+    );
     assert.match(kneedle([2, 3, 4], [5, 5, 5]).reason, /flat/);
     assert.match(kneedle([2, 3], [10, 5]).reason, /at least 3/);
     assert.match(kneedle(range(1, 5), [10, 6, 3, 1, 0]).reason, /never drops below its threshold/);
@@ -113,7 +119,7 @@ describe('kneedle agrees with kneed', () => {
     // sequential summation loses every 1; numpy's blocks keep the ones added to each other
     let seq = 0;
     for (const v of a) seq += v;
-    assert.equal(pairwiseSum(a, 0, a.length), ((1e16 + 1 + (1 + 1)) + (1 + 1 + (1 + 1))) + 1 + -1e16);
+    assert.equal(pairwiseSum(a, 0, a.length), 1e16 + 1 + (1 + 1) + (1 + 1 + (1 + 1)) + 1 + -1e16);
     assert.notEqual(pairwiseSum(a, 0, a.length), seq);
     assert.equal(pairwiseSum([1, 2, 3], 0, 3), 6);
   });
@@ -149,8 +155,14 @@ describe('selectK', () => {
   });
 
   it('rejects an empty score list without k and a bad explicit k', () => {
-    assert.throws(() => selectK([]), (e: unknown) => e instanceof SegmentationInputError && e.code === 'K_OUT_OF_RANGE');
-    assert.throws(() => selectK(scores, { k: 1 }), (e: unknown) => e instanceof SegmentationInputError && e.code === 'K_OUT_OF_RANGE' && e.message.includes('1'));
+    assert.throws(
+      () => selectK([]),
+      (e: unknown) => e instanceof SegmentationInputError && e.code === 'K_OUT_OF_RANGE',
+    );
+    assert.throws(
+      () => selectK(scores, { k: 1 }),
+      (e: unknown) => e instanceof SegmentationInputError && e.code === 'K_OUT_OF_RANGE' && e.message.includes('1'),
+    );
     assert.equal(selectK([], { k: 3 }).chosenK, 3);
   });
 });

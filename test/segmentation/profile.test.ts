@@ -41,7 +41,14 @@ describe('column profiles', () => {
   it('dictionaryFromProfiles equals engineerFeatures on the same table', () => {
     const cases = [
       customers(500, 3),
-      table([ids(12), num('flag', [1, 2, 1, 2, null, 1, 2, 1, 2, 1, 2, 2]), cat('tier', ['a', 'b', null, 'a', 'c', 'c', 'a', 'b', null, 'a', 'd', 'e']), num('amount', [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, null]), cat('k', rep('x', 12)), num('user_id2', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 11])]),
+      table([
+        ids(12),
+        num('flag', [1, 2, 1, 2, null, 1, 2, 1, 2, 1, 2, 2]),
+        cat('tier', ['a', 'b', null, 'a', 'c', 'c', 'a', 'b', null, 'a', 'd', 'e']),
+        num('amount', [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, null]),
+        cat('k', rep('x', 12)),
+        num('user_id2', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 11]),
+      ]),
     ];
     for (const t of cases) {
       const userId = t.columns[0].name;
@@ -66,10 +73,30 @@ describe('column profiles', () => {
     // The smallest count c with c / n >= share as the engine computes it (float): 0.07 * 100 = 7.000000000000001.
     assert.equal(noValueCanBeKept(93, 100, 0.07), false);
     assert.equal(noValueCanBeKept(95, 100, 0.07), true);
-    const keeps = engineerFeatures(table([ids(400), cat('code', [...rep('a', 4), ...unique(396)]), num('x', Array.from({ length: 400 }, (_, i) => i))]), { userId: 'id', minCategoryShare: 0.01 });
+    const keeps = engineerFeatures(
+      table([
+        ids(400),
+        cat('code', [...rep('a', 4), ...unique(396)]),
+        num(
+          'x',
+          Array.from({ length: 400 }, (_, i) => i),
+        ),
+      ]),
+      { userId: 'id', minCategoryShare: 0.01 },
+    );
     const kept = keeps.dictionary.columns.find((c) => c.column === 'code')!;
     assert.equal(kept.treatment, 'dummies');
-    const drops = engineerFeatures(table([ids(400), cat('code', [...rep('a', 3), ...unique(397)]), num('x', Array.from({ length: 400 }, (_, i) => i))]), { userId: 'id', minCategoryShare: 0.01 });
+    const drops = engineerFeatures(
+      table([
+        ids(400),
+        cat('code', [...rep('a', 3), ...unique(397)]),
+        num(
+          'x',
+          Array.from({ length: 400 }, (_, i) => i),
+        ),
+      ]),
+      { userId: 'id', minCategoryShare: 0.01 },
+    );
     const dropped = drops.dictionary.columns.find((c) => c.column === 'code')!;
     assert.equal(dropped.treatment, 'dropped');
     assert.ok(dropped.treatment === 'dropped');

@@ -20,7 +20,11 @@ function naiveSilhouette(m: Matrix, labels: Int32Array): number {
     const mean = (c: number, self: boolean): number => {
       let s = 0;
       let n = 0;
-      for (let j = 0; j < m.rows; j++) if (labels[j] === c && j !== i) { s += dist(m, i, j); n++; }
+      for (let j = 0; j < m.rows; j++)
+        if (labels[j] === c && j !== i) {
+          s += dist(m, i, j);
+          n++;
+        }
       return self ? (n === 0 ? NaN : s / n) : s / n;
     };
     const a = mean(labels[i], true);
@@ -50,9 +54,17 @@ function naiveCH(m: Matrix, labels: Int32Array): number {
 }
 
 test('silhouette equals a naive O(n^2) reference to 1e-12 (incl. singleton and empty clusters)', () => {
-  for (const [n, d, k, seed] of [[300, 5, 4, 1], [517, 20, 7, 2], [260, 3, 3, 3]] as const) {
+  for (const [n, d, k, seed] of [
+    [300, 5, 4, 1],
+    [517, 20, 7, 2],
+    [260, 3, 3, 3],
+  ] as const) {
     const rng = new Rng(seed);
-    const m = matrix(n, d, Float64Array.from({ length: n * d }, () => rng.nextFloat()));
+    const m = matrix(
+      n,
+      d,
+      Float64Array.from({ length: n * d }, () => rng.nextFloat()),
+    );
     const labels = Int32Array.from({ length: n }, () => rng.nextInt(k - 1)); // label k-1 unused: an empty cluster
     labels[7] = k - 1; // ...now a singleton instead
     const got = silhouetteScore(m, labels, k);
@@ -68,7 +80,15 @@ test('silhouette is near 1 on well-separated blobs and rejects a single cluster'
   assert.ok(silhouetteScore(m, truth, 3) > 0.95);
   assert.throws(() => silhouetteScore(m, new Int32Array(m.rows), 3), /between 2 and rows - 1/);
   assert.throws(() => silhouetteScore(m, truth.subarray(1), 3), /149 labels for 150 rows/);
-  assert.throws(() => silhouetteScore(m, Int32Array.from(truth, (l) => l + 1), 3), /label 3 of row 2 is outside \[0, 3\)/);
+  assert.throws(
+    () =>
+      silhouetteScore(
+        m,
+        Int32Array.from(truth, (l) => l + 1),
+        3,
+      ),
+    /label 3 of row 2 is outside \[0, 3\)/,
+  );
 });
 
 test('Calinski-Harabasz equals its formula', () => {

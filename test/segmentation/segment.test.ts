@@ -35,7 +35,10 @@ describe('segment()', () => {
 
   it('numbers segments by size, largest first', () => {
     const sizes = r.summary.segments.map((s) => s.size);
-    assert.deepEqual([...sizes].sort((a, b) => b - a), sizes);
+    assert.deepEqual(
+      [...sizes].sort((a, b) => b - a),
+      sizes,
+    );
     const counted = new Array<number>(r.k).fill(0);
     for (const l of r.labels) counted[l]++;
     assert.deepEqual(counted, sizes);
@@ -120,7 +123,10 @@ describe('model artifact and assign()', () => {
     const otherCol = country.columns[country.columns.length - 1];
     assert.equal(m.featureColumns[otherCol].kind, 'other');
     assert.equal(x.data[1 * d + otherCol], m.weights[otherCol], 'unseen value -> other');
-    assert.equal(country.columns.reduce((s, c) => s + x.data[1 * d + c], 0), m.weights[otherCol]);
+    assert.equal(
+      country.columns.reduce((s, c) => s + x.data[1 * d + c], 0),
+      m.weights[otherCol],
+    );
   });
 
   it('gives all-zero dummies to an unseen value of a feature without other', () => {
@@ -129,16 +135,39 @@ describe('model artifact and assign()', () => {
     const x = encodeWithModel(res.model, table([ids(1), num('spend', [5]), cat('tier', ['z'])]));
     const tier = res.dictionary.columns.find((c) => c.column === 'tier') as DummiesEntry;
     assert.equal(tier.other, null);
-    assert.deepEqual(tier.columns.map((c) => x.data[c]), [0, 0, 0]);
+    assert.deepEqual(
+      tier.columns.map((c) => x.data[c]),
+      [0, 0, 0],
+    );
   });
 
   it('rejects tables it cannot score, with typed errors', () => {
     const m = stored(r.model);
     const noCountry: ColumnarTable = { ...t, columns: t.columns.filter((c) => c.name !== 'country') };
     throwsInput(() => assign(m, noCountry), 'MISSING_COLUMN', '"country"');
-    const wrongKind: ColumnarTable = { ...t, columns: t.columns.map((c) => (c.name === 'visits' ? cat('visits', Array.from({ length: t.rowCount }, () => '1')) : c)) };
+    const wrongKind: ColumnarTable = {
+      ...t,
+      columns: t.columns.map((c) =>
+        c.name === 'visits'
+          ? cat(
+              'visits',
+              Array.from({ length: t.rowCount }, () => '1'),
+            )
+          : c,
+      ),
+    };
     throwsInput(() => assign(m, wrongKind), 'COLUMN_KIND_MISMATCH', '"visits"', 'numeric');
-    const nan: ColumnarTable = { ...t, columns: t.columns.map((c) => (c.name === 'visits' ? num('visits', Array.from({ length: t.rowCount }, (_, i) => (i === 9 ? NaN : 1))) : c)) };
+    const nan: ColumnarTable = {
+      ...t,
+      columns: t.columns.map((c) =>
+        c.name === 'visits'
+          ? num(
+              'visits',
+              Array.from({ length: t.rowCount }, (_, i) => (i === 9 ? NaN : 1)),
+            )
+          : c,
+      ),
+    };
     throwsInput(() => assign(m, nan), 'NON_FINITE_VALUE', '"visits"', 'row 9');
     throwsInput(() => assign({ ...m, version: 99 } as unknown as SegmentationModel, t), 'BAD_ARTIFACT', 'version 99');
     throwsInput(() => validateModel({ ...m, centroids: m.centroids.slice(1) }), 'BAD_ARTIFACT', 'centroids');

@@ -6,8 +6,16 @@ function bruteForceMin(cost: number[][]): number {
   const n = cost.length;
   let best = Infinity;
   const perm = (used: boolean[], row: number, acc: number): void => {
-    if (row === n) { best = Math.min(best, acc); return; }
-    for (let j = 0; j < n; j++) if (!used[j]) { used[j] = true; perm(used, row + 1, acc + cost[row][j]); used[j] = false; }
+    if (row === n) {
+      best = Math.min(best, acc);
+      return;
+    }
+    for (let j = 0; j < n; j++)
+      if (!used[j]) {
+        used[j] = true;
+        perm(used, row + 1, acc + cost[row][j]);
+        used[j] = false;
+      }
   };
   perm(new Array(n).fill(false), 0, 0);
   return best;
@@ -15,12 +23,16 @@ function bruteForceMin(cost: number[][]): number {
 
 test('hungarian finds the minimum-cost assignment (checked against brute force)', () => {
   let seed = 12345;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let trial = 0; trial < 30; trial++) {
     const n = 1 + (trial % 6);
     const cost = Array.from({ length: n }, () => Array.from({ length: n }, () => Math.round(rand() * 100)));
     const a = hungarian(Float64Array.from(cost.flat()), n);
-    assert.deepEqual([...a].sort((x, y) => x - y), [...Array(n).keys()], 'a permutation');
+    assert.deepEqual(
+      [...a].sort((x, y) => x - y),
+      [...Array(n).keys()],
+      'a permutation',
+    );
     const total = [...a].reduce((s, j, i) => s + cost[i][j], 0);
     assert.equal(total, bruteForceMin(cost));
   }
@@ -28,7 +40,14 @@ test('hungarian finds the minimum-cost assignment (checked against brute force)'
 
 test('new clusters found in another order get the previous numbers back', () => {
   const columns = ['a', 'b'];
-  const previous = { columns, centroids: [[0, 0], [10, 0], [0, 10]] };
+  const previous = {
+    columns,
+    centroids: [
+      [0, 0],
+      [10, 0],
+      [0, 10],
+    ],
+  };
   // The same three centres, fitted in another order and moved slightly.
   const fresh = Float64Array.from([0.2, 9.9, 0.1, -0.1, 9.8, 0.3]);
   const mapping = matchToPrevious(fresh, 3, columns, previous);
@@ -36,7 +55,13 @@ test('new clusters found in another order get the previous numbers back', () => 
 });
 
 test('columns are matched by name, and a larger k keeps every previous number', () => {
-  const previous = { columns: ['b', 'a'], centroids: [[0, 5], [5, 0]] };
+  const previous = {
+    columns: ['b', 'a'],
+    centroids: [
+      [0, 5],
+      [5, 0],
+    ],
+  };
   // New run: columns in another order, one more cluster than before.
   const fresh = Float64Array.from([5, 0, 9, 9, 0, 5]); // (a, b) = (5,0) -> previous 0; (0,5) -> previous 1
   const mapping = matchToPrevious(fresh, 3, ['a', 'b'], previous);

@@ -21,7 +21,10 @@ export function cat(name: string, values: ReadonlyArray<string | null>): InputCo
 
 /** `u0`, `u1`, ... as the user id column `id`. */
 export function ids(n: number, name = 'id'): InputColumn {
-  return cat(name, Array.from({ length: n }, (_, i) => `u${i}`));
+  return cat(
+    name,
+    Array.from({ length: n }, (_, i) => `u${i}`),
+  );
 }
 
 /** A table from columns; rowCount from the first column. */
@@ -55,12 +58,19 @@ export function customers(n: number, seed = 1): ColumnarTable {
   return table(
     [
       ids(n, 'td_canonical_id'),
-      cat('email', Array.from({ length: n }, (_, i) => `user${i}@example.com`)),
+      cat(
+        'email',
+        Array.from({ length: n }, (_, i) => `user${i}@example.com`),
+      ),
       num('total_spend', spend, 'double'),
       num('visits', visits, 'bigint'),
       cat('country', country),
       cat('is_member', member),
-      num('time', Array.from({ length: n }, (_, i) => 1_700_000_000 + i), 'bigint'),
+      num(
+        'time',
+        Array.from({ length: n }, (_, i) => 1_700_000_000 + i),
+        'bigint',
+      ),
     ],
     'memory.default.customers',
   );

@@ -36,7 +36,15 @@ function halfNormsOf(c: Float64Array, k: number, d: number): Float64Array {
   return h;
 }
 
-const SHAPES: Array<[number, number]> = [[2, 1], [3, 2], [8, 20], [5, 7], [9, 3], [4, 150], [16, 33]];
+const SHAPES: Array<[number, number]> = [
+  [2, 1],
+  [3, 2],
+  [8, 20],
+  [5, 7],
+  [9, 3],
+  [4, 150],
+  [16, 33],
+];
 const maybe = wasmSimdSupported() ? test : test.skip;
 
 test('LEB128 encodings', () => {
@@ -53,7 +61,12 @@ test('LEB128 encodings', () => {
 });
 
 test('the emitted modules are the bytes wabt assembles from their text, and validate', async () => {
-  const wabt = await (require('wabt') as () => Promise<{ parseWat(f: string, s: string, o: object): { validate(o: object): void; toBinary(o: object): { buffer: Uint8Array } }; readWasm(b: Uint8Array, o: object): { validate(o: object): void } }>)();
+  const wabt = await (
+    require('wabt') as () => Promise<{
+      parseWat(f: string, s: string, o: object): { validate(o: object): void; toBinary(o: object): { buffer: Uint8Array } };
+      readWasm(b: Uint8Array, o: object): { validate(o: object): void };
+    }>
+  )();
   const features = { simd: true, threads: true };
   for (const [k, d] of SHAPES) {
     const mine = kernelModuleBytes(k, d);
@@ -103,7 +116,11 @@ void maybe('WebAssembly block kernels compute the same bits as the JavaScript ke
 });
 
 void maybe('k-means on the WebAssembly and the JavaScript kernels: byte-identical results', () => {
-  for (const [k, d] of [[3, 2], [8, 20], [7, 5]] as const) {
+  for (const [k, d] of [
+    [3, 2],
+    [8, 20],
+    [7, 5],
+  ] as const) {
     const m = gridData(3 * ROW_BLOCK + 11, d, k + d);
     try {
       setKernelBackend('js');

@@ -101,7 +101,11 @@ test('a run whose stage data another layout wrote fails clearly, naming both ver
     // A worker of another layout version meets the run: both its reads and its writes refuse.
     await writeContainer(layoutFile, {}, [Buffer.from(JSON.stringify({ version: STAGE_LAYOUT_VERSION - 1 }), 'utf8')]);
     const other = new StageStore(dir);
-    const refused = (e: unknown) => e instanceof StageLayoutError && e.found === STAGE_LAYOUT_VERSION - 1 && e.expected === STAGE_LAYOUT_VERSION && new RegExp(`run-a .*v${STAGE_LAYOUT_VERSION - 1}.*v${STAGE_LAYOUT_VERSION}`).test(e.message);
+    const refused = (e: unknown) =>
+      e instanceof StageLayoutError &&
+      e.found === STAGE_LAYOUT_VERSION - 1 &&
+      e.expected === STAGE_LAYOUT_VERSION &&
+      new RegExp(`run-a .*v${STAGE_LAYOUT_VERSION - 1}.*v${STAGE_LAYOUT_VERSION}`).test(e.message);
     await assert.rejects(other.getJson('run-a', 'fit'), refused);
     await assert.rejects(other.putJson('run-a', 'explain', {}), refused);
     // A run directory from before layout versions (no file): read as is.

@@ -44,7 +44,12 @@ test('a failing writer leaves the old file intact and removes its temp file', ()
 
 test('a writer that fails before creating its temp file is reported as is', () =>
   withDir(async (dir) => {
-    await assert.rejects(replaceFileAtomically(join(dir, 'x'), async () => { throw new Error('nope'); }), /nope/);
+    await assert.rejects(
+      replaceFileAtomically(join(dir, 'x'), async () => {
+        throw new Error('nope');
+      }),
+      /nope/,
+    );
     assert.deepEqual(await readdir(dir), []);
   }));
 

@@ -95,7 +95,9 @@ test('with no roots configured every file path is refused; a path inside a root 
   await new Promise<void>((r) => none.listen(0, '127.0.0.1', r));
   try {
     const r = await fetch(`http://127.0.0.1:${(none.address() as AddressInfo).port}/runs`, {
-      method: 'POST', body: JSON.stringify(config({ kind: 'file', path: join(root, 'data', 'customers.csv') })), headers: { authorization: `Bearer ${TOKEN}` },
+      method: 'POST',
+      body: JSON.stringify(config({ kind: 'file', path: join(root, 'data', 'customers.csv') })),
+      headers: { authorization: `Bearer ${TOKEN}` },
     });
     assert.equal(r.status, 403);
     assert.match(((await r.json()) as { error: string }).error, /no file access.*AUTOSEG_FILE_ROOTS/);
@@ -140,8 +142,11 @@ test('rootCause walks to the activity error, with its type and retryability', ()
   const wf = new WorkflowFailedError('Workflow execution failed', act, RetryState.NON_RETRYABLE_FAILURE);
   assert.deepEqual(rootCause(wf), { message: app.message, type: 'WarehouseInputError', nonRetryable: true, activity: 'extractSource', retryState: 'NON_RETRYABLE_FAILURE' });
 
-  const retried = new WorkflowFailedError('Workflow execution failed',
-    new ActivityFailure('Activity task failed', 'writeSegments', '2', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'id', ApplicationFailure.create({ message: 'connection reset', type: 'Error' })), RetryState.NON_RETRYABLE_FAILURE);
+  const retried = new WorkflowFailedError(
+    'Workflow execution failed',
+    new ActivityFailure('Activity task failed', 'writeSegments', '2', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'id', ApplicationFailure.create({ message: 'connection reset', type: 'Error' })),
+    RetryState.NON_RETRYABLE_FAILURE,
+  );
   assert.deepEqual(rootCause(retried), { message: 'connection reset', type: 'Error', nonRetryable: false, activity: 'writeSegments', retryState: 'MAXIMUM_ATTEMPTS_REACHED' });
 
   const terminated = rootCause(new WorkflowFailedError('Workflow execution terminated', new TerminatedFailure('operator stopped it'), RetryState.NON_RETRYABLE_FAILURE));

@@ -14,18 +14,27 @@ const dir = mkdtempSync(join(tmpdir(), 'autoseg-managed-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function groupAlive(pgid: number): boolean {
-  try { process.kill(-pgid, 0); return true; } catch { return false; }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Pids of the live (not zombie) processes of a group. */
 function members(pgid: number): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).flatMap((e) => {
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(f[2]) === pgid && f[0] !== 'Z' ? [Number(e)] : [];
-    } catch { return []; }
-  });
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .flatMap((e) => {
+      try {
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(f[2]) === pgid && f[0] !== 'Z' ? [Number(e)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 async function until(what: string, timeoutMs: number, f: () => boolean): Promise<void> {
@@ -41,7 +50,11 @@ async function withProcess(name: string, script: string, body: (p: ManagedProces
   try {
     await body(p);
   } finally {
-    try { process.kill(-p.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -56,7 +69,11 @@ test('stop() stops the server; pid is its process group, gone once stop() resolv
     assert.equal(p.alive(), false);
     assert.equal(groupAlive(p.pid), false);
   } finally {
-    try { process.kill(-p.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 });
 
@@ -122,10 +139,13 @@ test('startOnFreePorts starts again on a new port when the server lost its port,
 
   // Any other startup failure is final, and its message quotes the error lines of the log.
   let attempts = 0;
-  await assert.rejects(startOnFreePorts(async () => {
-    attempts++;
-    const p = startProcess({ name: 'broken', command: 'sh', args: ['-c', 'echo "ERROR: config file is unreadable"; exit 3'], logFile: join(dir, 'broken.log') });
-    await waitUntilReady(p, async () => false, 'starting', 20_000);
-  }), (e: Error) => !(e instanceof PortInUseError) && /Errors in .*broken\.log:\nERROR: config file is unreadable/.test(e.message));
+  await assert.rejects(
+    startOnFreePorts(async () => {
+      attempts++;
+      const p = startProcess({ name: 'broken', command: 'sh', args: ['-c', 'echo "ERROR: config file is unreadable"; exit 3'], logFile: join(dir, 'broken.log') });
+      await waitUntilReady(p, async () => false, 'starting', 20_000);
+    }),
+    (e: Error) => !(e instanceof PortInUseError) && /Errors in .*broken\.log:\nERROR: config file is unreadable/.test(e.message),
+  );
   assert.equal(attempts, 1);
 });

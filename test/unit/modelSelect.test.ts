@@ -12,7 +12,7 @@ import { modelSelect } from '../../src/warehouse/sql-model/modelSelect';
 import { doubleLiteral, parseDoubleLiteral, stringLiteral } from '../../src/warehouse/sql-model/literals';
 
 const HOSTILE_COLUMN = 'we"ird -- col */';
-const HOSTILE_VALUE = "it's -- \"x\" */ \n;DROP TABLE t";
+const HOSTILE_VALUE = 'it\'s -- "x" */ \n;DROP TABLE t';
 
 function fitted(): SegmentationModel {
   const rng = new Rng(7);
@@ -127,7 +127,11 @@ test('the SELECT has the four stages, the model numbers as exact literals, and q
 
 test('options: user id, extra columns, no labels, a SQL source, column types from the source', () => {
   const model = fitted();
-  const sql = modelSelect(model, { sql: 'SELECT * FROM t WHERE x > 0;' }, { userId: 'uid', extraColumns: ['region'], labels: false, columnTypes: { 'USER ID': 'varchar', [HOSTILE_COLUMN]: 'decimal(12,2)', visits: 'date', country: 'varchar', member: 'boolean' } });
+  const sql = modelSelect(
+    model,
+    { sql: 'SELECT * FROM t WHERE x > 0;' },
+    { userId: 'uid', extraColumns: ['region'], labels: false, columnTypes: { 'USER ID': 'varchar', [HOSTILE_COLUMN]: 'decimal(12,2)', visits: 'date', country: 'varchar', member: 'boolean' } },
+  );
   assert.ok(sql.includes('(\nSELECT * FROM t WHERE x > 0\n) AS autoseg_source'));
   assert.ok(sql.includes('"region" AS autoseg_extra0') && sql.includes('autoseg_extra0 AS "region"'));
   assert.ok(!sql.includes('segment_label'));

@@ -12,7 +12,9 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { WORKFLOW_VERSION } from '../../src/workflows/segmentation';
 
 const dir = resolve(__dirname, '..', 'workflows', 'histories');
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 test('the saved histories of real runs replay against the current workflow code', { timeout: 300_000 }, async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });

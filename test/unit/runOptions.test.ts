@@ -22,7 +22,10 @@ test('flags become a run config with the engine defaults filled in', () => {
 test('flags override the config file, which overrides the defaults', () => {
   const dir = mkdtempSync(join(tmpdir(), 'autoseg-cfg-'));
   const file = join(dir, 'run.json');
-  writeFileSync(file, JSON.stringify({ source: { kind: 'table', table: 'memory.default.customers' }, output: { kind: 'table', table: 'memory.default.segments' }, userId: 'custkey', seed: 3, sampleSize: 500 }));
+  writeFileSync(
+    file,
+    JSON.stringify({ source: { kind: 'table', table: 'memory.default.customers' }, output: { kind: 'table', table: 'memory.default.segments' }, userId: 'custkey', seed: 3, sampleSize: 500 }),
+  );
   const c = runConfigFromFlags({ config: file, seed: '9' });
   assert.deepEqual(c.source, { kind: 'table', table: 'memory.default.customers' });
   assert.equal(c.seed, 9);
@@ -33,7 +36,10 @@ test('a bad config names the field', () => {
   const dir = mkdtempSync(join(tmpdir(), 'autoseg-cfg-'));
   const file = join(dir, 'bad.json');
   writeFileSync(file, JSON.stringify({ source: { kind: 'table', table: 'x; DROP TABLE y' }, userId: 'id', output: { kind: 'dir', dir: '/tmp/x' } }));
-  assert.throws(() => runConfigFromFlags({ config: file }), (e: unknown) => e instanceof RunConfigError && /source\.table/.test(e.message));
+  assert.throws(
+    () => runConfigFromFlags({ config: file }),
+    (e: unknown) => e instanceof RunConfigError && /source\.table/.test(e.message),
+  );
   writeFileSync(file, '{not json');
   assert.throws(() => runConfigFromFlags({ config: file }), /not valid JSON/);
   assert.throws(() => runConfigFromFlags({ input: 'a.csv' }), /--user-id/);
@@ -43,6 +49,12 @@ test('a bad config names the field', () => {
 });
 
 test('the workflow id is derived from the run key, so a trigger cannot start the same run twice', () => {
-  assert.equal(workflowIdFor({ runKey: 'nightly-2026-11-26' }, () => 'fresh'), 'autoseg-nightly-2026-11-26');
-  assert.equal(workflowIdFor({}, () => 'fresh'), 'autoseg-fresh');
+  assert.equal(
+    workflowIdFor({ runKey: 'nightly-2026-11-26' }, () => 'fresh'),
+    'autoseg-nightly-2026-11-26',
+  );
+  assert.equal(
+    workflowIdFor({}, () => 'fresh'),
+    'autoseg-fresh',
+  );
 });

@@ -13,7 +13,11 @@ const base = { source: { kind: 'table', table: 'memory.default.c' }, output: { k
 
 test('seeds outside 0..2^32-1 are refused instead of silently aliasing', () => {
   for (const seed of [-1, 2 ** 32, 2 ** 32 + 1, 1.5]) {
-    assert.throws(() => parseRunConfig({ ...base, seed }), (e) => e instanceof RunConfigError && /seed/.test(e.message), `seed ${seed}`);
+    assert.throws(
+      () => parseRunConfig({ ...base, seed }),
+      (e) => e instanceof RunConfigError && /seed/.test(e.message),
+      `seed ${seed}`,
+    );
   }
   assert.equal(parseRunConfig({ ...base, seed: 0 }).seed, 0);
   assert.equal(parseRunConfig({ ...base, seed: 2 ** 32 - 1 }).seed, 2 ** 32 - 1);
@@ -53,7 +57,7 @@ test('file access: no roots refuses everything; roots allow only what lies under
   assert.equal(await confinePath('/etc/passwd', ANY_FILE, 'source file'), '/etc/passwd');
 });
 
-test('an output directory must be new, empty, or autoseg\'s own', async () => {
+test("an output directory must be new, empty, or autoseg's own", async () => {
   const top = mkdtempSync(join(tmpdir(), 'autoseg-outdir-'));
   await checkOutputDir(join(top, 'new'));
   await checkOutputDir(top);
@@ -73,7 +77,10 @@ test('an output directory must be new, empty, or autoseg\'s own', async () => {
 
 test('an empty, ragged, missing or directory source file is named with its problem', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'autoseg-files-'));
-  const f = (name: string, text: string) => { writeFileSync(join(dir, name), text); return join(dir, name); };
+  const f = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
   await assert.rejects(checkSourceFile(f('empty.csv', '')), (e: Error) => e.name === 'WarehouseInputError' && /empty\.csv is empty/.test(e.message));
   await assert.rejects(checkSourceFile(f('ragged.csv', 'id,a,b\n1,2,3\n2,3\n')), (e: Error) => /ragged\.csv is ragged: line 3 has 2 fields but the header has 3/.test(e.message));
   await assert.rejects(checkSourceFile(join(dir, 'missing.csv')), (e: Error) => /missing\.csv does not exist/.test(e.message));
@@ -83,8 +90,14 @@ test('an empty, ragged, missing or directory source file is named with its probl
 });
 
 test('a corrupt previous model is named, not retried', () => {
-  assert.throws(() => previousCentroids('{"featureColumns": [', '/out/model.json'), (e: Error) => e.name === 'PreviousOutputError' && /\/out\/model\.json is not valid JSON/.test(e.message));
-  assert.throws(() => previousCentroids('{"hello": 1}', '/out/model.json'), (e: Error) => /\/out\/model\.json is not an autoseg model/.test(e.message));
+  assert.throws(
+    () => previousCentroids('{"featureColumns": [', '/out/model.json'),
+    (e: Error) => e.name === 'PreviousOutputError' && /\/out\/model\.json is not valid JSON/.test(e.message),
+  );
+  assert.throws(
+    () => previousCentroids('{"hello": 1}', '/out/model.json'),
+    (e: Error) => /\/out\/model\.json is not an autoseg model/.test(e.message),
+  );
   assert.deepEqual(previousCentroids('{"featureColumns":[{"name":"a"}],"centroids":[[1],[2]]}'), { columns: ['a'], centroids: [[1], [2]] });
   assert.equal(previousCentroids(null), null);
 });

@@ -72,8 +72,15 @@ test('CSV, Parquet and .duckdb outputs: atomic, re-readable, idempotent', () =>
     await w.writeTable(join(dir, 'segments.parquet'), segments(ids), { runId: 'r1' });
     await w.writeTable(join(dir, 'segments.parquet'), segments(ids), { runId: 'r1' }); // replaced in place
     const pq = await w.scan({ kind: 'file', path: join(dir, 'segments.parquet') }, { userId: 'td_canonical_id' });
-    assert.deepEqual(pq.columns[2].values, ids.map((_, i) => `seg, "${i % 3}"`));
-    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temp file left beside the Parquet output');
+    assert.deepEqual(
+      pq.columns[2].values,
+      ids.map((_, i) => `seg, "${i % 3}"`),
+    );
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temp file left beside the Parquet output',
+    );
 
     assert.equal((await w.writeTable('segments', segments(ids), { runId: 'r1' })).outcome, 'created');
     assert.equal((await w.writeTable('segments', segments(ids), { runId: 'r1' })).outcome, 'unchanged');
@@ -106,11 +113,17 @@ test('missing file, table and column are typed input errors; injection in names 
   try {
     await assert.rejects(w.scan({ kind: 'file', path: '/nonexistent/x.csv' }), (e) => e instanceof WarehouseInputError && e.code === 'TABLE_NOT_FOUND' && e.details.table === '/nonexistent/x.csv');
     await assert.rejects(w.scan({ kind: 'table', table: 'no_such' }), (e) => e instanceof WarehouseInputError && e.code === 'TABLE_NOT_FOUND');
-    await assert.rejects(w.scan({ kind: 'file', path: CUSTOMERS }, { userId: 'customer_id' }), (e) => e instanceof WarehouseInputError && e.code === 'COLUMN_NOT_FOUND' && e.details.column === 'customer_id');
+    await assert.rejects(
+      w.scan({ kind: 'file', path: CUSTOMERS }, { userId: 'customer_id' }),
+      (e) => e instanceof WarehouseInputError && e.code === 'COLUMN_NOT_FOUND' && e.details.column === 'customer_id',
+    );
     await assert.rejects(w.scan({ kind: 'file', path: CUSTOMERS }, { userId: 'id"; DROP TABLE x; --' }), (e) => e instanceof WarehouseInputError && e.code === 'INVALID_IDENTIFIER');
     await assert.rejects(w.scan({ kind: 'table', table: 'x; DROP TABLE y' }), (e) => e instanceof WarehouseInputError && e.code === 'INVALID_IDENTIFIER');
     await assert.rejects(w.scan({ kind: 'sql', sql: 'DROP TABLE y' }), (e) => e instanceof WarehouseInputError && e.code === 'INVALID_SQL');
-    await assert.rejects(w.writeTable('t', { rowCount: 1, columns: [{ name: 'x"y', sqlType: 'varchar', values: ['1'] }] }, { runId: 'r' }), (e) => e instanceof WarehouseInputError && e.code === 'INVALID_IDENTIFIER');
+    await assert.rejects(
+      w.writeTable('t', { rowCount: 1, columns: [{ name: 'x"y', sqlType: 'varchar', values: ['1'] }] }, { runId: 'r' }),
+      (e) => e instanceof WarehouseInputError && e.code === 'INVALID_IDENTIFIER',
+    );
   } finally {
     await w.close();
   }

@@ -24,8 +24,14 @@ test('iceberg: two concurrent writers of one output, the newer run wins as a com
     const older: TestRun = { runId: `ice-older-${trial}`, start: new Date(Date.UTC(2026, 3, 1, 2, 0, 0, 0)), rows: 300 + trial };
     const newer: TestRun = { runId: `ice-newer-${trial}`, start: new Date(older.start.getTime() + 60_000), rows: 500 + trial };
     const [o, n] = await Promise.allSettled([
-      (async () => { if (trial === 1) await delay(150); return wh().writeRunOutputs(runOutputs(target, older), { runId: older.runId, runStartedAt: older.start, lockPollMs: 100 }); })(),
-      (async () => { if (trial === 0) await delay(150); return wh().writeRunOutputs(runOutputs(target, newer), { runId: newer.runId, runStartedAt: newer.start, lockPollMs: 100 }); })(),
+      (async () => {
+        if (trial === 1) await delay(150);
+        return wh().writeRunOutputs(runOutputs(target, older), { runId: older.runId, runStartedAt: older.start, lockPollMs: 100 });
+      })(),
+      (async () => {
+        if (trial === 0) await delay(150);
+        return wh().writeRunOutputs(runOutputs(target, newer), { runId: newer.runId, runStartedAt: newer.start, lockPollMs: 100 });
+      })(),
     ]);
     assert.equal(n.status, 'fulfilled', `trial ${trial}: the newer run failed: ${n.status === 'rejected' ? String(n.reason) : ''}`);
     if (o.status === 'rejected') {

@@ -97,8 +97,11 @@ test('iceberg: created then replaced with CREATE OR REPLACE; a reader polling du
   let second;
   try {
     second = await wh().writeRunOutputs(runOutputs(target, r2), {
-      runId: r2.runId, runStartedAt: r2.start,
-      onProgress: (p) => { if (p.step === 'swapping') swapStartedAt = Date.now(); },
+      runId: r2.runId,
+      runStartedAt: r2.start,
+      onProgress: (p) => {
+        if (p.step === 'swapping') swapStartedAt = Date.now();
+      },
     });
   } finally {
     const writeEnd = Date.now();
@@ -117,7 +120,10 @@ test('iceberg: created then replaced with CREATE OR REPLACE; a reader polling du
   for (const s of segStates) assert.ok(s === `120/${r1.runId}/${r1.runId}` || s === `150/${r2.runId}/${r2.runId}`, `a reader saw a partial segment table: ${s}`);
   for (const s of modelStates) assert.ok(s === `1/${r1.runId}` || s === `1/${r2.runId}`, `a reader saw a partial model table: ${s}`);
   assert.ok(segStates.has(`120/${r1.runId}/${r1.runId}`) && segStates.has(`150/${r2.runId}/${r2.runId}`), `readers saw both runs: ${[...segStates].join(', ')}`);
-  assert.ok(seen.some((s) => s.at >= swapStartedAt), 'reads overlapped the swap');
+  assert.ok(
+    seen.some((s) => s.at >= swapStartedAt),
+    'reads overlapped the swap',
+  );
 
   assert.deepEqual(await pair(target), [150, r2.runId, r2.runId, 1, r2.runId]);
   await assertContent(target, r2);

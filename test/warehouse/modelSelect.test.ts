@@ -45,7 +45,11 @@ async function sqlSegments(sql: string, userId: string): Promise<{ segments: Map
   };
 }
 
-interface Comparison { rows: number; mismatches: number; examples: string[] }
+interface Comparison {
+  rows: number;
+  mismatches: number;
+  examples: string[];
+}
 
 /** Compares the engine's assignment of `table` with the SQL's, customer by customer. */
 function compare(model: SegmentationModel, table: ColumnarTable, engine: Int32Array, sql: Map<string, number | null>, labels?: Map<string, string | null>): Comparison {
@@ -169,8 +173,12 @@ test('example customers in Trino (nulls, long tails, unseen values, dates, times
     premium: /^dummies(\+other)?:boolean$/,
     channel_char: /^dummies(\+other)?:char\(8\)$/,
     orders_int: /^continuous:integer$/,
-  })) assert.match(treatments[column] ?? '', treatment, column);
-  assert.ok(Object.values(treatments).some((t) => t.startsWith('dummies:')), 'a categorical without an `other` bucket (unseen values: all dummies off)');
+  }))
+    assert.match(treatments[column] ?? '', treatment, column);
+  assert.ok(
+    Object.values(treatments).some((t) => t.startsWith('dummies:')),
+    'a categorical without an `other` bucket (unseen values: all dummies off)',
+  );
 
   const full = await w.scan({ kind: 'table', table: TYPED }, { userId: 'td_canonical_id' });
   assert.equal(full.rowCount, 5003);
@@ -205,7 +213,9 @@ test('example customers in Trino (nulls, long tails, unseen values, dates, times
   assert.match(broken.stderr, /cannot read model/);
 
   // NaN in a double feature: the engine refuses the table, the SELECT gives that row a NULL segment
-  const cols = (await w.describe({ kind: 'table', table: TYPED })).map((c) => (c.name === 'email_open_rate' ? `CASE WHEN td_canonical_id = 'crafted-nulls' THEN nan() ELSE email_open_rate END AS email_open_rate` : `"${c.name}"`));
+  const cols = (await w.describe({ kind: 'table', table: TYPED })).map((c) =>
+    c.name === 'email_open_rate' ? `CASE WHEN td_canonical_id = 'crafted-nulls' THEN nan() ELSE email_open_rate END AS email_open_rate` : `"${c.name}"`,
+  );
   const nanSql = `SELECT ${cols.join(', ')} FROM ${TYPED}`;
   if (treatments.email_open_rate?.startsWith('continuous')) {
     const nanTable = await w.scan({ kind: 'sql', sql: nanSql }, { userId: 'td_canonical_id' });
@@ -253,7 +263,11 @@ test('constructed exact ties: duplicated and mirrored centroids go to the lower 
   const mirrored: SegmentationModel = { ...model, k: 2, centroids: [plus, minus], segmentLabels: labelsFor(2) };
   const mirroredSwapped: SegmentationModel = { ...mirrored, centroids: [minus, plus] };
 
-  for (const [name, m] of [['duplicate', dup], ['mirrored', mirrored], ['mirrored, swapped', mirroredSwapped]] as const) {
+  for (const [name, m] of [
+    ['duplicate', dup],
+    ['mirrored', mirrored],
+    ['mirrored, swapped', mirroredSwapped],
+  ] as const) {
     const tm = viaJson(m);
     const engine = assign(tm, table);
     // rows where segments 0 and 1 are exactly tied for the minimum

@@ -30,10 +30,19 @@ function segmentTable(ids: readonly string[], segmentOffset: number): OutputTabl
 test('tpch.tiny.customer scans into a ColumnarTable with the right kinds and values, in pages', async () => {
   const w = wh();
   const cols = await w.describe({ kind: 'table', table: 'tpch.tiny.customer' });
-  assert.deepEqual(cols.map((c) => [c.name, c.kind]), [
-    ['custkey', 'numeric'], ['name', 'categorical'], ['address', 'categorical'], ['nationkey', 'numeric'],
-    ['phone', 'categorical'], ['acctbal', 'numeric'], ['mktsegment', 'categorical'], ['comment', 'categorical'],
-  ]);
+  assert.deepEqual(
+    cols.map((c) => [c.name, c.kind]),
+    [
+      ['custkey', 'numeric'],
+      ['name', 'categorical'],
+      ['address', 'categorical'],
+      ['nationkey', 'numeric'],
+      ['phone', 'categorical'],
+      ['acctbal', 'numeric'],
+      ['mktsegment', 'categorical'],
+      ['comment', 'categorical'],
+    ],
+  );
   const progress: number[] = [];
   const t = await w.scan({ kind: 'table', table: 'tpch.tiny.customer' }, { userId: 'custkey', onBatch: (p) => void progress.push(p.rowsRead) });
   assert.equal(t.rowCount, 1500);
@@ -87,7 +96,10 @@ test('BIGINT ids above 2^53 survive a write and read round trip exactly', async 
   const r = await w.writeTable(target, segmentTable(ids, 0), { runId: 'round-trip' });
   assert.equal(r.outcome, 'created');
   const rows = await queryRows(`SELECT CAST(custkey AS varchar), segment_label, CAST(created_at AS varchar) FROM memory.default.${target} ORDER BY custkey`);
-  assert.deepEqual(rows.map((r) => r[0]), ['-9223372036854775808', '1', '9007199254740993', '9223372036854775807']);
+  assert.deepEqual(
+    rows.map((r) => r[0]),
+    ['-9223372036854775808', '1', '9007199254740993', '9223372036854775807'],
+  );
   assert.equal(rows[0][1], "it's segment 2");
   assert.equal(rows[0][2], '2026-01-02 03:04:05.678');
   const back = await w.scan({ kind: 'table', table: target }, { userId: 'custkey' });
@@ -227,7 +239,10 @@ test('Trino TLS from the environment: a CA file to trust, an insecure flag for t
     assert.equal(resolveTrinoConfig({}, { TRINO_URL: 'https://h:1' }).ssl, undefined);
     assert.equal(String((resolveTrinoConfig({}, { TRINO_URL: 'https://h:1', TRINO_CA_CERT_PATH: join(dir, 'ca.pem') }).ssl as { ca: Buffer }).ca), pem);
     assert.deepEqual(resolveTrinoConfig({}, { TRINO_URL: 'https://h:1', TRINO_TLS_INSECURE: 'true' }).ssl, { rejectUnauthorized: false });
-    assert.throws(() => resolveTrinoConfig({}, { TRINO_CA_CERT_PATH: join(dir, 'missing.pem') }), (e) => e instanceof WarehouseInputError && /TRINO_CA_CERT_PATH .*missing\.pem cannot be read \(ENOENT\)/.test(e.message));
+    assert.throws(
+      () => resolveTrinoConfig({}, { TRINO_CA_CERT_PATH: join(dir, 'missing.pem') }),
+      (e) => e instanceof WarehouseInputError && /TRINO_CA_CERT_PATH .*missing\.pem cannot be read \(ENOENT\)/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,7 +13,6 @@ import { runOutputs, writeLeftovers, type TestRun } from '../helpers/runOutputs'
 
 type Run = TestRun;
 
-
 const wh = (): TrinoWarehouse => new TrinoWarehouse({ server: trinoUrl(), catalog: 'memory', schema: 'default' });
 
 test('two concurrent writers of one output: the newer run wins as a complete pair, the older one is superseded or replaced', async (t) => {
@@ -27,8 +26,14 @@ test('two concurrent writers of one output: the newer run wins as a complete pai
     // Vary who starts first: the older run gets a head start in even trials.
     const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const [o, n] = await Promise.allSettled([
-      (async () => { if (trial % 2 === 1) await delay(150); return wh().writeRunOutputs(runOutputs(target, older), { runId: older.runId, runStartedAt: older.start, lockPollMs: 100 }); })(),
-      (async () => { if (trial % 2 === 0) await delay(150); return wh().writeRunOutputs(runOutputs(target, newer), { runId: newer.runId, runStartedAt: newer.start, lockPollMs: 100 }); })(),
+      (async () => {
+        if (trial % 2 === 1) await delay(150);
+        return wh().writeRunOutputs(runOutputs(target, older), { runId: older.runId, runStartedAt: older.start, lockPollMs: 100 });
+      })(),
+      (async () => {
+        if (trial % 2 === 0) await delay(150);
+        return wh().writeRunOutputs(runOutputs(target, newer), { runId: newer.runId, runStartedAt: newer.start, lockPollMs: 100 });
+      })(),
     ]);
     assert.equal(n.status, 'fulfilled', `trial ${trial}: the newer run failed: ${n.status === 'rejected' ? String(n.reason) : ''}`);
     if (o.status === 'rejected') {

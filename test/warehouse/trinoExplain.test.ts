@@ -17,7 +17,9 @@ import { loadExampleCustomers, queryRows, trinoUrl } from '../helpers/trino';
 
 const wh = (): TrinoWarehouse => new TrinoWarehouse({ server: trinoUrl(), user: 'autoseg-test', catalog: 'memory', schema: 'default' });
 const EXAMPLE = `memory.default.explain_customers_${process.pid}`;
-after(async () => { await queryRows(`DROP TABLE IF EXISTS ${EXAMPLE}`).catch(() => undefined); });
+after(async () => {
+  await queryRows(`DROP TABLE IF EXISTS ${EXAMPLE}`).catch(() => undefined);
+});
 
 const close = (a: number | null, b: number | null, what: string, rel = 1e-9): void => {
   assert.ok(a !== null && b !== null, `${what}: ${a} vs ${b}`);
@@ -26,7 +28,10 @@ const close = (a: number | null, b: number | null, what: string, rel = 1e-9): vo
 
 function assertAgree(sql: SegmentationSummary, engine: SegmentationSummary): void {
   assert.equal(sql.rowCount, engine.rowCount);
-  assert.deepEqual(sql.segments.map((s) => [s.segment, s.size, s.label]), engine.segments.map((s) => [s.segment, s.size, s.label]));
+  assert.deepEqual(
+    sql.segments.map((s) => [s.segment, s.size, s.label]),
+    engine.segments.map((s) => [s.segment, s.size, s.label]),
+  );
   sql.segments.forEach((s, i) => {
     close(s.share, engine.segments[i].share, `share of ${i}`);
     s.distanceShares.forEach((d, f) => {
@@ -42,8 +47,15 @@ function assertAgree(sql: SegmentationSummary, engine: SegmentationSummary): voi
       assert.ok(p.kind !== 'continuous' && e.kind !== 'continuous');
       assert.deepEqual(p.categories, e.categories);
       assert.deepEqual(p.population.counts, e.population.counts, `${p.feature} counts`);
-      assert.deepEqual(p.segments.map((s) => s.counts), e.segments.map((s) => s.counts), `${p.feature} counts per segment`);
-      assert.deepEqual(p.segments.map((s) => s.dominant), e.segments.map((s) => s.dominant));
+      assert.deepEqual(
+        p.segments.map((s) => s.counts),
+        e.segments.map((s) => s.counts),
+        `${p.feature} counts per segment`,
+      );
+      assert.deepEqual(
+        p.segments.map((s) => s.dominant),
+        e.segments.map((s) => s.dominant),
+      );
       close(p.informationGain, e.informationGain, `${p.feature} information gain`);
       return;
     }
@@ -77,14 +89,14 @@ async function check(table: ColumnarTable, source: { table: string }, options: P
   }
 }
 
-test('tpch.sf1.customer: the summary over every customer in Trino equals the engine\'s', { timeout: 600_000 }, async () => {
+test("tpch.sf1.customer: the summary over every customer in Trino equals the engine's", { timeout: 600_000 }, async () => {
   const w = wh();
   const table = await w.scan({ kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey' });
   await w.close();
   await check(table, { table: 'tpch.sf1.customer' }, { userId: 'custkey', k: 5, nInit: 2, sampleSize: 2000 });
 });
 
-test('the example customers (nulls imputed, binaries, kept and other categories): the summary in Trino equals the engine\'s', { timeout: 300_000 }, async () => {
+test("the example customers (nulls imputed, binaries, kept and other categories): the summary in Trino equals the engine's", { timeout: 300_000 }, async () => {
   await loadExampleCustomers(EXAMPLE);
   const w = wh();
   const table = await w.scan({ kind: 'table', table: EXAMPLE }, { userId: 'td_canonical_id' });
@@ -92,7 +104,7 @@ test('the example customers (nulls imputed, binaries, kept and other categories)
   await check(table, { table: EXAMPLE }, { userId: 'td_canonical_id', k: 4, nInit: 2 });
 });
 
-test('skewed, tied and heavy-tailed features: the quantiles read inside the fine bins equal the engine\'s', { timeout: 300_000 }, async () => {
+test("skewed, tied and heavy-tailed features: the quantiles read inside the fine bins equal the engine's", { timeout: 300_000 }, async () => {
   const table = `memory.default.explain_skewed_${process.pid}`;
   // amount: almost every value in the lowest of the 4096 fine bins, a few huge ones (the bins are
   // equal-width); level: many ties, ranks on both sides of a bin edge.

@@ -66,7 +66,7 @@ function maxRelativeDifference(a: Float64Array, b: Float64Array): number {
 }
 const perIteration = (r: RefineResult): string => `${r.iterations} iterations, ${r.queryMs.join(' / ')} ms per query`;
 
-test('from the worker\'s converged full-table k-means: converges at once, and the SELECT with the refined centroids gives every customer the worker\'s segment', { timeout: 300_000 }, async () => {
+test("from the worker's converged full-table k-means: converges at once, and the SELECT with the refined centroids gives every customer the worker's segment", { timeout: 300_000 }, async () => {
   const { model, m, custkeys } = await prepared();
   // tol 0: the worker stops only when no label changes, so its centroids are a fixed point
   const worker = kmeans(m, { k: K, seed: 0, nInit: 2, tol: 0 });
@@ -89,7 +89,7 @@ test('from the worker\'s converged full-table k-means: converges at once, and th
 
 let fromSample: RefineResult | undefined;
 
-test('from the 10,000-row sample model: the engine\'s Lloyd on the full matrix, same iterations, centroids within 1e-9, lower inertia', { timeout: 300_000 }, async () => {
+test("from the 10,000-row sample model: the engine's Lloyd on the full matrix, same iterations, centroids within 1e-9, lower inertia", { timeout: 300_000 }, async () => {
   const { model, m } = await prepared();
   const init = flat(model);
   const sampleInertia = nearestCentroids(m, init, K).inertia;
@@ -98,7 +98,9 @@ test('from the 10,000-row sample model: the engine\'s Lloyd on the full matrix, 
   const steps: RefineProgress[] = [];
   const r = await refineInTrino(wh(), SF1, model, init, { tol: TOL, onIteration: (p) => void steps.push(p) });
   fromSample = r;
-  console.log(`[trinoLloyd] from the sample model: ${perIteration(r)}; inertia ${sampleInertia} -> ${r.inertia} (engine ${engine.inertia}, ${engine.iterations} iterations); tolAbs ${r.tolAbs} (engine ${tolAbs})`);
+  console.log(
+    `[trinoLloyd] from the sample model: ${perIteration(r)}; inertia ${sampleInertia} -> ${r.inertia} (engine ${engine.inertia}, ${engine.iterations} iterations); tolAbs ${r.tolAbs} (engine ${tolAbs})`,
+  );
   assert.ok(Math.abs(r.tolAbs - tolAbs) <= 1e-9 * tolAbs, 'tolAbs: the same variance, computed exactly');
   assert.ok(engine.iterations > 1, 'the sample model is not already converged on the full table');
   assert.equal(r.iterations, engine.iterations);
@@ -109,7 +111,10 @@ test('from the 10,000-row sample model: the engine\'s Lloyd on the full matrix, 
   assert.ok(r.inertia < sampleInertia, `${r.inertia} < ${sampleInertia}`);
   assert.ok(Math.abs(r.inertia - engine.inertia) <= 1e-9 * engine.inertia);
   // the heartbeat callback: one call per iteration, first inertia the sample model's, never rising
-  assert.deepEqual(steps.map((s) => s.iteration), Array.from({ length: r.iterations }, (_, i) => i + 1));
+  assert.deepEqual(
+    steps.map((s) => s.iteration),
+    Array.from({ length: r.iterations }, (_, i) => i + 1),
+  );
   assert.ok(Math.abs(steps[0].inertia - sampleInertia) <= 1e-12 * sampleInertia);
   for (let i = 1; i < steps.length; i++) assert.ok(steps[i].inertia <= steps[i - 1].inertia);
   assert.ok(steps[steps.length - 1].shift <= r.tolAbs && steps.slice(0, -1).every((s) => s.shift > r.tolAbs));
@@ -151,19 +156,28 @@ test('empty clusters are relocated as the engine does (farthest rows), iteration
   }
 });
 
-test('refused: NaN in a feature (as the engine refuses it), a value beyond the exact sums\' range; cancelled: the running query', { timeout: 300_000 }, async () => {
+test("refused: NaN in a feature (as the engine refuses it), a value beyond the exact sums' range; cancelled: the running query", { timeout: 300_000 }, async () => {
   const { model } = await prepared();
   const init = flat(model);
-  const tinyWith = (acctbal: string): Source => ({ kind: 'sql', sql: `SELECT custkey, nationkey, CASE WHEN custkey = 7 THEN ${acctbal} ELSE acctbal END AS acctbal, mktsegment FROM tpch.tiny.customer` });
+  const tinyWith = (acctbal: string): Source => ({
+    kind: 'sql',
+    sql: `SELECT custkey, nationkey, CASE WHEN custkey = 7 THEN ${acctbal} ELSE acctbal END AS acctbal, mktsegment FROM tpch.tiny.customer`,
+  });
   await assert.rejects(refineInTrino(wh(), tinyWith('nan()'), model, init), (e: Error & { code?: string }) => e.code === 'NON_FINITE_VALUE' && /1 row/.test(e.message));
-  await assert.rejects(refineInTrino(wh(), tinyWith('1e15'), model, init), (e: unknown) => e instanceof WarehouseInputError && e.code === 'INVALID_VALUE' && /matrix column 1 \("acctbal"\)/.test(e.message));
+  await assert.rejects(
+    refineInTrino(wh(), tinyWith('1e15'), model, init),
+    (e: unknown) => e instanceof WarehouseInputError && e.code === 'INVALID_VALUE' && /matrix column 1 \("acctbal"\)/.test(e.message),
+  );
 
   // cancelled while a step query runs on the server: the promise rejects with the reason, and the query is cancelled there
   const tag = `abort_${process.pid}_${Date.now()}`;
   const ours = `query LIKE '%full-table Lloyd step%' AND query LIKE '%${tag}%' AND query NOT LIKE '%system.runtime%'`;
   const controller = new AbortController();
   const running = refineInTrino(wh(), { kind: 'sql', sql: `SELECT * FROM tpch.sf1.customer WHERE '${tag}' <> ''` }, model, init, { signal: controller.signal });
-  const outcome = running.then(() => new Error('finished'), (e: Error) => e);
+  const outcome = running.then(
+    () => new Error('finished'),
+    (e: Error) => e,
+  );
   let queryId: unknown;
   for (let i = 0; i < 400 && queryId === undefined; i++) {
     queryId = (await queryRows(`SELECT query_id FROM system.runtime.queries WHERE state NOT IN ('FINISHING', 'FINISHED', 'FAILED') AND ${ours}`))[0]?.[0];
@@ -206,7 +220,7 @@ function neighbours(x: number): number[] {
   });
 }
 
-test('means: ratioToDouble is the correctly rounded quotient, decimalToScaled reads Trino\'s decimal text exactly', () => {
+test("means: ratioToDouble is the correctly rounded quotient, decimalToScaled reads Trino's decimal text exactly", () => {
   const rng = new Rng(11);
   const distance = (x: number, num: bigint, den: bigint): [bigint, bigint] => {
     const [a, b] = exact(x);

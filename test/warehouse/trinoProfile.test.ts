@@ -22,7 +22,9 @@ async function compare(w: TrinoWarehouse, source: Source, options: SegmentationO
   const p = await profileTrinoSource(w, source, options, undefined, rowCountHint);
   const plan = dictionaryFromProfiles(p, options);
   const pushdown = secs(t0);
-  console.log(`[profile] ${label}: ${table.rowCount} rows x ${table.columns.length} columns; worker scan ${scanned} + engineer ${engineered}; pushdown ${pushdown} in ${p.queries.length} queries (ms: ${p.queryMs.join(', ')})`);
+  console.log(
+    `[profile] ${label}: ${table.rowCount} rows x ${table.columns.length} columns; worker scan ${scanned} + engineer ${engineered}; pushdown ${pushdown} in ${p.queries.length} queries (ms: ${p.queryMs.join(', ')})`,
+  );
   // 5 queries; on a big table one more per categorical (its distinct count on its own).
   const categoricals = table.columns.filter((c) => c.kind === 'categorical' && c.name !== options.userId).length;
   assert.ok(p.queries.length <= 5 + (rowCountHint === undefined ? 0 : categoricals), `${p.queries.length} queries`);
@@ -51,7 +53,12 @@ async function compare(w: TrinoWarehouse, source: Source, options: SegmentationO
 test('tpch.sf1.customer: the pushdown dictionary equals worker mode', async () => {
   const w = wh();
   await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey' }, 'tpch.sf1.customer');
-  await compare(w, { kind: 'table', table: 'tpch.sf1.customer' }, { userId: 'custkey', minCategoryShare: 0.01, exclude: ['addr*', 'nomatch'], priority: { high: ['mktsegment'], low: ['phone'] } }, 'tpch.sf1.customer (options)');
+  await compare(
+    w,
+    { kind: 'table', table: 'tpch.sf1.customer' },
+    { userId: 'custkey', minCategoryShare: 0.01, exclude: ['addr*', 'nomatch'], priority: { high: ['mktsegment'], low: ['phone'] } },
+    'tpch.sf1.customer (options)',
+  );
   // As on a table of more than ESTIMATE_DISTINCT_ROWS rows: the near-unique text columns dropped
   // on their estimates, the others counted exactly in one more query; above
   // SEPARATE_DISTINCT_ROWS rows, each of those by a query of its own.
@@ -75,7 +82,12 @@ test('the example customers (nulls, constants, long tails, binaries, ids) and ed
   await loadExampleCustomers(target);
   try {
     await compare(w, { kind: 'table', table: target }, { userId: 'td_canonical_id' }, 'example customers');
-    await compare(w, { kind: 'table', table: target }, { userId: 'td_canonical_id', minCategoryShare: 0.02, maxNullShare: 1, priority: { med: ['country', 'fax_number'] } }, 'example customers (options)');
+    await compare(
+      w,
+      { kind: 'table', table: target },
+      { userId: 'td_canonical_id', minCategoryShare: 0.02, maxNullShare: 1, priority: { med: ['country', 'fax_number'] } },
+      'example customers (options)',
+    );
   } finally {
     await queryRows(`DROP TABLE IF EXISTS ${target}`);
   }

@@ -17,8 +17,6 @@ type Run = TestRun;
 const wh = (extra: { maxStatementChars?: number } = {}): TrinoWarehouse => new TrinoWarehouse({ server: trinoUrl(), catalog: 'memory', schema: 'default', ...extra });
 const unique = (prefix: string): string => `${prefix}_${process.pid}_${Date.now() % 1_000_000}`;
 
-
-
 async function pair(target: string): Promise<[number, unknown, unknown]> {
   const [[n, run]] = await queryRows(`SELECT count(*), max(run_id) FROM memory.default.${target}`);
   const [[model]] = await queryRows(`SELECT run_id FROM memory.default.${target}_model`);
@@ -61,7 +59,9 @@ test('a write cancelled during its inserts leaves the old pair untouched; cleanu
   const t0 = Date.now();
   await assert.rejects(
     wh({ maxStatementChars: 30_000 }).writeRunOutputs(runOutputs(target, big), {
-      runId: big.runId, runStartedAt: big.start, signal: controller.signal,
+      runId: big.runId,
+      runStartedAt: big.start,
+      signal: controller.signal,
       onProgress: (p) => {
         if (p.rowsWritten > 0 && !controller.signal.aborted) {
           abortedAt = Date.now();
@@ -100,17 +100,30 @@ test('an aborted statement is cancelled on the server, and rejects at once with 
 
 test('the output lock: a run waits for the holder, heartbeating; gives up after lockWaitMs; honours cancellation', async () => {
   const target = unique('lock');
-  await queryRows(`CREATE TABLE memory.default.${target}__autoseg_lock AS SELECT 'someone-else' AS run_id, TIMESTAMP '2026-05-01 00:00:00.000' AS run_started_at, CAST(current_timestamp AT TIME ZONE 'UTC' AS timestamp(3)) AS acquired_at`);
+  await queryRows(
+    `CREATE TABLE memory.default.${target}__autoseg_lock AS SELECT 'someone-else' AS run_id, TIMESTAMP '2026-05-01 00:00:00.000' AS run_started_at, CAST(current_timestamp AT TIME ZONE 'UTC' AS timestamp(3)) AS acquired_at`,
+  );
   const waits: string[] = [];
   await assert.rejects(
     wh().writeRunOutputs(runOutputs(target, r1), { runId: r1.runId, runStartedAt: r1.start, lockWaitMs: 600, lockPollMs: 100, onProgress: (p) => void waits.push(p.step) }),
     (e: Error) => e instanceof WarehouseUnavailableError && /someone-else/.test(e.message),
   );
-  assert.ok(waits.some((s) => /waiting for run someone-else .*started 2026-05-01 00:00:00.000 UTC/.test(s)), JSON.stringify(waits));
+  assert.ok(
+    waits.some((s) => /waiting for run someone-else .*started 2026-05-01 00:00:00.000 UTC/.test(s)),
+    JSON.stringify(waits),
+  );
   const controller = new AbortController();
-  const pending = wh().writeRunOutputs(runOutputs(target, r1), { runId: r1.runId, runStartedAt: r1.start, lockPollMs: 100, signal: controller.signal, onProgress: (p) => { if (/waiting for run/.test(p.step)) controller.abort(); } });
+  const pending = wh().writeRunOutputs(runOutputs(target, r1), {
+    runId: r1.runId,
+    runStartedAt: r1.start,
+    lockPollMs: 100,
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (/waiting for run/.test(p.step)) controller.abort();
+    },
+  });
   await assert.rejects(pending, (e: Error) => e.name === 'AbortError');
-  assert.deepEqual(await writeLeftovers(target), [`${target}__autoseg_lock`], 'staging dropped; the other run\'s lock untouched');
+  assert.deepEqual(await writeLeftovers(target), [`${target}__autoseg_lock`], "staging dropped; the other run's lock untouched");
   // Released: the same run now goes through.
   await queryRows(`DROP TABLE memory.default.${target}__autoseg_lock`);
   assert.equal((await wh().writeRunOutputs(runOutputs(target, r1), { runId: r1.runId, runStartedAt: r1.start })).outcome, 'created');
@@ -118,7 +131,7 @@ test('the output lock: a run waits for the holder, heartbeating; gives up after 
   await dropPair(target);
 });
 
-test('a dead run\'s lock is broken after its lease, and its half-done swap is rolled back before the next run writes', async () => {
+test("a dead run's lock is broken after its lease, and its half-done swap is rolled back before the next run writes", async () => {
   const target = unique('dead');
   const t = `memory.default.${target}`;
   await wh().writeRunOutputs(runOutputs(target, r1), { runId: r1.runId, runStartedAt: r1.start });
@@ -126,7 +139,9 @@ test('a dead run\'s lock is broken after its lease, and its half-done swap is ro
   const x = runTag('dead-run-x');
   await queryRows(`ALTER TABLE ${t} RENAME TO ${t}__old_${x}`);
   await queryRows(`CREATE TABLE ${t} AS SELECT custkey, segment_label, 'dead-run-x' AS run_id, created_at FROM ${t}__old_${x} WHERE custkey < 7`);
-  await queryRows(`CREATE TABLE ${t}__autoseg_lock AS SELECT 'dead-run-x' AS run_id, TIMESTAMP '2026-05-01 00:00:00.000' AS run_started_at, CAST(current_timestamp AT TIME ZONE 'UTC' AS timestamp(3)) - INTERVAL '2' HOUR AS acquired_at`);
+  await queryRows(
+    `CREATE TABLE ${t}__autoseg_lock AS SELECT 'dead-run-x' AS run_id, TIMESTAMP '2026-05-01 00:00:00.000' AS run_started_at, CAST(current_timestamp AT TIME ZONE 'UTC' AS timestamp(3)) - INTERVAL '2' HOUR AS acquired_at`,
+  );
   assert.equal((await wh().writeRunOutputs(runOutputs(target, r2), { runId: r2.runId, runStartedAt: r2.start, lockPollMs: 100 })).outcome, 'replaced');
   assert.deepEqual(await pair(target), [150, r2.runId, r2.runId]);
   assert.deepEqual(await writeLeftovers(target), []);
@@ -140,16 +155,20 @@ test('checkWritable: a read-only catalog, a missing schema and a bad name are re
     await f();
     assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
   };
-  await timed(() => assert.rejects(w.checkWritable('tpch.tiny.segments'), (e) => {
-    assert.ok(e instanceof WarehouseInputError);
-    assert.match(e.message, /tpch\.tiny\.segments.*catalog tpch does not accept CREATE TABLE.*writable catalog/);
-    return true;
-  }));
-  await timed(() => assert.rejects(w.checkWritable('memory.no_such_schema.segments'), (e) => {
-    assert.ok(e instanceof WarehouseInputError && e.code === 'SCHEMA_NOT_FOUND');
-    assert.match(e.message, /memory\.no_such_schema\.segments.*schema memory\.no_such_schema does not exist.*CREATE SCHEMA/);
-    return true;
-  }));
+  await timed(() =>
+    assert.rejects(w.checkWritable('tpch.tiny.segments'), (e) => {
+      assert.ok(e instanceof WarehouseInputError);
+      assert.match(e.message, /tpch\.tiny\.segments.*catalog tpch does not accept CREATE TABLE.*writable catalog/);
+      return true;
+    }),
+  );
+  await timed(() =>
+    assert.rejects(w.checkWritable('memory.no_such_schema.segments'), (e) => {
+      assert.ok(e instanceof WarehouseInputError && e.code === 'SCHEMA_NOT_FOUND');
+      assert.match(e.message, /memory\.no_such_schema\.segments.*schema memory\.no_such_schema does not exist.*CREATE SCHEMA/);
+      return true;
+    }),
+  );
   await timed(() => assert.rejects(w.checkWritable('nocatalog.x.segments'), (e) => e instanceof WarehouseInputError && e.code === 'CATALOG_NOT_FOUND' && /nocatalog/.test(e.message)));
   await timed(() => assert.rejects(w.checkWritable('memory.default.seg$ments'), (e) => e instanceof WarehouseInputError && e.code === 'INVALID_IDENTIFIER' && /seg\$ments/.test(e.message)));
   const target = unique('writable');

@@ -60,7 +60,7 @@ async function runningCtas(target: string): Promise<string> {
   throw new Error(`no running CTAS for ${target}`);
 }
 
-test('memory: the segments made by one CTAS from modelSelect: the row path\'s columns, the SELECT\'s rows; a retry is unchanged; a wrong count, an empty or a broken SELECT leave the pair untouched', async () => {
+test("memory: the segments made by one CTAS from modelSelect: the row path's columns, the SELECT's rows; a retry is unchanged; a wrong count, an empty or a broken SELECT leave the pair untouched", async () => {
   const target = `sel_rw_${tag}`;
   const table = `memory.default.${target}`;
   const steps: string[] = [];
@@ -68,14 +68,24 @@ test('memory: the segments made by one CTAS from modelSelect: the row path\'s co
   assert.deepEqual(first, { outcome: 'created', strategy: 'rename', rowCount: ROWS });
   // Reported when the CTAS starts, every second while it runs, and with the rows once counted.
   const ctas = steps.filter((s) => s.startsWith('staging segments: CREATE TABLE AS SELECT:'));
-  assert.deepEqual(ctas.map((s) => s.endsWith(':0')), [...new Array<boolean>(ctas.length - 1).fill(true), false], steps.join(', '));
+  assert.deepEqual(
+    ctas.map((s) => s.endsWith(':0')),
+    [...new Array<boolean>(ctas.length - 1).fill(true), false],
+    steps.join(', '),
+  );
   assert.equal(ctas.at(-1), `staging segments: CREATE TABLE AS SELECT:${ROWS}`);
-  assert.equal(await differenceFromSelect(table, select), 0, 'the table holds exactly the SELECT\'s rows');
+  assert.equal(await differenceFromSelect(table, select), 0, "the table holds exactly the SELECT's rows");
   assert.deepEqual(await pairOf(table), [ROWS, 1, r1.runId, '2026-05-01 01:00:00.123', r1.runId]);
 
   // The row path writing the same run: the same columns, types and order.
   await wh().writeRunOutputs(runOutputs(`${target}_rows`, r1), opts(r1));
-  const expected = [['custkey', 'bigint'], ['segment', 'integer'], ['segment_label', 'varchar'], ['run_id', 'varchar'], ['created_at', 'timestamp(3)']];
+  const expected = [
+    ['custkey', 'bigint'],
+    ['segment', 'integer'],
+    ['segment_label', 'varchar'],
+    ['run_id', 'varchar'],
+    ['created_at', 'timestamp(3)'],
+  ];
   assert.deepEqual(await columnsOf('memory', 'default', `${target}_rows`), expected);
   assert.deepEqual(await columnsOf('memory', 'default', target), expected);
   await dropPair(`${table}_rows`);
@@ -92,9 +102,15 @@ test('memory: the segments made by one CTAS from modelSelect: the row path\'s co
     assert.deepEqual(await pairOf(table), [ROWS, 1, r1.runId, '2026-05-01 01:00:00.123', r1.runId], 'the old pair is untouched');
     assert.deepEqual(await writeLeftovers(target), [], 'the staging table is dropped');
   };
-  await refused(selectOutputs(target, r2, select, ROWS + 1), (e) => e instanceof WarehouseUnavailableError && new RegExp(`${target}__stage_.* holds ${ROWS} rows, expected ${ROWS + 1}`).test(e.message));
+  await refused(
+    selectOutputs(target, r2, select, ROWS + 1),
+    (e) => e instanceof WarehouseUnavailableError && new RegExp(`${target}__stage_.* holds ${ROWS} rows, expected ${ROWS + 1}`).test(e.message),
+  );
   await refused(selectOutputs(target, r2, `${select}\nLIMIT 0`), (e) => e instanceof WarehouseInputError && /the SELECT for .* gave no rows/.test(e.message));
-  await refused(selectOutputs(target, r2, 'SELECT custkey FROM memory.default.no_such_table'), (e) => e instanceof WarehouseInputError && e.code === 'TABLE_NOT_FOUND' && /no_such_table/.test(e.message));
+  await refused(
+    selectOutputs(target, r2, 'SELECT custkey FROM memory.default.no_such_table'),
+    (e) => e instanceof WarehouseInputError && e.code === 'TABLE_NOT_FOUND' && /no_such_table/.test(e.message),
+  );
   await refused(selectOutputs(target, r2, `DROP TABLE ${table}`), (e) => e instanceof WarehouseInputError && e.code === 'INVALID_SQL');
   await refused(selectOutputs(target, r2, 'SELECT 1 AS run_id'), (e) => e instanceof WarehouseInputError && /run_id/.test(e.message));
   await dropPair(table);
@@ -148,10 +164,20 @@ test('iceberg: segments staged from a SELECT and swapped in with CREATE OR REPLA
   // Iceberg is the shared swap, tested in icebergWrite.test.ts.
   assert.deepEqual(await ice().writeRunOutputs(selectOutputs(target, r1, select, ROWS), opts(r1)), { outcome: 'created', strategy: 'replace', rowCount: ROWS });
   // Iceberg keeps timestamps in microseconds: created_at reads back as timestamp(6), the same instant.
-  assert.deepEqual(await columnsOf('iceberg', 'autoseg_test', target), [['custkey', 'bigint'], ['segment', 'integer'], ['segment_label', 'varchar'], ['run_id', 'varchar'], ['created_at', 'timestamp(6)']]);
+  assert.deepEqual(await columnsOf('iceberg', 'autoseg_test', target), [
+    ['custkey', 'bigint'],
+    ['segment', 'integer'],
+    ['segment_label', 'varchar'],
+    ['run_id', 'varchar'],
+    ['created_at', 'timestamp(6)'],
+  ]);
   assert.deepEqual(await pairOf(table), [ROWS, 1, r1.runId, '2026-05-01 01:00:00.123', r1.runId]);
   assert.equal(await differenceFromSelect(table, select), 0);
   const left = await queryRows(`SELECT table_name FROM iceberg.information_schema.tables WHERE table_schema = 'autoseg_test' AND table_name LIKE '${target}%' ORDER BY 1`);
-  assert.deepEqual(left.map((r) => r[0]), [target, `${target}_model`], 'no staging, old or lock table left');
+  assert.deepEqual(
+    left.map((r) => r[0]),
+    [target, `${target}_model`],
+    'no staging, old or lock table left',
+  );
   await dropPair(table);
 });

@@ -32,7 +32,6 @@ const MAX_CHARS = 3000;
 const runId = (k: number): string => `fault-run-${k}`;
 const startOf = (k: number): Date => new Date(Date.UTC(2026, 2, 1, 2, k, 0, 0));
 
-
 /** Run k of the chain, rows carried by the worker: each run starts a minute after the one before. */
 const rowOutputs = (target: string, k: number): RunOutputs => runOutputs(target, { runId: runId(k), start: startOf(k), rows: ROWS, shift: k });
 const opts = (k: number) => ({ runId: runId(k), runStartedAt: startOf(k), lockPollMs: 200 });
@@ -40,16 +39,13 @@ const opts = (k: number) => ({ runId: runId(k), runStartedAt: startOf(k), lockPo
 /** The pair's segments row count, its run ids and the model's; null when a table is missing. */
 async function pairOf(target: string): Promise<{ rows: number; runs: string; model: string } | null> {
   try {
-    const [[rows, lo, hi, model]] = await queryRows(
-      `SELECT count(*), min(run_id), max(run_id), (SELECT max(run_id) FROM memory.default.${target}_model) FROM memory.default.${target}`,
-    );
+    const [[rows, lo, hi, model]] = await queryRows(`SELECT count(*), min(run_id), max(run_id), (SELECT max(run_id) FROM memory.default.${target}_model) FROM memory.default.${target}`);
     return { rows: Number(rows), runs: lo === hi ? String(lo) : `${String(lo)}|${String(hi)}`, model: String(model) };
   } catch (err) {
     if (/does not exist/.test(String(err))) return null;
     throw err;
   }
 }
-
 
 /** Asserts a complete pair of one of `allowed` runs and no leftovers; returns the run found. */
 async function expectComplete(target: string, allowed: number[], where: string): Promise<number> {
@@ -82,9 +78,7 @@ async function cutEveryStatement(t: TestContext, target: string, outputs: (targe
   const reader = (async () => {
     while (!stop) {
       try {
-        const [[rows, lo, hi, models]] = await queryRows(
-          `SELECT count(*), min(run_id), max(run_id), (SELECT count(*) FROM memory.default.${target}_model) FROM memory.default.${target}`,
-        );
+        const [[rows, lo, hi, models]] = await queryRows(`SELECT count(*), min(run_id), max(run_id), (SELECT count(*) FROM memory.default.${target}_model) FROM memory.default.${target}`);
         if (Number(rows) !== ROWS || lo !== hi) partial.push(`${String(rows)} rows of ${String(lo)}..${String(hi)}`);
         if (Number(models) !== 1) partial.push(`model: ${String(models)} rows`);
         polls++;

@@ -29,10 +29,22 @@ function stubs(options: { engine?: 'worker' | 'trino'; failWrite?: boolean; gate
   const allStarted = new Promise<void>((resolve) => (releaseAll = resolve));
   const inertia = (k: number) => 1000 / k ** 1.5;
   const activities = {
-    async checkRun(input: unknown) { record('checkRun', input); return { previousOutput: false, engine: { mode: options.engine ?? 'worker', reason: 'stub', sourceRows: 1000 } }; },
-    async extractSource(input: unknown) { record('extractSource', input); return { rows: 1000, columns: 5 }; },
-    async sampleSource(input: unknown) { record('sampleSource', input); return { rows: 1000, columns: 5, sampleRows: 200 }; },
-    async engineerFeatures(input: unknown) { record('engineerFeatures', input); return { features: 4, ks }; },
+    async checkRun(input: unknown) {
+      record('checkRun', input);
+      return { previousOutput: false, engine: { mode: options.engine ?? 'worker', reason: 'stub', sourceRows: 1000 } };
+    },
+    async extractSource(input: unknown) {
+      record('extractSource', input);
+      return { rows: 1000, columns: 5 };
+    },
+    async sampleSource(input: unknown) {
+      record('sampleSource', input);
+      return { rows: 1000, columns: 5, sampleRows: 200 };
+    },
+    async engineerFeatures(input: unknown) {
+      record('engineerFeatures', input);
+      return { features: 4, ks };
+    },
     async scoreCandidate(input: { k: number }): Promise<KScore> {
       record('scoreCandidate', input);
       if (++started === ks.length) releaseAll();
@@ -41,16 +53,30 @@ function stubs(options: { engine?: 'worker' | 'trino'; failWrite?: boolean; gate
       await options.gate;
       return { k: input.k, inertia: inertia(input.k), silhouette: 0.5 - input.k / 100, calinskiHarabasz: 100, sampleSize: 200 };
     },
-    async fitSegments(input: unknown) { record('fitSegments', input); return { k: 4, inertia: 1, iterations: 3 }; },
-    async explainSegments(input: unknown) { record('explainSegments', input); return { labels: ['a', 'b', 'c', 'd'] }; },
+    async fitSegments(input: unknown) {
+      record('fitSegments', input);
+      return { k: 4, inertia: 1, iterations: 3 };
+    },
+    async explainSegments(input: unknown) {
+      record('explainSegments', input);
+      return { labels: ['a', 'b', 'c', 'd'] };
+    },
     async writeSegments(input: unknown) {
       record('writeSegments', input);
       if (options.failWrite) throw ApplicationFailure.nonRetryable('stub: the output table is read-only', 'WarehouseInputError');
       return { target: 'memory.default.segments', rows: 1000, outcome: 'replaced' };
     },
-    async writeReport(input: unknown) { record('writeReport', input); return { path: '/nowhere/report.html' }; },
-    async finishRun(input: unknown) { record('finishRun', input); return { runId: 'stub', rows: 1000 }; },
-    async cleanupRun(input: unknown) { record('cleanupRun', input); },
+    async writeReport(input: unknown) {
+      record('writeReport', input);
+      return { path: '/nowhere/report.html' };
+    },
+    async finishRun(input: unknown) {
+      record('finishRun', input);
+      return { runId: 'stub', rows: 1000 };
+    },
+    async cleanupRun(input: unknown) {
+      record('cleanupRun', input);
+    },
   };
   return { activities, calls };
 }
@@ -82,7 +108,10 @@ test('stages run in order, every k is scored at once, progress is queryable, the
         assert.equal(p.kTotal, 5);
         assert.equal(p.kScored, 0);
         assert.equal(p.engine?.mode, 'trino');
-        assert.deepEqual(p.completed.map((c) => c.stage), ['check', 'extract', 'engineer']);
+        assert.deepEqual(
+          p.completed.map((c) => c.stage),
+          ['check', 'extract', 'engineer'],
+        );
         break;
       }
       assert.ok(i < 200, `never saw all 5 k in flight: ${JSON.stringify(p)}`);
@@ -95,12 +124,21 @@ test('stages run in order, every k is scored at once, progress is queryable, the
     assert.equal(progress.stage, 'done');
     assert.equal(progress.kScored, 5);
     assert.equal(progress.kTotal, 5);
-    assert.deepEqual(progress.completed.map((c) => c.stage), ['check', 'extract', 'engineer', 'score', 'choose', 'cluster', 'explain', 'write', 'report', 'finish']);
+    assert.deepEqual(
+      progress.completed.map((c) => c.stage),
+      ['check', 'extract', 'engineer', 'score', 'choose', 'cluster', 'explain', 'write', 'report', 'finish'],
+    );
   });
   const order = calls.map((c) => c.name).filter((n, i, all) => n !== 'scoreCandidate' || all[i - 1] !== 'scoreCandidate');
   // Pushdown: the sample, not a full extract.
   assert.deepEqual(order, ['checkRun', 'sampleSource', 'engineerFeatures', 'scoreCandidate', 'fitSegments', 'explainSegments', 'writeSegments', 'writeReport', 'finishRun']);
-  assert.deepEqual(calls.filter((c) => c.name === 'scoreCandidate').map((c) => c.input.k).sort(), [2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    calls
+      .filter((c) => c.name === 'scoreCandidate')
+      .map((c) => c.input.k)
+      .sort(),
+    [2, 3, 4, 5, 6],
+  );
   for (const name of ['engineerFeatures', 'fitSegments', 'explainSegments', 'writeSegments']) assert.equal(calls.find((c) => c.name === name)!.input.engine, 'trino', name);
   // The workflow parsed its partial input: the stages get the defaults filled in.
   const passed = calls[0].input.config as Record<string, unknown>;
@@ -113,7 +151,10 @@ test('a failed write-back ends the run with its non-retryable cause and a cleanu
   const { activities, calls } = stubs({ failWrite: true });
   await withStubWorker(activities, async (client, taskQueue) => {
     const handle = await client.workflow.start(segmentationWorkflow, { taskQueue, workflowId: `stub-fail-${Date.now()}`, args: [config] });
-    const err = await handle.result().then(() => assert.fail('the run should have failed'), (e: unknown) => e);
+    const err = await handle.result().then(
+      () => assert.fail('the run should have failed'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof WorkflowFailedError);
     assert.match(String((err.cause as Error | undefined)?.cause), /read-only/);
     assert.equal((await handle.query(progressQuery)).stage, 'failed');

@@ -37,37 +37,84 @@ export function registerSchedule(program: Command): void {
         throw e;
       }
       await onCluster(({ client, taskQueue }) =>
-        createSchedule(client, { scheduleId, cron: flags.cron, every: flags.every, timezone: flags.timezone, overlap: overlap as OverlapPolicy, catchupWindow: flags.catchupWindow, paused: flags.paused, config, taskQueue, fileAccess }),
+        createSchedule(client, {
+          scheduleId,
+          cron: flags.cron,
+          every: flags.every,
+          timezone: flags.timezone,
+          overlap: overlap as OverlapPolicy,
+          catchupWindow: flags.catchupWindow,
+          paused: flags.paused,
+          config,
+          taskQueue,
+          fileAccess,
+        }),
       );
       print({ created: scheduleId });
     });
 
-  schedule.command('list').description('List schedules.').action(() =>
-    onCluster(async ({ client }) => {
-      const out: unknown[] = [];
-      for await (const s of client.schedule.list()) out.push({ scheduleId: s.scheduleId, paused: s.state.paused, next: s.info.nextActionTimes[0] ?? null });
-      print(out);
-    }),
-  );
-  schedule.command('describe').argument('<scheduleId>').description('Show a schedule: spec, policy, running and recent runs.').action((id: string) =>
-    onCluster(async ({ client }) => { print(summarizeSchedule(await client.schedule.getHandle(id).describe())); }),
-  );
-  schedule.command('pause').argument('<scheduleId>').option('--note <text>', 'why').description('Pause a schedule.').action((id: string, o: { note?: string }) =>
-    onCluster(async ({ client }) => { await client.schedule.getHandle(id).pause(o.note); print({ paused: id }); }),
-  );
-  schedule.command('unpause').argument('<scheduleId>').option('--note <text>', 'why').description('Resume a paused schedule.').action((id: string, o: { note?: string }) =>
-    onCluster(async ({ client }) => { await client.schedule.getHandle(id).unpause(o.note); print({ unpaused: id }); }),
-  );
-  schedule.command('trigger').argument('<scheduleId>').description("Start a run now, under the schedule's overlap policy (SKIP: not while a run is going).").action((id: string) =>
-    onCluster(async ({ client }) => {
-      const handle = client.schedule.getHandle(id);
-      // The SDK's trigger defaults to ALLOW_ALL; a manual trigger must not start a second concurrent run.
-      const { policies } = await handle.describe();
-      await handle.trigger(policies.overlap);
-      print({ triggered: id, overlap: policies.overlap });
-    }),
-  );
-  schedule.command('delete').argument('<scheduleId>').description('Delete a schedule (runs already started go on).').action((id: string) =>
-    onCluster(async ({ client }) => { await client.schedule.getHandle(id).delete(); print({ deleted: id }); }),
-  );
+  schedule
+    .command('list')
+    .description('List schedules.')
+    .action(() =>
+      onCluster(async ({ client }) => {
+        const out: unknown[] = [];
+        for await (const s of client.schedule.list()) out.push({ scheduleId: s.scheduleId, paused: s.state.paused, next: s.info.nextActionTimes[0] ?? null });
+        print(out);
+      }),
+    );
+  schedule
+    .command('describe')
+    .argument('<scheduleId>')
+    .description('Show a schedule: spec, policy, running and recent runs.')
+    .action((id: string) =>
+      onCluster(async ({ client }) => {
+        print(summarizeSchedule(await client.schedule.getHandle(id).describe()));
+      }),
+    );
+  schedule
+    .command('pause')
+    .argument('<scheduleId>')
+    .option('--note <text>', 'why')
+    .description('Pause a schedule.')
+    .action((id: string, o: { note?: string }) =>
+      onCluster(async ({ client }) => {
+        await client.schedule.getHandle(id).pause(o.note);
+        print({ paused: id });
+      }),
+    );
+  schedule
+    .command('unpause')
+    .argument('<scheduleId>')
+    .option('--note <text>', 'why')
+    .description('Resume a paused schedule.')
+    .action((id: string, o: { note?: string }) =>
+      onCluster(async ({ client }) => {
+        await client.schedule.getHandle(id).unpause(o.note);
+        print({ unpaused: id });
+      }),
+    );
+  schedule
+    .command('trigger')
+    .argument('<scheduleId>')
+    .description("Start a run now, under the schedule's overlap policy (SKIP: not while a run is going).")
+    .action((id: string) =>
+      onCluster(async ({ client }) => {
+        const handle = client.schedule.getHandle(id);
+        // The SDK's trigger defaults to ALLOW_ALL; a manual trigger must not start a second concurrent run.
+        const { policies } = await handle.describe();
+        await handle.trigger(policies.overlap);
+        print({ triggered: id, overlap: policies.overlap });
+      }),
+    );
+  schedule
+    .command('delete')
+    .argument('<scheduleId>')
+    .description('Delete a schedule (runs already started go on).')
+    .action((id: string) =>
+      onCluster(async ({ client }) => {
+        await client.schedule.getHandle(id).delete();
+        print({ deleted: id });
+      }),
+    );
 }

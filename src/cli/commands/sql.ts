@@ -47,7 +47,13 @@ export function registerSql(program: Command): void {
       if ((o.sourceTable === undefined) === (o.sourceSql === undefined)) throw new CliUsageError('give exactly one of --source-table and --source-sql');
       const model = readModelFile(o.model);
       const source = o.sourceTable !== undefined ? { table: o.sourceTable } : { sql: o.sourceSql };
-      const extraColumns = o.extraColumns === undefined ? [] : o.extraColumns.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      const extraColumns =
+        o.extraColumns === undefined
+          ? []
+          : o.extraColumns
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s.length > 0);
       let columnTypes: Record<string, string> | undefined;
       if (o.describe) {
         const wh = new TrinoWarehouse();

@@ -41,21 +41,40 @@ export function sleb(v: number): number[] {
 
 /** Instructions without immediates: text name -> opcode bytes. */
 const OPS = {
-  'end': [0x0b], 'select': [0x1b], 'return': [0x0f],
-  'i32.eq': [0x46], 'i32.ne': [0x47], 'i32.lt_s': [0x48], 'i32.ge_s': [0x4e], 'i32.and': [0x71], 'i32.or': [0x72],
-  'i32.add': [0x6a], 'i32.sub': [0x6b], 'i32.mul': [0x6c],
-  'f64.eq': [0x61], 'f64.lt': [0x63], 'f64.add': [0xa0],
+  end: [0x0b],
+  select: [0x1b],
+  return: [0x0f],
+  'i32.eq': [0x46],
+  'i32.ne': [0x47],
+  'i32.lt_s': [0x48],
+  'i32.ge_s': [0x4e],
+  'i32.and': [0x71],
+  'i32.or': [0x72],
+  'i32.add': [0x6a],
+  'i32.sub': [0x6b],
+  'i32.mul': [0x6c],
+  'f64.eq': [0x61],
+  'f64.lt': [0x63],
+  'f64.add': [0xa0],
   'i32.wrap_i64': [0xa7],
   'v128.bitselect': [0xfd, 0x52],
-  'f64x2.splat': [0xfd, 0x14], 'f64x2.lt': [0xfd, 0x49],
-  'f64x2.add': [0xfd, 0xf0, 0x01], 'f64x2.sub': [0xfd, 0xf1, 0x01], 'f64x2.mul': [0xfd, 0xf2, 0x01],
+  'f64x2.splat': [0xfd, 0x14],
+  'f64x2.lt': [0xfd, 0x49],
+  'f64x2.add': [0xfd, 0xf0, 0x01],
+  'f64x2.sub': [0xfd, 0xf1, 0x01],
+  'f64x2.mul': [0xfd, 0xf2, 0x01],
 } as const;
 export type Op = keyof typeof OPS;
 
 /** Memory instructions: text name -> [opcode bytes, natural alignment log2]. */
 const MEM_OPS = {
-  'i32.load': [[0x28], 2], 'f64.load': [[0x2b], 3], 'i32.store': [[0x36], 2], 'f64.store': [[0x39], 3],
-  'v128.load': [[0xfd, 0x00], 4], 'v128.load64_splat': [[0xfd, 0x0a], 3], 'v128.store': [[0xfd, 0x0b], 4],
+  'i32.load': [[0x28], 2],
+  'f64.load': [[0x2b], 3],
+  'i32.store': [[0x36], 2],
+  'f64.store': [[0x39], 3],
+  'v128.load': [[0xfd, 0x00], 4],
+  'v128.load64_splat': [[0xfd, 0x0a], 3],
+  'v128.store': [[0xfd, 0x0b], 4],
 } as const;
 export type MemOp = keyof typeof MEM_OPS;
 
@@ -69,7 +88,10 @@ export class FnBuilder {
   readonly text: string[] = [];
   private readonly locals: ValType[] = [];
 
-  constructor(readonly params: readonly ValType[], readonly result: ValType | null) {}
+  constructor(
+    readonly params: readonly ValType[],
+    readonly result: ValType | null,
+  ) {}
 
   /** Declares a local and returns its index (params come first). */
   local(t: ValType): number {
@@ -83,11 +105,21 @@ export class FnBuilder {
     return this;
   }
 
-  op(name: Op): this { return this.put(name, ...OPS[name]); }
-  get(i: number): this { return this.put(`local.get ${i}`, 0x20, ...uleb(i)); }
-  set(i: number): this { return this.put(`local.set ${i}`, 0x21, ...uleb(i)); }
-  tee(i: number): this { return this.put(`local.tee ${i}`, 0x22, ...uleb(i)); }
-  i32(v: number): this { return this.put(`i32.const ${v}`, 0x41, ...sleb(v)); }
+  op(name: Op): this {
+    return this.put(name, ...OPS[name]);
+  }
+  get(i: number): this {
+    return this.put(`local.get ${i}`, 0x20, ...uleb(i));
+  }
+  set(i: number): this {
+    return this.put(`local.set ${i}`, 0x21, ...uleb(i));
+  }
+  tee(i: number): this {
+    return this.put(`local.tee ${i}`, 0x22, ...uleb(i));
+  }
+  i32(v: number): this {
+    return this.put(`i32.const ${v}`, 0x41, ...sleb(v));
+  }
 
   f64(v: number): this {
     const b = new Uint8Array(new Float64Array([v]).buffer);
@@ -106,11 +138,21 @@ export class FnBuilder {
     return this.put(offset === 0 ? name : `${name} offset=${offset}`, ...code, ...uleb(align), ...uleb(offset));
   }
 
-  lane(name: LaneOp, lane: number): this { return this.put(`${name} ${lane}`, ...LANE_OPS[name], lane); }
-  block(): this { return this.put('block', 0x02, 0x40); }
-  loop(): this { return this.put('loop', 0x03, 0x40); }
-  br(depth: number): this { return this.put(`br ${depth}`, 0x0c, ...uleb(depth)); }
-  brIf(depth: number): this { return this.put(`br_if ${depth}`, 0x0d, ...uleb(depth)); }
+  lane(name: LaneOp, lane: number): this {
+    return this.put(`${name} ${lane}`, ...LANE_OPS[name], lane);
+  }
+  block(): this {
+    return this.put('block', 0x02, 0x40);
+  }
+  loop(): this {
+    return this.put('loop', 0x03, 0x40);
+  }
+  br(depth: number): this {
+    return this.put(`br ${depth}`, 0x0c, ...uleb(depth));
+  }
+  brIf(depth: number): this {
+    return this.put(`br_if ${depth}`, 0x0d, ...uleb(depth));
+  }
 
   /** The code-section entry: locals (runs of one type, in order) and the body with its final `end`. */
   encode(): number[] {
@@ -159,7 +201,14 @@ export function encodeModule(fns: ReadonlyArray<{ name: string; fn: FnBuilder }>
   const types = fns.map(({ fn }) => [0x60, ...vec(fn.params.map((t) => [VALTYPE[t]])), ...vec(fn.result ? [[VALTYPE[fn.result]]] : [])]);
   const memImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(MIN_PAGES), ...uleb(MAX_PAGES)];
   const out = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, vec([memImport])),
     ...section(3, vec(fns.map((_, i) => uleb(i)))),

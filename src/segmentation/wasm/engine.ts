@@ -15,7 +15,9 @@ import { kernelModuleBytes, pairsOf } from './kernels';
 const PAGE = 65536;
 
 /** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
-export interface WasmMemory { readonly buffer: ArrayBuffer | SharedArrayBuffer }
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
 interface WasmApi {
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
@@ -114,7 +116,11 @@ export class WasmMatrix {
   private readonly cl: Float64Array;
   private readonly cn: Float64Array;
 
-  constructor(m: Matrix, k: number, readonly layout: WasmLayout) {
+  constructor(
+    m: Matrix,
+    k: number,
+    readonly layout: WasmLayout,
+  ) {
     const L = layout;
     this.memory = new (WA as WasmApi).Memory({ initial: L.pages, maximum: L.pages, shared: true });
     const buf = this.memory.buffer;
@@ -169,7 +175,11 @@ export class WasmKernels {
   private readonly partSums: Float64Array;
   private readonly partCounts: Float64Array;
 
-  constructor(memory: WasmMemory, private readonly layout: WasmLayout, moduleBytes: Uint8Array) {
+  constructor(
+    memory: WasmMemory,
+    private readonly layout: WasmLayout,
+    moduleBytes: Uint8Array,
+  ) {
     const api = WA as WasmApi;
     const inst = new api.Instance(new api.Module(moduleBytes), { env: { memory } });
     this.fns = inst.exports as unknown as KernelExports;

@@ -21,19 +21,37 @@
  */
 import { encodeModule, FnBuilder, moduleWat } from './encoder';
 
-export interface KernelShape { readonly k: number; readonly d: number }
+export interface KernelShape {
+  readonly k: number;
+  readonly d: number;
+}
 
 /** Number of centroid pairs (lanes of two). */
 export function pairsOf(k: number): number {
   return Math.ceil(k / 2);
 }
 
-interface ArgminLocals { cur: number; ci: number; msk: number; v0: number; v1: number; i0: number; i1: number; pick: number }
+interface ArgminLocals {
+  cur: number;
+  ci: number;
+  msk: number;
+  v0: number;
+  v1: number;
+  i0: number;
+  i1: number;
+  pick: number;
+}
 
 function argminLocals(f: FnBuilder): ArgminLocals {
   return {
-    cur: f.local('v128'), ci: f.local('v128'), msk: f.local('v128'),
-    v0: f.local('f64'), v1: f.local('f64'), i0: f.local('i32'), i1: f.local('i32'), pick: f.local('i32'),
+    cur: f.local('v128'),
+    ci: f.local('v128'),
+    msk: f.local('v128'),
+    v0: f.local('f64'),
+    v1: f.local('f64'),
+    i0: f.local('i32'),
+    i1: f.local('i32'),
+    pick: f.local('i32'),
   };
 }
 
@@ -43,7 +61,11 @@ function argmin(f: FnBuilder, L: ArgminLocals, acc: number[], best: number, bv?:
   for (let p = 1; p < acc.length; p++) {
     f.get(acc[p]).get(L.cur).op('f64x2.lt').set(L.msk);
     f.get(acc[p]).get(L.cur).get(L.msk).op('v128.bitselect').set(L.cur);
-    f.i64x2(2 * p, 2 * p + 1).get(L.ci).get(L.msk).op('v128.bitselect').set(L.ci);
+    f.i64x2(2 * p, 2 * p + 1)
+      .get(L.ci)
+      .get(L.msk)
+      .op('v128.bitselect')
+      .set(L.ci);
   }
   f.get(L.cur).lane('f64x2.extract_lane', 0).set(L.v0);
   f.get(L.cur).lane('f64x2.extract_lane', 1).set(L.v1);
@@ -60,14 +82,25 @@ function argmin(f: FnBuilder, L: ArgminLocals, acc: number[], best: number, bv?:
 /** Shared prologue: i = start, xo = x + start * d * 8, lp = labels + start * 4. */
 function prologue(f: FnBuilder, d: number, P: { x: number; lab: number; start: number }, i: number, xo: number, lp: number): void {
   f.get(P.start).set(i);
-  f.get(P.x).get(P.start).i32(d * 8).op('i32.mul').op('i32.add').set(xo);
+  f.get(P.x)
+    .get(P.start)
+    .i32(d * 8)
+    .op('i32.mul')
+    .op('i32.add')
+    .set(xo);
   f.get(P.lab).get(P.start).i32(4).op('i32.mul').op('i32.add').set(lp);
 }
 
 /** Advances i, xo, lp by `rows` rows. */
 function advance(f: FnBuilder, d: number, rows: number, i: number, xo: number, lp: number): void {
-  f.get(xo).i32(rows * d * 8).op('i32.add').set(xo);
-  f.get(lp).i32(rows * 4).op('i32.add').set(lp);
+  f.get(xo)
+    .i32(rows * d * 8)
+    .op('i32.add')
+    .set(xo);
+  f.get(lp)
+    .i32(rows * 4)
+    .op('i32.add')
+    .set(lp);
   f.get(i).i32(rows).op('i32.add').set(i);
 }
 
@@ -99,31 +132,71 @@ export function lloydFn({ k, d }: KernelShape): FnBuilder {
   const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'i32');
   const [x, cl, lab, start, end, sums, counts] = [0, 1, 2, 3, 4, 5, 6];
   const np = pairsOf(k);
-  const i = f.local('i32'); const xo = f.local('i32'); const lp = f.local('i32'); const changed = f.local('i32');
-  const best = f.local('i32'); const so = f.local('i32'); const cv = f.local('v128');
+  const i = f.local('i32');
+  const xo = f.local('i32');
+  const lp = f.local('i32');
+  const changed = f.local('i32');
+  const best = f.local('i32');
+  const so = f.local('i32');
+  const cv = f.local('v128');
   const xs = [f.local('v128'), f.local('v128')];
   const acc = [0, 1].map(() => Array.from({ length: np }, () => f.local('v128')));
   const L = argminLocals(f);
   prologue(f, d, { x, lab, start }, i, xo, lp);
   rowLoops(f, d, i, end, xo, lp, (rows) => {
-    for (let r = 0; r < rows; r++) for (let p = 0; p < np; p++) f.get(cl).mem('v128.load', (d * np + p) * 16).set(acc[r][p]);
+    for (let r = 0; r < rows; r++)
+      for (let p = 0; p < np; p++)
+        f.get(cl)
+          .mem('v128.load', (d * np + p) * 16)
+          .set(acc[r][p]);
     for (let j = 0; j < d; j++) {
-      for (let r = 0; r < rows; r++) f.get(xo).mem('v128.load64_splat', (r * d + j) * 8).set(xs[r]);
+      for (let r = 0; r < rows; r++)
+        f.get(xo)
+          .mem('v128.load64_splat', (r * d + j) * 8)
+          .set(xs[r]);
       for (let p = 0; p < np; p++) {
-        f.get(cl).mem('v128.load', (j * np + p) * 16).set(cv);
+        f.get(cl)
+          .mem('v128.load', (j * np + p) * 16)
+          .set(cv);
         for (let r = 0; r < rows; r++) f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.mul').op('f64x2.sub').set(acc[r][p]);
       }
     }
     for (let r = 0; r < rows; r++) {
       argmin(f, L, acc[r], best);
-      f.get(changed).get(lp).mem('i32.load', r * 4).get(best).op('i32.ne').op('i32.add').set(changed);
-      f.get(lp).get(best).mem('i32.store', r * 4);
-      f.get(sums).get(best).i32(d * 8).op('i32.mul').op('i32.add').set(so);
+      f.get(changed)
+        .get(lp)
+        .mem('i32.load', r * 4)
+        .get(best)
+        .op('i32.ne')
+        .op('i32.add')
+        .set(changed);
+      f.get(lp)
+        .get(best)
+        .mem('i32.store', r * 4);
+      f.get(sums)
+        .get(best)
+        .i32(d * 8)
+        .op('i32.mul')
+        .op('i32.add')
+        .set(so);
       const xr = r * d * 8;
       for (let j = 0; j + 1 < d; j += 2) {
-        f.get(so).get(so).mem('v128.load', j * 8).get(xo).mem('v128.load', xr + j * 8).op('f64x2.add').mem('v128.store', j * 8);
+        f.get(so)
+          .get(so)
+          .mem('v128.load', j * 8)
+          .get(xo)
+          .mem('v128.load', xr + j * 8)
+          .op('f64x2.add')
+          .mem('v128.store', j * 8);
       }
-      if (d % 2 === 1) f.get(so).get(so).mem('f64.load', (d - 1) * 8).get(xo).mem('f64.load', xr + (d - 1) * 8).op('f64.add').mem('f64.store', (d - 1) * 8);
+      if (d % 2 === 1)
+        f.get(so)
+          .get(so)
+          .mem('f64.load', (d - 1) * 8)
+          .get(xo)
+          .mem('f64.load', xr + (d - 1) * 8)
+          .op('f64.add')
+          .mem('f64.store', (d - 1) * 8);
       f.get(counts).get(best).i32(8).op('i32.mul').op('i32.add').set(so);
       f.get(so).get(so).mem('f64.load', 0).f64(1).op('f64.add').mem('f64.store', 0);
     }
@@ -141,8 +214,14 @@ export function nearestFn({ k, d }: KernelShape): FnBuilder {
   const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32'], 'f64');
   const [x, cn, lab, start, end] = [0, 1, 2, 3, 4];
   const np = pairsOf(k);
-  const i = f.local('i32'); const xo = f.local('i32'); const lp = f.local('i32'); const best = f.local('i32');
-  const bv = f.local('f64'); const inertia = f.local('f64'); const cv = f.local('v128'); const t = f.local('v128');
+  const i = f.local('i32');
+  const xo = f.local('i32');
+  const lp = f.local('i32');
+  const best = f.local('i32');
+  const bv = f.local('f64');
+  const inertia = f.local('f64');
+  const cv = f.local('v128');
+  const t = f.local('v128');
   const xs = [f.local('v128'), f.local('v128')];
   const acc = [0, 1].map(() => Array.from({ length: np }, () => f.local('v128')));
   const L = argminLocals(f);
@@ -150,15 +229,22 @@ export function nearestFn({ k, d }: KernelShape): FnBuilder {
   rowLoops(f, d, i, end, xo, lp, (rows) => {
     for (let r = 0; r < rows; r++) for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[r][p]);
     for (let j = 0; j < d; j++) {
-      for (let r = 0; r < rows; r++) f.get(xo).mem('v128.load64_splat', (r * d + j) * 8).set(xs[r]);
+      for (let r = 0; r < rows; r++)
+        f.get(xo)
+          .mem('v128.load64_splat', (r * d + j) * 8)
+          .set(xs[r]);
       for (let p = 0; p < np; p++) {
-        f.get(cn).mem('v128.load', (j * np + p) * 16).set(cv);
+        f.get(cn)
+          .mem('v128.load', (j * np + p) * 16)
+          .set(cv);
         for (let r = 0; r < rows; r++) f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.sub').tee(t).get(t).op('f64x2.mul').op('f64x2.add').set(acc[r][p]);
       }
     }
     for (let r = 0; r < rows; r++) {
       argmin(f, L, acc[r], best, bv);
-      f.get(lp).get(best).mem('i32.store', r * 4);
+      f.get(lp)
+        .get(best)
+        .mem('i32.store', r * 4);
       f.get(inertia).get(bv).op('f64.add').set(inertia);
     }
   });
@@ -170,7 +256,10 @@ function functions(shape: KernelShape): Array<{ name: string; fn: FnBuilder }> {
   if (!Number.isSafeInteger(shape.k) || shape.k < 1 || !Number.isSafeInteger(shape.d) || shape.d < 1) {
     throw new RangeError(`kernel shape must be positive integers, got k=${shape.k}, d=${shape.d}`);
   }
-  return [{ name: 'lloyd', fn: lloydFn(shape) }, { name: 'nearest', fn: nearestFn(shape) }];
+  return [
+    { name: 'lloyd', fn: lloydFn(shape) },
+    { name: 'nearest', fn: nearestFn(shape) },
+  ];
 }
 
 const cache = new Map<string, Uint8Array>();

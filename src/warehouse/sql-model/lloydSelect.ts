@@ -73,7 +73,17 @@ export function modelWithCentroids(parts: ModelParts, centroids: Float64Array, k
   const rows: number[][] = [];
   for (let c = 0; c < k; c++) rows.push(Array.from(centroids.subarray(c * d, (c + 1) * d)));
   // seed and options do not take part in the assignment; modelSelect never reads them.
-  return { format: MODEL_FORMAT, version: MODEL_VERSION, dictionary: parts.dictionary, featureColumns: parts.featureColumns, scaler: parts.scaler, weights: parts.weights, k, centroids: rows, segmentLabels: [] } as unknown as SegmentationModel;
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    dictionary: parts.dictionary,
+    featureColumns: parts.featureColumns,
+    scaler: parts.scaler,
+    weights: parts.weights,
+    k,
+    centroids: rows,
+    segmentLabels: [],
+  } as unknown as SegmentationModel;
 }
 
 const seg = `"${SEGMENT_COLUMN}"`;

@@ -169,10 +169,18 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
   const labels = options.labels ?? true;
   const withMatrix = options.matrix ?? false;
   const withValues = options.featureValues ?? false;
-  const outputs = [userId, ...extras, SEGMENT_COLUMN, ...(labels ? [SEGMENT_LABEL_COLUMN] : []), ...(withMatrix ? [...Array.from({ length: dim }, (_, j) => x(j)), DMIN_COLUMN] : []), ...(withValues ? featureEntries(model.dictionary).map((_, f) => featureValueColumn(f)) : [])];
+  const outputs = [
+    userId,
+    ...extras,
+    SEGMENT_COLUMN,
+    ...(labels ? [SEGMENT_LABEL_COLUMN] : []),
+    ...(withMatrix ? [...Array.from({ length: dim }, (_, j) => x(j)), DMIN_COLUMN] : []),
+    ...(withValues ? featureEntries(model.dictionary).map((_, f) => featureValueColumn(f)) : []),
+  ];
   const seen = new Set<string>();
   for (const name of outputs) {
-    if (seen.has(name.toLowerCase())) throw new WarehouseInputError('DUPLICATE_COLUMN', `the output would have two columns named ${show(name)} (user id, extra columns, ${SEGMENT_COLUMN}, ${SEGMENT_LABEL_COLUMN})`, { column: name });
+    if (seen.has(name.toLowerCase()))
+      throw new WarehouseInputError('DUPLICATE_COLUMN', `the output would have two columns named ${show(name)} (user id, extra columns, ${SEGMENT_COLUMN}, ${SEGMENT_LABEL_COLUMN})`, { column: name });
     seen.add(name.toLowerCase());
   }
   const from = fromClause(source);
@@ -212,7 +220,8 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
     } else if (e.treatment === 'dummies') {
       if (e.sourceKind !== 'categorical' || !Array.isArray(e.kept)) throw bad(`dummies feature ${show(e.column)} is not categorical`);
       const hasOther = e.other !== null && e.other !== undefined;
-      if (e.columns.length !== e.kept.length + (hasOther ? 1 : 0)) throw bad(`dummies feature ${show(e.column)} has ${e.columns.length} matrix columns for ${e.kept.length} values${hasOther ? ' and other' : ''}`);
+      if (e.columns.length !== e.kept.length + (hasOther ? 1 : 0))
+        throw bad(`dummies feature ${show(e.column)} has ${e.columns.length} matrix columns for ${e.kept.length} values${hasOther ? ' and other' : ''}`);
       e.kept.forEach((k, t) => {
         const j = e.columns[t];
         encoded[j] = `CASE WHEN ${equals(r, k.value, 'categorical')} THEN ${bitValue(model, j, 1)} ELSE ${bitValue(model, j, 0)} END`;
