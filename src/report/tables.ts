@@ -14,6 +14,7 @@ const REASONS: Record<DropReason, string> = {
   too_many_nulls: 'Too many missing values',
   constant: 'Same value on every row',
   identifier: 'Identifier-like (too unique)',
+  no_frequent_value: 'No value frequent enough',
 };
 
 const valueText = (v: string | number | null): string => (v === null ? '(null)' : String(v));

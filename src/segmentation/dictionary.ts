@@ -19,8 +19,10 @@ export type DropReason =
   | 'too_many_nulls'
   /** A single value on every row (after null handling). */
   | 'constant'
-  /** An identifier: one distinct value per row, an identifier-like name with high cardinality, or a categorical with no value on >= minCategoryShare of rows. */
-  | 'identifier';
+  /** An identifier: one distinct value per row, an identifier-like name with high cardinality, or a categorical so near-unique that no value can be on >= minCategoryShare of rows. */
+  | 'identifier'
+  /** A categorical with few enough distinct values, none of them on >= minCategoryShare of rows: every value would fall into `other`. */
+  | 'no_frequent_value';
 
 /** A categorical value; `null` is the SQL NULL category (categorical nulls are their own value). */
 export type CategoryValue = string | null;

@@ -25,10 +25,10 @@ import type { ColumnarTable, InputColumn } from './table';
  *    value is 0); numeric nulls count as the 0 value, categorical nulls are a value of their own;
  * 9. numeric with 3+ distinct values -> continuous: nulls imputed with the median, min-max scaled;
  * 10. categorical with 3+ distinct values -> one dummy per value on >= minCategoryShare of rows,
- *    the rest into one `other` dummy (none when nothing is left over); no value kept -> dropped as
- *    an identifier (decided from the distinct count alone when it leaves no value room for
- *    minCategoryShare of rows: see profile.ts `noValueCanBeKept`). Each dummy is divided by the
- *    feature's dummy count.
+ *    the rest into one `other` dummy (none when nothing is left over); no value kept -> dropped
+ *    (no_frequent_value; but as an identifier, without counting its values, when its distinct
+ *    count alone leaves no value room for minCategoryShare of rows: see profile.ts
+ *    `noValueCanBeKept`). Each dummy is divided by the feature's dummy count.
  *
  * Finally every column of a feature listed in `priority` is multiplied by its tier's factor
  * (dummies follow their feature). Numeric columns are never dropped for having all-distinct values

@@ -261,8 +261,8 @@ function decideCategorical(name: string, n: number, s: CategoricalStats, minShar
   if (kept.length === 0) {
     return {
       kind: 'drop',
-      reason: 'identifier',
-      detail: `no value is on >= ${pct(minShare)} of rows (the most frequent, ${show(top[0].value)}, is on ${pct(top[0].count / n)}): too unique to segment on`,
+      reason: 'no_frequent_value',
+      detail: `no value is on >= ${pct(minShare)} of rows (the most frequent, ${show(top[0].value)}, is on ${pct(top[0].count / n)}): every value would fall into other; lower minCategoryShare to keep the most frequent ones`,
       distinctCount: distinct,
     };
   }

@@ -156,12 +156,12 @@ describe('identifiers', () => {
     assert.equal(entry(e, 'colour').treatment, 'dummies', 'the same values under a neutral name are kept');
   });
 
-  it('drops a categorical with no value on >= minCategoryShare of rows as an identifier', () => {
+  it('drops a categorical with no value on >= minCategoryShare of rows as having no frequent value (not an identifier)', () => {
     const vals = rep('', N).map((_, i) => `v${i % 8}`); // 8 values of 2-3 rows each: <= 15%
     const e = run([cat('city', vals), filler()], { minCategoryShare: 0.2 });
     const d = dropped(e, 'city');
-    assert.equal(d.reason, 'identifier');
-    assert.match(d.detail, /no value is on >= 20\.0% of rows/);
+    assert.equal(d.reason, 'no_frequent_value');
+    assert.match(d.detail, /no value is on >= 20\.0% of rows .*every value would fall into other; lower minCategoryShare/);
   });
 
   it('never drops a numeric column just because every value differs', () => {
