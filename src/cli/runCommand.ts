@@ -64,6 +64,7 @@ export function describeOutputs(summary: RunSummary): string {
     `model:    ${summary.outputs.model}`,
   ];
   lines.push(`summary:  ${summary.outputs.summary}`);
+  if (summary.choice.structure?.weak) lines.push(`warning:  ${summary.choice.structure.note}`);
   if (summary.outputs.report) lines.push(`report:   ${summary.outputs.report}`);
   return lines.join('\n');
 }

@@ -119,7 +119,7 @@ export async function renderReport(summary: SummaryFile, options: RenderOptions 
 <header class="top"><div class="page">
 <h1>Customer segments</h1>
 <p>${esc(sourceName(summary.config.source))} &middot; run ${esc(summary.runId)} &middot; ${esc(summary.createdAt)}</p>
-<div class="kpis">${kpi(count(summary.rows), 'customers')}${kpi(String(summary.k), 'segments')}${kpi(count(summary.features), 'features used')}${kpi(summary.movedSincePrevious === null || summary.movedSincePrevious === undefined ? 'first run' : count(summary.movedSincePrevious), 'changed segment since last run')}</div>
+${summary.choice.structure?.weak ? `<p class="weak-structure" role="note"><b>Weak cluster structure.</b> ${esc(summary.choice.structure.note ?? '')}</p>\n` : ''}<div class="kpis">${kpi(count(summary.rows), 'customers')}${kpi(String(summary.k), 'segments')}${kpi(count(summary.features), 'features used')}${kpi(summary.movedSincePrevious === null || summary.movedSincePrevious === undefined ? 'first run' : count(summary.movedSincePrevious), 'changed segment since last run')}</div>
 </div></header>
 <div class="page">
 <nav class="toc">${toc}</nav>

@@ -11,6 +11,7 @@ header.top { background: #1f2d3d; color: #fff; padding: 28px 0 22px; margin-bott
 header.top .page { padding-bottom: 0; }
 header.top h1 { margin: 0 0 6px; font-size: 30px; letter-spacing: -0.01em; }
 header.top p { margin: 0; color: #cfd8e3; }
+header.top p.weak-structure { margin-top: 14px; padding: 10px 14px; border-radius: 8px; background: #fff4d6; color: #5a4300; max-width: 980px; }
 .kpis { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 18px; }
 .kpi { background: rgba(255,255,255,0.08); border-radius: 8px; padding: 10px 16px; min-width: 150px; }
 .kpi b { display: block; font-size: 24px; color: #fff; }

@@ -1,8 +1,8 @@
 import { kmeans } from './kmeans';
 import { validateK, validateMatrix } from './kmeansParams';
-import { takeRows, type Matrix } from './matrix';
+import { matrix, takeRows, type Matrix } from './matrix';
 import { calinskiHarabasz, inertiaOf, silhouetteScore } from './metrics';
-import { sampleIndices } from './rng';
+import { Rng, sampleIndices } from './rng';
 
 export { calinskiHarabasz, inertiaOf, silhouetteScore } from './metrics';
 
@@ -27,6 +27,41 @@ export interface KScore {
   readonly calinskiHarabasz: number;
   /** Rows actually scored (min(sampleSize, rows)). */
   readonly sampleSize: number;
+  /**
+   * The silhouette the same k gives on structureless data: k-means on REFERENCE_ROWS points drawn
+   * uniformly (seeded) over the sample's range in every matrix column. Absent in scores made
+   * before it existed.
+   */
+  readonly referenceSilhouette?: number;
+}
+
+/** Points in the uniform reference (its exact silhouette is quadratic in them). */
+export const REFERENCE_ROWS = 2000;
+
+/**
+ * The silhouette of k clusters on structureless data of the sample's shape: REFERENCE_ROWS points
+ * uniform over the sample's bounding box (each matrix column between its min and max), seeded by
+ * (seed, k), fitted by k-means with 2 restarts. Uniform data has no clusters, yet k-means on it
+ * scores a silhouette of about 0.25 to 0.35 in a few dimensions: a real fit must beat this, not 0.
+ */
+export function referenceSilhouette(sample: Matrix, k: number, seed: number): number {
+  const { rows, cols, data } = sample;
+  const lo = new Float64Array(cols).fill(Infinity);
+  const hi = new Float64Array(cols).fill(-Infinity);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const v = data[i * cols + j];
+      if (v < lo[j]) lo[j] = v;
+      if (v > hi[j]) hi[j] = v;
+    }
+  }
+  const n = Math.max(k + 1, Math.min(REFERENCE_ROWS, rows));
+  const rng = new Rng((seed >>> 0) * 64 + k);
+  const ref = new Float64Array(n * cols);
+  for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) ref[i * cols + j] = lo[j] + rng.nextFloat() * (hi[j] - lo[j]);
+  const m = matrix(n, cols, ref);
+  const fit = kmeans(m, { k, seed, nInit: 2 });
+  return silhouetteScore(m, fit.labels, k);
 }
 
 /**
@@ -48,6 +83,7 @@ export function scoreK(m: Matrix, opts: ScoreKOptions): KScore {
     silhouette: silhouetteScore(sample, fit.labels, k),
     calinskiHarabasz: calinskiHarabasz(sample, fit.labels, k),
     sampleSize: rows,
+    referenceSilhouette: referenceSilhouette(sample, k, seed),
   };
 }
 

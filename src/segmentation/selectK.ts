@@ -17,6 +17,8 @@ export interface KScoreLike {
   readonly k: number;
   readonly inertia: number;
   readonly silhouette: number;
+  /** The same k's silhouette on uniform data over the same ranges (scoring.ts referenceSilhouette). */
+  readonly referenceSilhouette?: number;
 }
 
 export interface SelectKOptions {
@@ -26,7 +28,59 @@ export interface SelectKOptions {
   readonly selection?: 'elbow' | 'silhouette';
 }
 
+/**
+ * Below this best silhouette the data has no substantial cluster structure (Kaufman &
+ * Rousseeuw's reading of the silhouette: 0.25 to 0.5 weak, 0.5 to 0.7 reasonable, above strong).
+ */
+export const WEAK_STRUCTURE_SILHOUETTE = 0.25;
+/**
+ * How far the best silhouette must exceed the same k's silhouette on uniform data over the same
+ * ranges: k-means cuts uniform data into tidy pieces (silhouette about 0.3 in 2 to 4
+ * dimensions), so a fit that scores no better found no groups the data has.
+ */
+export const REFERENCE_MARGIN = 0.05;
+
+/** How much natural cluster structure the scores show, and what that means, in plain words. */
+export interface ClusterStructure {
+  /** The best finite silhouette over the k scored (null when none is finite). */
+  readonly bestSilhouette: number | null;
+  /** That k's silhouette on uniform data over the same ranges (null when not scored). */
+  readonly referenceSilhouette: number | null;
+  /** bestSilhouette < WEAK_STRUCTURE_SILHOUETTE, or < referenceSilhouette + REFERENCE_MARGIN. */
+  readonly weak: boolean;
+  /** For a weak structure: what it means for using the segments; else null. */
+  readonly note: string | null;
+}
+
+export function clusterStructure(scores: readonly KScoreLike[]): ClusterStructure {
+  const finite = scores.filter((s) => Number.isFinite(s.silhouette));
+  if (finite.length === 0) return { bestSilhouette: null, referenceSilhouette: null, weak: false, note: null };
+  const best = finite.reduce((a, s) => (s.silhouette > a.silhouette ? s : a));
+  const reference = best.referenceSilhouette !== undefined && Number.isFinite(best.referenceSilhouette) ? best.referenceSilhouette : null;
+  const low = best.silhouette < WEAK_STRUCTURE_SILHOUETTE;
+  const likeNoise = reference !== null && best.silhouette < reference + REFERENCE_MARGIN;
+  const ks = finite.map((s) => s.k).sort((a, b) => a - b);
+  const range = ks.length === 1 ? `k = ${ks[0]}` : `k = ${ks[0]}..${ks[ks.length - 1]}`;
+  const why = [
+    ...(low ? [`below ${WEAK_STRUCTURE_SILHOUETTE}`] : []),
+    ...(reference !== null && likeNoise ? [`no better than the ${reference.toFixed(2)} that customers spread uniformly over the same ranges give`] : []),
+  ].join(', and ');
+  return {
+    bestSilhouette: best.silhouette,
+    referenceSilhouette: reference,
+    weak: low || likeNoise,
+    note:
+      low || likeNoise
+        ? `No strong cluster structure: the best silhouette over ${range} is ${best.silhouette.toFixed(2)} (k = ${best.k}), ${why}. ` +
+          'The segments split a continuum into comparable groups (useful as tiers for targeting and reporting), not natural types of customer: ' +
+          'a customer near a boundary is almost as close to the neighbouring segment, and a rerun on slightly changed data can move many customers.'
+        : null,
+  };
+}
+
 export interface KSelection {
+  /** The cluster structure the scores show (absent in selections made before it existed). */
+  readonly structure?: ClusterStructure;
   readonly elbowK: number | null;
   readonly silhouetteK: number | null;
   readonly chosenK: number;
@@ -65,7 +119,7 @@ export function selectK(scores: readonly KScoreLike[], options: SelectKOptions =
     }
   }
   const silText = silhouetteK === null ? 'no finite silhouette' : `best silhouette ${best.toFixed(4)} at k = ${silhouetteK}`;
-  const base = { elbowK, silhouetteK, requested, elbowReason } as const;
+  const base = { elbowK, silhouetteK, requested, elbowReason, structure: clusterStructure(sorted) } as const;
 
   if (options.k !== undefined) {
     const k = options.k;
