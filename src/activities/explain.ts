@@ -1,4 +1,5 @@
 import { buildModel } from '../segmentation/artifact';
+import { permutationImportance } from '../segmentation/importance';
 import { explainSegments as explain, type SegmentationSummary } from '../segmentation/explain';
 import type { StagedFit } from './cluster';
 import type { StagedFeatures } from './engineer';
@@ -27,14 +28,16 @@ export async function explainSegments(input: EngineRef): Promise<Explained> {
  */
 async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explained> {
   const store = stageStore();
-  const [features, fit] = await Promise.all([store.getJson<StagedFeatures>(runId, 'features'), store.getJson<StagedFit>(runId, 'fit')]);
+  const [features, fit, sample] = await Promise.all([store.getJson<StagedFeatures>(runId, 'features'), store.getJson<StagedFit>(runId, 'fit'), store.getMatrix(runId, 'matrix')]);
   const centroids = Float64Array.from(fit.centroids.flat());
   const source = toSource(config.source);
   const trino = new TrinoWarehouse();
   try {
     const columnTypes = await trino.columnTypes(source);
     // The labels are made from the summary: the queries need only the centroids.
-    const summary = await explainInTrino(trino, buildModel(features, centroids, fit.k), modelSource(source), { userId: config.userId, columnTypes, signal: cancellationSignal() });
+    const profiled = await explainInTrino(trino, buildModel(features, centroids, fit.k), modelSource(source), { userId: config.userId, columnTypes, signal: cancellationSignal() });
+    // Which features drive the assignment: on the training sample (the staged matrix).
+    const summary = { ...profiled, importance: permutationImportance(sample, centroids, fit.k, features.featureColumns, { seed: config.seed }) };
     const model = buildModel(
       features,
       centroids,
@@ -50,7 +53,7 @@ async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explain
 }
 
 /** The body of {@link explainSegments}, run on a pool thread. */
-export async function explainJob({ runId, engine }: EngineRef): Promise<Explained> {
+export async function explainJob({ runId, engine, config }: EngineRef): Promise<Explained> {
   const store = stageStore();
   const [table, matrix, features, fit, labels] = await Promise.all([
     store.getTable(runId, 'extract'),
@@ -60,6 +63,7 @@ export async function explainJob({ runId, engine }: EngineRef): Promise<Explaine
     store.getLabels(runId, 'labels'),
   ]);
   let summary: SegmentationSummary = explain(table, { matrix, dictionary: features.dictionary, featureColumns: features.featureColumns }, labels, fit.k);
+  summary = { ...summary, importance: permutationImportance(matrix, Float64Array.from(fit.centroids.flat()), fit.k, features.featureColumns, { seed: config.seed }) };
   if (engine === 'trino' && fit.sizes) {
     // Pushdown: the rows here are the training sample; the sizes are the full table's (from Trino).
     const sizes = fit.sizes;

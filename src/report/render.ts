@@ -7,7 +7,7 @@ import { esc } from './html';
 import { profileCards } from './profiles';
 import { MAX_FEATURE_CHARTS, MAX_HEATMAP_FEATURES, rankCategorical, rankContinuous } from './select';
 import { CSS } from './style';
-import { dictionaryTable, parametersTable, timingsTable } from './tables';
+import { dictionaryTable, importanceTable, parametersTable, timingsTable } from './tables';
 import type { WarningSink } from './vega';
 
 export interface RenderOptions {
@@ -75,6 +75,7 @@ export async function renderReport(summary: SummaryFile, options: RenderOptions 
           )}`
         : '',
       compactness ? await charts([compactness], warn) : '',
+      importanceTable(summary),
     ].join('\n'),
   );
   const kDefs = kCharts(summary);

@@ -134,3 +134,20 @@ export function timingsTable(summary: SummaryFile): string {
   rows.push(['<strong>total</strong>', `<strong>${esc(duration(total))}</strong>`, '']);
   return table(['Stage', 'Time', 'Share of the run'], rows, 'timings');
 }
+
+/**
+ * Which features drive the assignment (permutation importance): for each feature, the share of
+ * customers whose segment changes when that feature's values are shuffled, overall and per
+ * segment. Empty for summaries made before importance existed.
+ */
+export function importanceTable(summary: SummaryFile): string {
+  const rows = summary.explanation.importance;
+  if (!rows || rows.length === 0) return '';
+  const head = `<tr><th>Feature</th><th>Customers who change segment</th>${summary.segments.map((s) => `<th>Segment ${s.segment}</th>`).join('')}</tr>`;
+  const body = rows
+    .map((r) => `<tr><td>${esc(r.feature)}</td><td><b>${pct(r.importance)}</b></td>${summary.segments.map((s) => `<td>${pct(r.bySegment[s.segment] ?? 0)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<h3>Which features drive the segmentation</h3>
+<p class="lead">Shuffle one feature&rsquo;s values among customers and assign everyone again: the share of customers who change segment is how much the segmentation rests on that feature (0% = not at all). Per segment: the share of its customers who leave it.</p>
+<table class="importance">${head}\n${body}</table>`;
+}

@@ -1,5 +1,6 @@
 import { featureEntries, type DataDictionary, type FeatureColumn, type FeatureEntry } from './dictionary';
 import { binaryProfile, categoricalProfile, continuousProfile, indexSegments, type CategoricalProfile, type FeatureProfile } from './featureProfiles';
+import type { FeatureImportance } from './importance';
 import type { Matrix } from './matrix';
 import type { ColumnarTable } from './table';
 
@@ -59,6 +60,11 @@ export interface SegmentationSummary {
   readonly segments: SegmentSummary[];
   /** One profile per kept feature, in feature order. */
   readonly features: FeatureProfile[];
+  /**
+   * Which features drive the assignment, most important first (importance.ts: permutation
+   * importance on a seeded sample). Absent in summaries made before it existed.
+   */
+  readonly importance?: FeatureImportance[];
 }
 
 /** What `explainSegments` needs of the feature engineering result. */

@@ -40,11 +40,18 @@ test('autoseg run warns about weak structure on uniform noise, not on well-separ
       // No TEMPORAL_ADDRESS: the embedded default, as a first-time user runs it.
       const r = await runCli(['run', '--input', join(dir, `${name}.csv`), '--user-id', 'customer_id', '--out', out, '--k-max', '5'], { TEMPORAL_ADDRESS: '' });
       assert.equal(r.code, 0, r.stderr);
-      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { choice: { structure: { weak: boolean; bestSilhouette: number } } };
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+        choice: { structure: { weak: boolean; bestSilhouette: number } };
+        explanation: { importance: { feature: string; importance: number }[] };
+      };
       const report = readFileSync(join(out, 'report.html'), 'utf8');
       assert.equal(summary.choice.structure.weak, weak, `${name}: best silhouette ${summary.choice.structure.bestSilhouette}`);
       assert.equal(/warning: +No strong cluster structure/.test(r.stdout), weak, `${name}: ${r.stdout}`);
       assert.equal(report.includes('Weak cluster structure.'), weak, `${name}: the report's banner`);
+      // Which features drive the assignment: every feature ranked, in the summary and the report.
+      assert.deepEqual(summary.explanation.importance.map((r) => r.feature).sort(), ['x0', 'x1', 'x2']);
+      assert.ok(summary.explanation.importance[0].importance > 0);
+      assert.match(report, /Which features drive the segmentation/);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
