@@ -30,7 +30,8 @@ export { kCandidates, parseOptions, segmentationOptionsSchema, type PriorityTier
 export { canonicalOrder } from './relabel';
 export { Rng, sampleIndices } from './rng';
 export { scoreK, type KScore } from './scoring';
-export { selectK, type KScoreLike, type KSelection, type SelectKOptions } from './selectK';
+export { clusterStructure, selectK, type ClusterStructure, type KScoreLike, type KSelection, type SelectKOptions } from './selectK';
+export { permutationImportance, type FeatureImportance, type ImportanceOptions } from './importance';
 export type { ColumnarTable, InputColumn } from './table';
 
 export interface SegmentationResult {
