@@ -142,7 +142,16 @@ function pollTable(table: string, server: string): Reader {
         // A read racing the rename swap's DROP fails inside the memory connector (TableInfo ... is null,
         // or a bare "Internal error"): the table is absent too.
         if (name === 'TABLE_NOT_FOUND' || /does not exist|TableInfo|Trino: Internal error\n/.test(text)) key = 'missing';
-        else if (name === 'SERVER_STARTING_UP' || name === 'NO_NODES_AVAILABLE' || (name === undefined && /ECONNREFUSED|ECONNRESET|socket hang up|status code 50[23]/.test(text))) key = 'unreachable';
+        // A read caught by Trino's own shutdown fails inside it (SERVER_SHUTTING_DOWN, or a split
+        // source's task rejected by an executor already terminated): the server is going away.
+        else if (
+          name === 'SERVER_STARTING_UP' ||
+          name === 'NO_NODES_AVAILABLE' ||
+          name === 'SERVER_SHUTTING_DOWN' ||
+          /rejected from java\.util\.concurrent\.ThreadPoolExecutor@\w+\[Terminated/.test(text) ||
+          (name === undefined && /ECONNREFUSED|ECONNRESET|socket hang up|status code 50[23]/.test(text))
+        )
+          key = 'unreachable';
         else key = `error: ${text.slice(0, 300)}`;
       }
       seen.set(key, (seen.get(key) ?? 0) + 1);
