@@ -21,13 +21,18 @@ function table(rows: number, d: number, value: (i: number, j: number) => number)
   };
 }
 
-test('uniform noise: weak structure, said plainly; well-separated blobs: no warning', () => {
-  const rng = new Rng(7);
-  const noise = Array.from({ length: 1500 * 4 }, () => rng.nextFloat());
-  const weak = segment(
-    table(1500, 4, (i, j) => noise[i * 4 + j]),
-    { userId: 'id', nInit: 2, kRange: { min: 2, max: 6 } },
+/** The structure segment() finds in `rows` x `d` uniform noise (seeded), k from 2 to kMax. */
+function noiseStructure(rows: number, d: number, seed: number, kMax: number) {
+  const rng = new Rng(seed);
+  const noise = Array.from({ length: rows * d }, () => rng.nextFloat());
+  return segment(
+    table(rows, d, (i, j) => noise[i * d + j]),
+    { userId: 'id', nInit: 2, kRange: { min: 2, max: kMax } },
   ).selection.structure!;
+}
+
+test('uniform noise: weak structure, said plainly; well-separated blobs: no warning', () => {
+  const weak = noiseStructure(1500, 4, 7, 6);
   assert.equal(weak.weak, true, `best silhouette ${weak.bestSilhouette}`);
   assert.ok(weak.bestSilhouette! < WEAK_STRUCTURE_SILHOUETTE);
   assert.ok(weak.referenceSilhouette! > weak.bestSilhouette! - 0.05, `reference ${weak.referenceSilhouette}`);
@@ -47,12 +52,7 @@ test('uniform noise: weak structure, said plainly; well-separated blobs: no warn
 });
 
 test('uniform noise in 3 dimensions scores a silhouette above 0.25 and is still called weak: the uniform reference', () => {
-  const rng = new Rng(3);
-  const noise = Array.from({ length: 2000 * 3 }, () => rng.nextFloat());
-  const s = segment(
-    table(2000, 3, (i, j) => noise[i * 3 + j]),
-    { userId: 'id', nInit: 2, kRange: { min: 2, max: 5 } },
-  ).selection.structure!;
+  const s = noiseStructure(2000, 3, 3, 5);
   assert.ok(s.bestSilhouette! > WEAK_STRUCTURE_SILHOUETTE, `best silhouette ${s.bestSilhouette}`);
   assert.equal(s.weak, true, `best ${s.bestSilhouette}, reference ${s.referenceSilhouette}`);
   assert.match(s.note!, /no better than the/);
