@@ -3,6 +3,8 @@
  * The `autoseg` command. Exit codes: 0 success, 1 the run failed, 2 bad input
  * (flags, config file, source table or columns, engine options).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { classifyError } from './exitCodes';
 import { redact } from '../shared/redact';
@@ -16,9 +18,15 @@ import { registerReport } from './commands/report';
 import { registerAssign } from './commands/assign';
 import { registerSql } from './commands/sql';
 
+/** This package's version (package.json sits two levels up from src/cli and from dist/cli alike). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('autoseg')
     .description('Durable customer segmentation: Trino or DuckDB in, segments out, orchestrated by Temporal.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--verbose', 'show the worker and SDK log (every retried failure with its stack) and full error details')
     .option('--address <host:port>', 'Temporal frontend (overrides TEMPORAL_ADDRESS and the profile)')
     .option('--namespace <namespace>', 'Temporal namespace (overrides TEMPORAL_NAMESPACE and the profile)')

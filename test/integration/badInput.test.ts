@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
@@ -94,6 +94,16 @@ test('a config the workflow cannot parse (from a client or a parent workflow) fa
       const history = await client.workflow.getHandle(workflowId).fetchHistory();
       assert.equal(history.events?.filter((e) => e.activityTaskScheduledEventAttributes).length, 0, 'no activity ran');
       assert.equal(history.events?.filter((e) => e.workflowTaskStartedEventAttributes).length, 1, 'one attempt');
+      // autoseg status shows the failed run's cause, for people and (--json) for scripts.
+      const env = { TEMPORAL_ADDRESS: temporalAddress(), AUTOSEG_TASK_QUEUE: taskQueue };
+      const shown = await runCli(['status', workflowId], env);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, new RegExp(`^run ${workflowId}: FAILED \\(started .*, closed .*\\)\\ncause: +invalid run config: `));
+      assert.match(shown.stdout, message);
+      const json = await runCli(['status', workflowId, '--json'], env);
+      const parsed = JSON.parse(json.stdout) as { status: string; cause: string };
+      assert.equal(parsed.status, 'FAILED');
+      assert.match(parsed.cause, message);
     }
   });
 });
@@ -110,6 +120,9 @@ test('the CLI exits 2 on bad input and names the problem', async () => {
     [['run', '--config', join(dir, 'missing.json')], /cannot read config file/],
     [['run', '--input', 'x.csv', '--user-id', 'id', '--k', 'many'], /--k must be a whole number/],
   ];
+  const version = await runCli(['--version'], env);
+  assert.equal(version.code, 0, version.stderr);
+  assert.equal(version.stdout.trim(), (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version);
   for (const [args, message] of offline) {
     const r = await runCli(args, env);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -49,7 +49,7 @@ test('a nightly schedule: created, triggered, run completes; a trigger during a 
       const runId = d.info.recentActions[0].action.workflow.workflowId;
       const result = await client.workflow.getHandle(runId).result();
       assert.equal(result.rows, 1500);
-      const status = await runCli(['status', runId], { TEMPORAL_ADDRESS: temporalAddress(), AUTOSEG_TASK_QUEUE: taskQueue });
+      const status = await runCli(['status', runId, '--json'], { TEMPORAL_ADDRESS: temporalAddress(), AUTOSEG_TASK_QUEUE: taskQueue });
       assert.equal(status.code, 0, status.stderr);
       const shown = JSON.parse(status.stdout) as { status: string; progress: { stage: string; completed: { stage: string }[] } | null };
       assert.equal(shown.status, 'COMPLETED');
