@@ -29,49 +29,63 @@ test('a nightly schedule: created, triggered, run completes; a trigger during a 
   const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection });
   try {
-    await withWorker('schedule', async ({ taskQueue }) => {
-      await cli(taskQueue, 'create', id, '--cron', '0 2 * * *', '--timezone', 'Asia/Tokyo', '--source-table', SOURCE, '--user-id', 'custkey', '--output-table', OUTPUT, '--k-max', '5');
-      const created = (await cli(taskQueue, 'describe', id)) as { overlap: string; spec: { timezone: string }; paused: boolean };
-      assert.equal(created.overlap, 'SKIP');
-      assert.equal(created.spec.timezone, 'Asia/Tokyo');
-      assert.equal(created.paused, false);
+    // The schedule is created and triggered before any worker polls its task queue, so its first run
+    // stays running (started, no worker yet) for as long as the test needs: the second trigger then
+    // meets a running run for certain, whatever the machine's speed.
+    const taskQueue = `schedule-${process.pid}-${Date.now()}`;
+    await cli(taskQueue, 'create', id, '--cron', '0 2 * * *', '--timezone', 'Asia/Tokyo', '--source-table', SOURCE, '--user-id', 'custkey', '--output-table', OUTPUT, '--k-max', '5');
+    const created = (await cli(taskQueue, 'describe', id)) as { overlap: string; spec: { timezone: string }; paused: boolean };
+    assert.equal(created.overlap, 'SKIP');
+    assert.equal(created.spec.timezone, 'Asia/Tokyo');
+    assert.equal(created.paused, false);
 
-      const handle = client.schedule.getHandle(id);
-      // Two triggers at once: the first starts a run, the second finds it running and is skipped.
-      await Promise.all([cli(taskQueue, 'trigger', id), cli(taskQueue, 'trigger', id)]);
-      let d = await handle.describe();
-      for (let i = 0; i < 300 && (d.info.recentActions.length === 0 || d.info.runningActions.length > 0); i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        d = await handle.describe();
-      }
-      assert.equal(d.info.recentActions.length, 1, 'one run started');
-      assert.equal(d.info.numActionsSkippedOverlap, 1, 'the second trigger was skipped');
-      const runId = d.info.recentActions[0].action.workflow.workflowId;
-      const result = await client.workflow.getHandle(runId).result();
-      assert.equal(result.rows, 1500);
-      const status = await runCli(['status', runId, '--json'], { TEMPORAL_ADDRESS: temporalAddress(), AUTOSEG_TASK_QUEUE: taskQueue });
-      assert.equal(status.code, 0, status.stderr);
-      const shown = JSON.parse(status.stdout) as { status: string; progress: { stage: string; completed: { stage: string }[] } | null };
-      assert.equal(shown.status, 'COMPLETED');
-      assert.equal(shown.progress?.stage, 'done');
-      // Every stage reported, in order, the pre-flight `check` first.
-      assert.deepEqual(
-        shown.progress?.completed.map((c) => c.stage),
-        [...STAGES],
-        'every stage reported',
-      );
-      const [[rows, runIds]] = await queryRows(`SELECT count(*), count(DISTINCT run_id) FROM ${OUTPUT}`);
-      assert.deepEqual([rows, runIds], [1500, 1]);
+    const handle = client.schedule.getHandle(id);
+    await cli(taskQueue, 'trigger', id);
+    let d = await handle.describe();
+    for (let i = 0; i < 150 && d.info.runningActions.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      d = await handle.describe();
+    }
+    assert.equal(d.info.runningActions.length, 1, 'the first trigger started a run');
+    await cli(taskQueue, 'trigger', id);
+    for (let i = 0; i < 150 && d.info.numActionsSkippedOverlap === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      d = await handle.describe();
+    }
+    assert.equal(d.info.numActionsSkippedOverlap, 1, 'the second trigger, during the run, was skipped');
+    assert.equal(d.info.recentActions.length, 1, 'one run started');
 
-      await cli(taskQueue, 'pause', id, '--note', 'holiday freeze');
-      assert.equal(((await cli(taskQueue, 'describe', id)) as { paused: boolean }).paused, true);
-      await cli(taskQueue, 'unpause', id);
-      assert.equal(((await cli(taskQueue, 'describe', id)) as { paused: boolean }).paused, false);
-      const listed = (await cli(taskQueue, 'list')) as { scheduleId: string }[];
-      assert.ok(listed.some((s) => s.scheduleId === id));
-      await cli(taskQueue, 'delete', id);
-      await assert.rejects(handle.describe(), /not found/i);
-    });
+    await withWorker(
+      'schedule',
+      async () => {
+        const runId = d.info.recentActions[0].action.workflow.workflowId;
+        const result = await client.workflow.getHandle(runId).result();
+        assert.equal(result.rows, 1500);
+        const status = await runCli(['status', runId, '--json'], { TEMPORAL_ADDRESS: temporalAddress(), AUTOSEG_TASK_QUEUE: taskQueue });
+        assert.equal(status.code, 0, status.stderr);
+        const shown = JSON.parse(status.stdout) as { status: string; progress: { stage: string; completed: { stage: string }[] } | null };
+        assert.equal(shown.status, 'COMPLETED');
+        assert.equal(shown.progress?.stage, 'done');
+        // Every stage reported, in order, the pre-flight `check` first.
+        assert.deepEqual(
+          shown.progress?.completed.map((c) => c.stage),
+          [...STAGES],
+          'every stage reported',
+        );
+        const [[rows, runIds]] = await queryRows(`SELECT count(*), count(DISTINCT run_id) FROM ${OUTPUT}`);
+        assert.deepEqual([rows, runIds], [1500, 1]);
+
+        await cli(taskQueue, 'pause', id, '--note', 'holiday freeze');
+        assert.equal(((await cli(taskQueue, 'describe', id)) as { paused: boolean }).paused, true);
+        await cli(taskQueue, 'unpause', id);
+        assert.equal(((await cli(taskQueue, 'describe', id)) as { paused: boolean }).paused, false);
+        const listed = (await cli(taskQueue, 'list')) as { scheduleId: string }[];
+        assert.ok(listed.some((s) => s.scheduleId === id));
+        await cli(taskQueue, 'delete', id);
+        await assert.rejects(handle.describe(), /not found/i);
+      },
+      { taskQueue },
+    );
   } finally {
     await connection.close();
   }
