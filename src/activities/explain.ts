@@ -1,7 +1,9 @@
 import { buildModel } from '../segmentation/artifact';
 import { permutationImportance } from '../segmentation/importance';
+import { segmentAttribution } from '../segmentation/attribution';
 import { explainSegments as explain, type SegmentationSummary } from '../segmentation/explain';
 import type { StagedFit } from './cluster';
+import type { Matrix } from '../segmentation/matrix';
 import type { StagedFeatures } from './engineer';
 import type { EngineRef, Explained } from './types';
 import { explainInTrino } from '../warehouse/trino-explain';
@@ -37,7 +39,7 @@ async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explain
     // The labels are made from the summary: the queries need only the centroids.
     const profiled = await explainInTrino(trino, buildModel(features, centroids, fit.k), modelSource(source), { userId: config.userId, columnTypes, signal: cancellationSignal() });
     // Which features drive the assignment: on the training sample (the staged matrix).
-    const summary = { ...profiled, importance: permutationImportance(sample, centroids, fit.k, features.featureColumns, { seed: config.seed }) };
+    const summary = { ...profiled, ...drivers(sample, centroids, fit.k, features, config.seed) };
     const model = buildModel(
       features,
       centroids,
@@ -52,6 +54,14 @@ async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explain
   }
 }
 
+/** Which features drive the assignment and why customers are where they are: both on a seeded sample of the matrix. */
+function drivers(m: Matrix, centroids: Float64Array, k: number, features: StagedFeatures, seed: number): Pick<SegmentationSummary, 'importance' | 'attribution'> {
+  return {
+    importance: permutationImportance(m, centroids, k, features.featureColumns, { seed }),
+    attribution: segmentAttribution(m, centroids, k, features.featureColumns, { seed }),
+  };
+}
+
 /** The body of {@link explainSegments}, run on a pool thread. */
 export async function explainJob({ runId, engine, config }: EngineRef): Promise<Explained> {
   const store = stageStore();
@@ -63,7 +73,7 @@ export async function explainJob({ runId, engine, config }: EngineRef): Promise<
     store.getLabels(runId, 'labels'),
   ]);
   let summary: SegmentationSummary = explain(table, { matrix, dictionary: features.dictionary, featureColumns: features.featureColumns }, labels, fit.k);
-  summary = { ...summary, importance: permutationImportance(matrix, Float64Array.from(fit.centroids.flat()), fit.k, features.featureColumns, { seed: config.seed }) };
+  summary = { ...summary, ...drivers(matrix, Float64Array.from(fit.centroids.flat()), fit.k, features, config.seed) };
   if (engine === 'trino' && fit.sizes) {
     // Pushdown: the rows here are the training sample; the sizes are the full table's (from Trino).
     const sizes = fit.sizes;

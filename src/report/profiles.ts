@@ -84,6 +84,19 @@ function traitHtml(t: Trait): string {
   return `<li class="${t.direction}"><span class="arrow" aria-hidden="true">${ARROW[t.direction]}</span><span class="feature">${esc(t.feature)}</span> <span class="value">${esc(t.segmentValue)}</span> <span class="vs">vs ${esc(t.populationValue)} overall</span>${range}</li>`;
 }
 
+/**
+ * Why customers are in this segment rather than the nearest other one: the features with the
+ * largest shares of the mean assignment margin (attribution.ts). Empty for older summaries.
+ */
+function whyHere(summary: SummaryFile, segment: number): string {
+  const a = summary.explanation.attribution?.find((x) => x.segment === segment);
+  if (!a || a.rows === 0 || a.nearestOther < 0) return '';
+  const top = a.features.filter((f) => f.share >= 0.005).slice(0, 3);
+  if (top.length === 0) return '';
+  const parts = top.map((f) => `<b>${esc(f.feature)}</b> ${pct(f.share, 0)}`).join(', ');
+  return `<p class="why">Why its customers are here and not in ${esc(segmentName(a.nearestOther))}: ${parts} of what separates them.</p>`;
+}
+
 /** All profile cards, in segment order. */
 export async function profileCards(summary: SummaryFile, warn?: WarningSink): Promise<string> {
   const profiles = new Map(summary.explanation.features.map((p) => [p.feature, p] as const));
@@ -97,6 +110,7 @@ export async function profileCards(summary: SummaryFile, warn?: WarningSink): Pr
 <h4>What sets it apart</h4>
 ${list.length ? `<ul class="traits">${list.map(traitHtml).join('\n')}</ul>` : '<p class="muted">No feature sets this segment apart from the average customer.</p>'}
 ${chart}
+${whyHere(summary, seg.segment)}
 </article>`);
   }
   return `<div class="cards">\n${cards.join('\n')}\n</div>`;

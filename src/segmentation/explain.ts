@@ -1,6 +1,7 @@
 import { featureEntries, type DataDictionary, type FeatureColumn, type FeatureEntry } from './dictionary';
 import { binaryProfile, categoricalProfile, continuousProfile, indexSegments, type CategoricalProfile, type FeatureProfile } from './featureProfiles';
 import type { FeatureImportance } from './importance';
+import type { SegmentAttribution } from './attribution';
 import type { Matrix } from './matrix';
 import type { ColumnarTable } from './table';
 
@@ -65,6 +66,11 @@ export interface SegmentationSummary {
    * importance on a seeded sample). Absent in summaries made before it existed.
    */
   readonly importance?: FeatureImportance[];
+  /**
+   * Why customers are in their segment (attribution.ts): per segment, each feature's mean share of
+   * the assignment margin over a seeded sample. Absent in summaries made before it existed.
+   */
+  readonly attribution?: SegmentAttribution[];
 }
 
 /** What `explainSegments` needs of the feature engineering result. */
