@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseRunConfig, type RunConfig } from '../config/runConfig';
+import { ConfigFileError, readConfigFile } from '../config/configFile';
+import { fromOriginalNames, withOriginalNames } from '../config/originalNames';
+import { RunConfigError, parseRunConfig, type RunConfig } from '../config/runConfig';
 import type { Command } from 'commander';
 import { CliUsageError } from './exitCodes';
 
@@ -39,31 +40,48 @@ const list = (v: string | undefined) =>
         .map((s) => s.trim())
         .filter(Boolean);
 
+/** `--exclude`: split at commas outside brackets, so `re:a{1,3}` and the glob `[a,b]*` stay one entry. */
+function entries(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const out: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let from = 0;
+  for (let i = 0; i <= v.length; i++) {
+    const ch = v[i];
+    if (i === v.length || (ch === ',' && depth === 0 && !inClass)) {
+      out.push(v.slice(from, i).trim());
+      from = i + 1;
+    } else if (ch === '\\' && i + 1 < v.length) i++;
+    else if (inClass) inClass = ch !== ']';
+    else if (ch === '[') inClass = true;
+    else if (ch === '(' || ch === '{') depth++;
+    else if ((ch === ')' || ch === '}') && depth > 0) depth--;
+  }
+  return out.filter(Boolean);
+}
+
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v.trim())) throw new CliUsageError(`--${name} must be a whole number, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
-function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
+/** The config file's settings, with the original implementation's names translated. */
+function configFromFile(path: string): { base: Record<string, unknown>; renamed: ReadonlyMap<string, string> } {
+  let raw: Record<string, unknown>;
   try {
-    text = readFileSync(path, 'utf8');
+    raw = readConfigFile(path);
   } catch (e) {
-    throw new CliUsageError(`cannot read config file ${path}: ${(e as Error).message}`);
+    throw e instanceof ConfigFileError ? new CliUsageError(e.message) : e;
   }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a JSON object');
-    return parsed as Record<string, unknown>;
-  } catch (e) {
-    throw new CliUsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
+  const { config, renamed } = fromOriginalNames(raw);
+  return { base: config as Record<string, unknown>, renamed };
 }
 
 /** Flags over the config file over the defaults, parsed by the one run-config schema. */
 export function runConfigFromFlags(flags: RunFlags): RunConfig {
-  const base = flags.config ? readConfigFile(flags.config) : {};
+  const { base, renamed } = flags.config ? configFromFile(flags.config) : { base: {}, renamed: new Map<string, string>() };
   const sources = [flags.input, flags.sourceTable, flags.sourceSql].filter((s) => s !== undefined);
   if (sources.length > 1) throw new CliUsageError('give only one of --input, --source-table, --source-sql');
   if (flags.outputTable && flags.out) throw new CliUsageError('give only one of --output-table, --out');
@@ -83,7 +101,7 @@ export function runConfigFromFlags(flags: RunFlags): RunConfig {
     const prev = (base.kRange ?? {}) as { min?: number; max?: number };
     merged.kRange = { min: int('k-min', flags.kMin) ?? prev.min ?? 2, max: int('k-max', flags.kMax) ?? prev.max ?? 10 };
   }
-  set('exclude', list(flags.exclude));
+  set('exclude', entries(flags.exclude));
   if (flags.priorityHigh || flags.priorityMed || flags.priorityLow) {
     const prev = (base.priority ?? {}) as Record<string, string[]>;
     merged.priority = { high: list(flags.priorityHigh) ?? prev.high ?? [], med: list(flags.priorityMed) ?? prev.med ?? [], low: list(flags.priorityLow) ?? prev.low ?? [] };
@@ -96,9 +114,13 @@ export function runConfigFromFlags(flags: RunFlags): RunConfig {
   set('selection', flags.selection);
   set('runKey', flags.runKey);
   if (flags.keepStage) merged.keepStage = true;
-  if (merged.source === undefined) throw new CliUsageError('no source: give --input FILE, --source-table catalog.schema.table or --source-sql "SELECT ..." (or `source` in --config)');
-  if (merged.userId === undefined) throw new CliUsageError('no user id column: give --user-id COLUMN (or `userId` in --config)');
-  return parseRunConfig(merged);
+  if (merged.source === undefined) throw new CliUsageError('no source: give --input FILE, --source-table catalog.schema.table or --source-sql "SELECT ..." (or `source` / `input_table` in --config)');
+  if (merged.userId === undefined) throw new CliUsageError('no user id column: give --user-id COLUMN (or `userId` / `user_id` in --config)');
+  try {
+    return parseRunConfig(merged);
+  } catch (e) {
+    throw e instanceof RunConfigError ? withOriginalNames(e, renamed) : e;
+  }
 }
 
 /** The source, output and engine flags shared by `run` and `schedule create`. */
@@ -112,7 +134,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--k <n>', 'the number of segments (overrides the elbow / silhouette choice)')
     .option('--k-min <a>', 'smallest k scored (default 2)')
     .option('--k-max <b>', 'largest k scored (default 10)')
-    .option('--exclude <a,b>', 'columns to leave out, by name or glob')
+    .option('--exclude <a,b>', 'columns to leave out, by name, glob, or re:REGEX (anchored, case-insensitive)')
     .option('--priority-high <a,b>', 'features weighted x3')
     .option('--priority-med <c>', 'features weighted x2')
     .option('--priority-low <d>', 'features weighted x1.5')
@@ -124,7 +146,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--selection <how>', 'elbow | silhouette (default elbow)')
     .option('--output-table <catalog.schema.table>', 'the Trino table to replace with the segments')
     .option('--out <dir>', 'a directory for segments.csv, summary.json, model.json, report.html')
-    .option('--config <file>', 'a JSON run config; flags override it')
+    .option('--config <file>', "a YAML or JSON run config (autoseg's or the original's parameter names); flags override it")
     .option('--run-key <key>', 'an idempotency key: a run with the same key is started only once')
     .option('--keep-stage', 'keep intermediate data after success');
 }

@@ -1,21 +1,54 @@
 /**
- * Name-based column rules of feature engineering: user exclusions (names and globs), the default
- * exclusions, and identifier-looking names.
+ * Name-based column rules of feature engineering: user exclusions (names, globs and regular
+ * expressions), the default exclusions, and identifier-looking names.
  */
 
+/** The prefix of an `exclude` entry that is a JavaScript regular expression (`re:tmp_\d+`). */
+export const REGEX_PREFIX = 're:';
+
 /**
- * A matcher for the user's `exclude` list. An entry containing `*`, `?` or `[` is a glob
- * (`*` any run of characters, `?` one character, `[abc]` / `[a-z]` / `[!abc]` a class), any
- * other entry an exact name; both match the whole column name, case-insensitively.
+ * Why an `exclude` entry cannot be used (a `re:` entry that is empty or not a valid JavaScript
+ * regular expression), naming the entry; null for a usable entry. The run config schema
+ * rejects such entries, so a run never starts with one.
+ */
+export function invalidExclusion(entry: string): string | null {
+  if (!entry.startsWith(REGEX_PREFIX)) return null;
+  const body = entry.slice(REGEX_PREFIX.length);
+  if (body.length === 0) return `exclude entry ${JSON.stringify(entry)} has an empty regular expression after \`re:\``;
+  try {
+    new RegExp(body);
+  } catch (e) {
+    return `exclude entry ${JSON.stringify(entry)} is not a valid JavaScript regular expression: ${(e as Error).message}`;
+  }
+  return null;
+}
+
+/**
+ * The RegExp of a `re:` entry: matched against the whole column name (as if wrapped in `^(?:...)$`),
+ * case-insensitively, like names and globs. Throws for an entry {@link invalidExclusion} rejects.
+ */
+export function exclusionRegExp(entry: string): RegExp {
+  const why = invalidExclusion(entry);
+  if (why !== null || !entry.startsWith(REGEX_PREFIX)) throw new Error(why ?? `exclude entry ${JSON.stringify(entry)} does not start with ${REGEX_PREFIX}`);
+  // The body compiles on its own (checked above), so its groups are balanced and the wrapper cannot change its meaning.
+  return new RegExp(`^(?:${entry.slice(REGEX_PREFIX.length)})$`, 'i');
+}
+
+/**
+ * A matcher for the user's `exclude` list. An entry starting with `re:` is a JavaScript regular
+ * expression; an entry containing `*`, `?` or `[` is a glob (`*` any run of characters, `?` one
+ * character, `[abc]` / `[a-z]` / `[!abc]` a class); any other entry an exact name. All three
+ * match the whole column name, case-insensitively.
  */
 export class ExclusionMatcher {
   private readonly exact = new Map<string, string>();
-  private readonly globs: { pattern: string; re: RegExp }[] = [];
+  private readonly patternRes: { pattern: string; re: RegExp }[] = [];
   private readonly used = new Set<string>();
 
   constructor(readonly patterns: readonly string[]) {
     for (const p of patterns) {
-      if (/[*?[]/.test(p)) this.globs.push({ pattern: p, re: globToRegExp(p) });
+      if (p.startsWith(REGEX_PREFIX)) this.patternRes.push({ pattern: p, re: exclusionRegExp(p) });
+      else if (/[*?[]/.test(p)) this.patternRes.push({ pattern: p, re: globToRegExp(p) });
       else this.exact.set(p.toLowerCase(), p);
     }
   }
@@ -27,7 +60,7 @@ export class ExclusionMatcher {
       this.used.add(e);
       return e;
     }
-    for (const g of this.globs) {
+    for (const g of this.patternRes) {
       if (g.re.test(column)) {
         this.used.add(g.pattern);
         return g.pattern;

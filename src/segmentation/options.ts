@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SegmentationInputError, type SegmentationErrorCode } from './errors';
 import { DEFAULT_N_INIT } from './kmeansParams';
+import { invalidExclusion } from './columnRules';
 
 /**
  * Options of the segmentation engine. The zod schema is the type: {@link SegmentationOptions} is
@@ -13,8 +14,10 @@ import { DEFAULT_N_INIT } from './kmeansParams';
  * userId : string
  *     Column holding the unique customer id. Required. Must exist, be non-null and unique.
  * exclude : string[], default []
- *     Columns to leave out, by exact name or glob pattern (`*` any run of characters, `?` one
- *     character, `[abc]` / `[!abc]` a class), matched case-insensitively against the whole name.
+ *     Columns to leave out, by exact name, glob pattern (`*` any run of characters, `?` one
+ *     character, `[abc]` / `[!abc]` a class) or, prefixed `re:`, JavaScript regular expression;
+ *     all matched case-insensitively against the whole name (a regex is anchored at both ends).
+ *     An invalid or empty `re:` entry is a config error; an entry matching no column, a warning.
  *     Applied on top of the default exclusions: a column named `time` and any column whose name
  *     contains `exclude` (both case-insensitive).
  * minCategoryShare : number in (0, 1], default 0.10
@@ -66,7 +69,17 @@ export const MAX_K_TRIED = 50;
 
 export const segmentationOptionsSchema = z.strictObject({
   userId: z.string().min(1, 'userId must name the user id column'),
-  exclude: z.array(z.string().min(1)).default(() => []),
+  exclude: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .superRefine((entry, ctx) => {
+          const why = invalidExclusion(entry);
+          if (why !== null) ctx.addIssue({ code: 'custom', message: why });
+        }),
+    )
+    .default(() => []),
   minCategoryShare: z.number().gt(0).lte(1).default(0.1),
   maxNullShare: z.number().gte(0).lte(1).default(0.25),
   priority: z

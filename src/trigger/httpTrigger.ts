@@ -16,6 +16,7 @@ import {
 import { defaultPayloadConverter } from '@temporalio/common';
 import { FileAccessError, checkOutputDir, fileAccessFromEnv, type FileAccess } from '../config/fileAccess';
 import { RunConfigError, configFingerprint, parseRunConfig, workflowIdFor, type RunConfig } from '../config/runConfig';
+import { parseConfigDocument } from '../config/originalNames';
 import { confineRunPaths, memoFingerprint, workflowStartOptions } from '../config/runStart';
 import { redact } from '../shared/redact';
 import { segmentationWorkflow } from '../workflows';
@@ -23,7 +24,8 @@ import { progressQuery } from '../workflows/progress';
 
 /**
  * The HTTP trigger for a CDP's own workflows:
- *   POST /runs        body: a run config (the same schema as the CLI and config files) -> 202 {runId}
+ *   POST /runs        body: a run config as JSON (the same schema as the CLI and config files, with
+ *                     autoseg's or the original implementation's parameter names) -> 202 {runId}
  *   GET  /runs/:runId -> {runId, status, progress?, result?, error?, failure?}
  * Every request needs `Authorization: Bearer <token>`.
  *
@@ -162,7 +164,8 @@ async function checkPaths(config: RunConfig, access: FileAccess): Promise<void> 
 async function startRun(req: IncomingMessage, res: ServerResponse, opts: TriggerOptions): Promise<void> {
   let config: RunConfig;
   try {
-    config = parseRunConfig(await readJson(req, opts.maxBodyBytes ?? MAX_BODY));
+    // autoseg's names or the original implementation's, as in a --config file (originalNames.ts).
+    config = parseConfigDocument(await readJson(req, opts.maxBodyBytes ?? MAX_BODY));
   } catch (e) {
     if (e instanceof RunConfigError) return sendError(res, 400, e.message, { issues: e.issues.map((i) => redact(i)) });
     throw e;
