@@ -25,13 +25,45 @@ import { segmentationOptionsSchema } from '../segmentation/options';
  */
 const identifierPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/, 'must be a table name: [catalog.][schema.]table of letters, digits and underscores');
 
-export const sourceSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('table'), table: identifierPath }),
-  z.strictObject({ kind: z.literal('sql'), sql: z.string().regex(/^\s*(select|with)\b/i, 'must be a SELECT (or WITH ... SELECT) query') }),
-  z.strictObject({ kind: z.literal('file'), path: z.string().min(1), table: z.string().optional() }),
-]);
+// Every field carries its `.describe()` text: the one source of schema/run-config.schema.json and
+// docs/config.md (`npm run docs:config` regenerates both; a unit test fails when they are stale).
+const tableName = (what: string) => identifierPath.describe(`${what}: \`catalog.schema.table\` (or \`schema.table\` / \`table\` under TRINO_CATALOG / TRINO_SCHEMA), letters, digits and underscores.`);
 
-export const outputSchema = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('table'), table: identifierPath }), z.strictObject({ kind: z.literal('dir'), dir: z.string().min(1) })]);
+export const sourceSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('table').describe('A Trino table.'), table: tableName('The Trino table read whole') }),
+    z.strictObject({
+      kind: z.literal('sql').describe('A Trino query.'),
+      sql: z
+        .string()
+        .regex(/^\s*(select|with)\b/i, 'must be a SELECT (or WITH ... SELECT) query')
+        .describe('A Trino SELECT (or WITH ... SELECT) whose rows are the customers, one row each.'),
+    }),
+    z.strictObject({
+      kind: z.literal('file').describe('A local file, read by the embedded DuckDB.'),
+      path: z.string().min(1).describe('A CSV, Parquet or `.duckdb` file on the worker. The HTTP trigger, schedules and shared workers accept it only under AUTOSEG_FILE_ROOTS.'),
+      table: z.string().optional().describe('The table inside a `.duckdb` file; may be left out when the file holds one table.'),
+    }),
+  ])
+  .describe('Where the customers come from, one row per customer: a Trino table, a Trino SELECT, or a CSV / Parquet / `.duckdb` file.');
+
+export const outputSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('table').describe('A Trino table.'),
+      table: tableName('The Trino table replaced atomically with the segments; the model goes to `<table>_model`'),
+    }),
+    z.strictObject({
+      kind: z.literal('dir').describe('A directory on the worker.'),
+      dir: z
+        .string()
+        .min(1)
+        .describe(
+          "The directory receiving `segments.csv`, `summary.json`, `model.json` and `report.html`: new, empty, or holding autoseg's own output. The HTTP trigger, schedules and shared workers accept it only under AUTOSEG_FILE_ROOTS.",
+        ),
+    }),
+  ])
+  .describe('Where the segments go: a Trino table (and `<table>_model`) or a directory of files.');
 
 export const runConfigSchema = segmentationOptionsSchema
   .extend({
@@ -40,8 +72,11 @@ export const runConfigSchema = segmentationOptionsSchema
     runKey: z
       .string()
       .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1-200 letters, digits, or . _ : -')
-      .optional(),
-    keepStage: z.boolean().default(false),
+      .optional()
+      .describe(
+        "An idempotency key of 1-200 letters, digits, `.`, `_`, `:` or `-`: the run's workflow id is `autoseg-<runKey>`, so a trigger that fires twice starts one run, and the same key with a different config is refused (HTTP 409, CLI exit 2). Without it every run gets a fresh id.",
+      ),
+    keepStage: z.boolean().default(false).describe("Keep the run's intermediate data in the stage directory after the run, also after a failure (for debugging)."),
     // A nightly job must outlast a warehouse restart or a short outage: transient failures are
     // retried until this deadline (from the run's start), then the run fails with the last cause.
     deadlineMinutes: z
@@ -49,11 +84,26 @@ export const runConfigSchema = segmentationOptionsSchema
       .int('must be a whole number of minutes')
       .min(1)
       .max(7 * 24 * 60)
-      .default(360),
-    engine: z.enum(['auto', 'worker', 'trino']).default('auto'),
-    engineThreshold: z.number().int().min(0).default(1_000_000),
-    trainingSampleSize: z.number().int().min(2).max(10_000_000).default(200_000),
+      .default(360)
+      .describe(
+        "How long transient failures (a warehouse restart or outage, a killed worker) are retried, in minutes from the run's start, at most 7 days; after it the run fails with the last cause.",
+      ),
+    engine: z
+      .enum(['auto', 'worker', 'trino'])
+      .default('auto')
+      .describe(
+        'Where the rows are processed. `worker` pulls every row into the autoseg worker; `trino` (pushdown) keeps them in Trino and only a training sample reaches the worker (needs a Trino source and a Trino output table); `auto` picks `trino` when the source and the output are both Trino and the source has more than `engineThreshold` rows, else `worker`.',
+      ),
+    engineThreshold: z.number().int().min(0).default(1_000_000).describe('With `engine: auto`: the source row count (one count(*) in the check stage) above which the rows stay in Trino.'),
+    trainingSampleSize: z
+      .number()
+      .int()
+      .min(2)
+      .max(10_000_000)
+      .default(200_000)
+      .describe('Trino engine (pushdown) only: rows sampled, by a seeded hash of the user id, to score k and train the model before the full-table refinement in Trino.'),
   })
+  .describe('One autoseg run: the CLI flags, a `--config` file, an HTTP trigger body and the workflow input all give one.')
   .superRefine((c, ctx) => {
     if (c.engine === 'trino' && (c.source.kind === 'file' || c.output.kind === 'dir')) {
       ctx.addIssue({
@@ -78,9 +128,18 @@ export class RunConfigError extends Error {
   }
 }
 
-/** Parses and fills defaults, or throws RunConfigError listing each problem by its path. */
+/**
+ * Parses and fills defaults, or throws RunConfigError listing each problem by its path. A top-level
+ * `$schema` string (an editor's pointer to schema/run-config.schema.json) is not a setting: dropped.
+ */
 export function parseRunConfig(input: unknown): RunConfig {
-  const r = runConfigSchema.safeParse(input);
+  const r = runConfigSchema.safeParse(withoutSchemaKey(input));
   if (r.success) return r.data;
   throw new RunConfigError(r.error.issues.map((i) => `${i.path.map(String).join('.') || '(config)'}: ${i.message}`));
+}
+
+function withoutSchemaKey(input: unknown): unknown {
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || typeof (input as Record<string, unknown>).$schema !== 'string') return input;
+  const { $schema: _editorHint, ...rest } = input as Record<string, unknown>;
+  return rest;
 }

@@ -68,7 +68,10 @@ export const DEFAULT_K_RANGE = Object.freeze({ min: 2, max: 10 });
 export const MAX_K_TRIED = 50;
 
 export const segmentationOptionsSchema = z.strictObject({
-  userId: z.string().min(1, 'userId must name the user id column'),
+  userId: z
+    .string()
+    .min(1, 'userId must name the user id column')
+    .describe('The column holding the unique customer id (required): it must exist, be non-null and unique, and is written back beside each segment.'),
   exclude: z
     .array(
       z
@@ -79,11 +82,23 @@ export const segmentationOptionsSchema = z.strictObject({
           if (why !== null) ctx.addIssue({ code: 'custom', message: why });
         }),
     )
-    .default(() => []),
-  minCategoryShare: z.number().gt(0).lte(1).default(0.1),
-  maxNullShare: z.number().gte(0).lte(1).default(0.25),
+    .default(() => [])
+    .describe(
+      'Columns to leave out: exact names, glob patterns (`*` any run of characters, `?` one character, `[abc]` / `[!abc]` a class) or, prefixed `re:`, JavaScript regular expressions anchored at both ends; all matched case-insensitively against the whole name. An invalid or empty `re:` entry is a config error, an entry that matches no column a warning. Always left out as well: a column named `time` and any column whose name contains `exclude`.',
+    ),
+  minCategoryShare: z
+    .number()
+    .gt(0)
+    .lte(1)
+    .default(0.1)
+    .describe('A categorical value gets its own dummy column when it is on at least this share of the rows, in (0, 1]; rarer values are bucketed into `other`.'),
+  maxNullShare: z.number().gte(0).lte(1).default(0.25).describe('A column whose share of nulls is strictly greater than this, in [0, 1], is dropped.'),
   priority: z
-    .strictObject({ high: featureList.default(() => []), med: featureList.default(() => []), low: featureList.default(() => []) })
+    .strictObject({
+      high: featureList.default(() => []).describe('Features weighted by `priorityFactors.high`.'),
+      med: featureList.default(() => []).describe('Features weighted by `priorityFactors.med`.'),
+      low: featureList.default(() => []).describe('Features weighted by `priorityFactors.low`.'),
+    })
     .default(() => ({ high: [], med: [], low: [] }))
     .superRefine((p, ctx) => {
       const seen = new Map<string, string>();
@@ -96,21 +111,52 @@ export const segmentationOptionsSchema = z.strictObject({
           seen.set(f, tier);
         }
       }
-    }),
-  priorityFactors: z.strictObject({ high: positiveFactor(3), med: positiveFactor(2), low: positiveFactor(1.5) }).default(() => ({ ...DEFAULT_PRIORITY_FACTORS })),
+    })
+    .describe(
+      "Feature (source column) names whose scaled columns are multiplied by their tier's factor (`priorityFactors`); a categorical's dummy columns follow their feature. Each name must be a column of the source and may appear in one tier only.",
+    ),
+  priorityFactors: z
+    .strictObject({
+      high: positiveFactor(3).describe('Multiplier of the `priority.high` features: a finite number > 0.'),
+      med: positiveFactor(2).describe('Multiplier of the `priority.med` features: a finite number > 0.'),
+      low: positiveFactor(1.5).describe('Multiplier of the `priority.low` features: a finite number > 0.'),
+    })
+    .default(() => ({ ...DEFAULT_PRIORITY_FACTORS }))
+    .describe('The multipliers of the priority tiers: real numbers > 0, not rounded.'),
   kRange: z
-    .strictObject({ min: kInt, max: kInt })
+    .strictObject({ min: kInt.describe('Smallest k scored, >= 2.'), max: kInt.describe('Largest k scored: >= `kRange.min` and below the rows scored.') })
     .default(() => ({ ...DEFAULT_K_RANGE }))
     .refine((r) => r.min <= r.max, { message: 'kRange.min must be <= kRange.max' })
-    .refine((r) => r.max - r.min + 1 <= MAX_K_TRIED, { message: `kRange may span at most ${MAX_K_TRIED} values of k (each is scored separately); narrow it` }),
-  k: kInt.optional(),
-  sampleSize: z.number().int().min(2).default(10_000),
+    .refine((r) => r.max - r.min + 1 <= MAX_K_TRIED, { message: `kRange may span at most ${MAX_K_TRIED} values of k (each is scored separately); narrow it` })
+    .describe(
+      `The k tried when choosing k: 2 <= min <= max < the rows scored (min(rows, sampleSize)), at most ${MAX_K_TRIED} values (each k is one scoring activity of the workflow). A config that gives kRange gives both min and max.`,
+    ),
+  k: kInt
+    .optional()
+    .describe('An explicit number of segments, >= 2 and below the row count: overrides the elbow / silhouette choice (the kRange scores that fit the rows are still computed, for information).'),
+  sampleSize: z.number().int().min(2).default(10_000).describe('Rows sampled (seeded) to score each k: inertia, silhouette and Calinski-Harabasz.'),
   // Seeds feed 32-bit generators: outside 0..2^32-1 two different seeds would silently collide.
-  seed: z.number().int('must be an integer').min(0, 'must be between 0 and 4294967295 (2^32 - 1)').max(0xffff_ffff, 'must be between 0 and 4294967295 (2^32 - 1)').default(0),
-  nInit: z.number().int().min(1).default(DEFAULT_N_INIT),
-  maxIter: z.number().int().min(1).default(300),
-  tol: z.number().gte(0).refine(Number.isFinite, { message: 'must be finite' }).default(1e-4),
-  selection: z.enum(['elbow', 'silhouette']).default('elbow'),
+  seed: z
+    .number()
+    .int('must be an integer')
+    .min(0, 'must be between 0 and 4294967295 (2^32 - 1)')
+    .max(0xffff_ffff, 'must be between 0 and 4294967295 (2^32 - 1)')
+    .default(0)
+    .describe("Seed of every random choice (sampling, k-means++), 0 to 4294967295 (2^32 - 1): the same data and seed give the same segments. 0 is scikit-learn's `random_state=0`."),
+  nInit: z.number().int().min(1).default(DEFAULT_N_INIT).describe('k-means++ restarts per k; the lowest inertia is kept.'),
+  maxIter: z.number().int().min(1).default(300).describe('Maximum Lloyd iterations per restart.'),
+  tol: z
+    .number()
+    .gte(0)
+    .refine(Number.isFinite, { message: 'must be finite' })
+    .default(1e-4)
+    .describe("Relative tolerance (scikit-learn's definition) on the centroid shift that ends Lloyd's iterations."),
+  selection: z
+    .enum(['elbow', 'silhouette'])
+    .default('elbow')
+    .describe(
+      'How k is chosen when `k` is not given: `elbow`, the Kneedle elbow of the inertia curve, or `silhouette`, the best silhouette. Without an elbow the silhouette choice is used and the reason says so.',
+    ),
 });
 
 /** Options with every default filled in (the schema's output). */
