@@ -1,13 +1,11 @@
-import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { browser, fontEnv } from './browser';
 
-/** Debian's Chromium, launched as the workplace requires (no background networking). */
-export const CHROMIUM = process.env.AUTOSEG_CHROMIUM ?? '/usr/bin/chromium';
+/** Chromium (Debian's, else the npm package's: see ./browser.ts), launched without background networking. */
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export interface DrawnChart {
@@ -19,6 +17,8 @@ export interface DrawnChart {
 }
 
 export interface OpenedReport {
+  /** Which browser drew it (`debian`, `npm (...)`, or AUTOSEG_CHROMIUM's path) and its version. */
+  browser: string;
   /** Console errors and warnings, and page errors. */
   errors: string[];
   /** Every URL the page requested (the file itself included). */
@@ -32,13 +32,20 @@ export interface OpenedReport {
   bytes: number;
   /** Horizontal overflow of the page in px (<= 0: no sideways scroll). */
   overflow: number;
+  /**
+   * Chart texts drawn past the left or right edge of their SVG (so cut off), as `chart: text +px`.
+   * The charts are laid out for Liberation Sans / Arial metrics; in a wider font (DejaVu Sans, what
+   * Debian falls back to without fonts-liberation) long labels stick out.
+   */
+  labelsOutside: string[];
 }
 
 /** Opens a report file in headless Chromium with a fresh profile, reads what it drew, and saves a full-page screenshot. */
 export async function openReport(path: string, screenshot: string): Promise<OpenedReport> {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium fonts-liberation) or set AUTOSEG_CHROMIUM`);
+  const b = await browser();
   const profile = await mkdtemp(join(tmpdir(), 'autoseg-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+  const env = { ...process.env, ...b.env, ...fontEnv(profile) };
+  const context = await chromium.launchPersistentContext(profile, { executablePath: b.executablePath, env, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
   try {
     const page = await context.newPage();
     const errors: string[] = [];
@@ -67,8 +74,17 @@ export async function openReport(path: string, screenshot: string): Promise<Open
       `Object.fromEntries([...document.querySelectorAll('script[data-chart-data]')].map((s) => [s.getAttribute('data-chart-data'), JSON.parse(s.textContent)]))`,
     )) as Record<string, unknown>;
     const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    const labelsOutside = (await page.evaluate(`[...document.querySelectorAll('figure[data-chart] svg')].flatMap((svg) => {
+      const box = svg.getBoundingClientRect();
+      return [...svg.querySelectorAll('text')].filter((t) => t.textContent).flatMap((t) => {
+        const r = t.getBoundingClientRect();
+        const past = Math.max(box.left - r.left, r.right - box.right);
+        return past > 0.5 ? [svg.closest('figure').getAttribute('data-chart') + ': ' + t.textContent + ' +' + past.toFixed(1) + 'px'] : [];
+      });
+    })`)) as string[];
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { errors, requests, url, charts, chartData, wallMs, navigation, bytes: (await stat(path)).size, overflow };
+    const version = /Chrome\/([\d.]+)/.exec((await page.evaluate('navigator.userAgent')) as string)?.[1] ?? '?';
+    return { browser: `${b.source}, Chromium ${version}`, errors, requests, url, charts, chartData, wallMs, navigation, bytes: (await stat(path)).size, overflow, labelsOutside };
   } finally {
     await context.close();
     await rm(profile, { recursive: true, force: true });

@@ -21,7 +21,7 @@ test('the example report opens offline in Chromium: no error, no request, every 
   await writeReportFile(summary, reportPath);
   const r = await openReport(reportPath, join(OUT, 'report.png'));
   console.log(
-    `report load in Chromium: ${r.wallMs.toFixed(0)} ms wall (goto to load event), navigation timing load ${r.navigation.load.toFixed(0)} ms, DOMContentLoaded ${r.navigation.domContentLoaded.toFixed(0)} ms; ${(r.bytes / 1024).toFixed(0)} KiB`,
+    `report load in Chromium (${r.browser}): ${r.wallMs.toFixed(0)} ms wall (goto to load event), navigation timing load ${r.navigation.load.toFixed(0)} ms, DOMContentLoaded ${r.navigation.domContentLoaded.toFixed(0)} ms; ${(r.bytes / 1024).toFixed(0)} KiB`,
   );
 
   const names = r.charts.map((d) => d.name);
@@ -45,6 +45,8 @@ test('the example report opens offline in Chromium: no error, no request, every 
   // the embedded data is readable JSON in the browser too, and matches the summary
   assert.deepEqual((r.chartData['segment-sizes'] as { segments: unknown }).segments, summary.segments);
   assert.ok(r.overflow <= 0, `page scrolls sideways by ${r.overflow}px`);
+  // The labels fit: the browser draws in a font with the metrics the layout assumed (test/helpers/browser.ts).
+  assert.deepEqual(r.labelsOutside, [], `chart labels cut off in ${r.browser}`);
   assert.deepEqual(r.errors, [], 'console errors');
   assert.deepEqual(r.requests, [r.url], 'requests beyond the report file');
 });
