@@ -1,18 +1,13 @@
 import type { RunConfig } from '../config/runConfig';
-import type { SegmentationOptions } from '../segmentation/options';
+import { segmentationOptionsSchema, type SegmentationOptions } from '../segmentation/options';
 
-/** The engine's options out of a run config (the run config extends the engine's schema). */
+/** The engine's option names: the keys of its own schema (the run config extends it). */
+const ENGINE_KEYS = Object.keys(segmentationOptionsSchema.shape) as (keyof SegmentationOptions)[];
+
+/**
+ * The engine's options out of a run config: exactly the engine schema's keys, so a run-config
+ * field added later (an output or orchestration setting) never reaches the engine's strict parse.
+ */
 export function engineOptions(config: RunConfig): SegmentationOptions {
-  const {
-    source: _source,
-    output: _output,
-    runKey: _runKey,
-    keepStage: _keepStage,
-    deadlineMinutes: _deadline,
-    engine: _engine,
-    engineThreshold: _threshold,
-    trainingSampleSize: _training,
-    ...options
-  } = config;
-  return options;
+  return Object.fromEntries(ENGINE_KEYS.filter((key) => config[key] !== undefined).map((key) => [key, config[key]])) as SegmentationOptions;
 }

@@ -12,8 +12,10 @@ import { activity, cancellationSignal, heartbeat, stageStore, throwIfCancelled, 
 import { writeCsvFileAtomic } from '../warehouse/csv-file';
 import { TrinoWarehouse } from '../warehouse/trino';
 import { modelOutputTable, segmentUserIdType } from '../warehouse/run-output-tables';
-import type { OutputTable } from '../warehouse/warehouse';
+import type { OutputColumn } from '../warehouse/warehouse';
 import type { SegmentationSummary } from '../segmentation/explain';
+import { customerReasons, REASON_COUNT } from '../segmentation/attribution';
+import { reasonColumn } from '../warehouse/sql-model/reasonsSelect';
 
 /** How customers moved since the previous run; computed once per run and kept in the stage. */
 export interface Movement {
@@ -75,11 +77,16 @@ export async function writeSegments({ runId, config, createdAt, engine }: Engine
     const segmentLabels = summary.segments.map((s) => s.label);
     const n = labels.length;
     const where = outputLocations(config.output);
-    const base: OutputTable['columns'] = [
+    const base: OutputColumn[] = [
       { name: config.userId, sqlType: userIdSqlType(features.dictionary), values: userIds },
       { name: 'segment', sqlType: 'integer', values: labels },
       { name: 'segment_label', sqlType: 'varchar', values: Array.from(labels, (l) => segmentLabels[l]) },
     ];
+    if (config.reasons) {
+      const matrix = await store.getMatrix(runId, 'matrix');
+      const reasons = customerReasons(matrix, labels, Float64Array.from(fit.centroids.flat()), fit.k, features.featureColumns, REASON_COUNT);
+      reasons.forEach((values, t) => base.push({ name: reasonColumn(t + 1), sqlType: 'varchar', values }));
+    }
     const modelText = JSON.stringify(model);
     let outcome: string;
     if (config.output.kind === 'dir') {

@@ -2,6 +2,8 @@ import type { RunConfig } from '../config/runConfig';
 import type { SegmentationModel } from '../segmentation/artifact';
 import { quoteIdentifier, quoteTableRef, type TableRef } from '../warehouse/identifiers';
 import { modelSelect, modelSource } from '../warehouse/sql-model/modelSelect';
+import { reasonColumn } from '../warehouse/sql-model/reasonsSelect';
+import { REASON_COUNT } from '../segmentation/attribution';
 import { modelOutputTable, segmentUserIdType } from '../warehouse/run-output-tables';
 import { TrinoWarehouse } from '../warehouse/trino';
 import type { StagedFit } from './cluster';
@@ -59,11 +61,15 @@ export async function writeSegmentsInTrino(runId: string, config: RunConfig, cre
   const signal = cancellationSignal();
   try {
     const columnTypes = await trino.columnTypes(source);
-    const compiled = modelSelect(model, modelSource(source), { userId: config.userId, columnTypes });
+    const reasons = config.reasons ? REASON_COUNT : 0;
+    const compiled = modelSelect(model, modelSource(source), { userId: config.userId, columnTypes, reasons });
     // The user id keeps its source type when worker mode would keep it too (integers, strings), else varchar.
     const idType = Object.entries(columnTypes).find(([name]) => name.toLowerCase() === config.userId.toLowerCase())?.[1];
     const id = quoteIdentifier(config.userId);
-    const select = segmentUserIdType(idType) === idType?.trim().toLowerCase() ? compiled : `SELECT CAST(${id} AS varchar) AS ${id}, segment, segment_label FROM (\n${compiled}\n)`;
+    const select =
+      segmentUserIdType(idType) === idType?.trim().toLowerCase()
+        ? compiled
+        : `SELECT CAST(${id} AS varchar) AS ${id}, ${['segment', 'segment_label', ...Array.from({ length: reasons }, (_, t) => reasonColumn(t + 1))].join(', ')} FROM (\n${compiled}\n)`;
     // Counted from the staging table, against the target while it still holds the previous run;
     // kept in the stage, so a retry after the swap does not compare the run with itself.
     const movementStaged = () => store.has(runId, 'movement', 'json');

@@ -102,6 +102,12 @@ export const runConfigSchema = segmentationOptionsSchema
       .max(10_000_000)
       .default(200_000)
       .describe('Trino engine (pushdown) only: rows sampled, by a seeded hash of the user id, to score k and train the model before the full-table refinement in Trino.'),
+    reasons: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Add `reason_1`, `reason_2`, `reason_3` (varchar) to the segment table: per customer, the three features that most keep it in its segment rather than the nearest other one (the largest terms of its exact margin attribution). Off by default: three more columns per customer.',
+      ),
   })
   .describe('One autoseg run: the CLI flags, a `--config` file, an HTTP trigger body and the workflow input all give one.')
   .superRefine((c, ctx) => {

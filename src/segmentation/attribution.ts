@@ -153,6 +153,9 @@ export function segmentAttribution(m: Matrix, centroids: Float64Array, k: number
   });
 }
 
+/** How many reasons per customer the `reasons` option writes (`reason_1` .. `reason_3`). */
+export const REASON_COUNT = 3;
+
 /**
  * Per customer, the `top` features that most keep it in its segment (largest margin terms), as
  * `top` columns of feature names: column t holds every row's (t+1)-th reason ('' when the model

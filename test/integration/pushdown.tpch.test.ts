@@ -32,11 +32,11 @@ test("tpch.sf1.customer: pushdown with a whole-table sample gives worker mode's 
     await queryRows(`DROP TABLE IF EXISTS ${t}_model`);
   }
   // auto with the default threshold (1,000,000): 150,000 rows stay in worker mode.
-  const worker = await run('pd-worker', { output: { kind: 'table', table: WORKER_OUT } });
+  const worker = await run('pd-worker', { output: { kind: 'table', table: WORKER_OUT }, reasons: true });
   assert.equal(worker.engine?.mode, 'worker');
   assert.match(worker.engine?.reason ?? '', /150,000 rows, not more than the threshold 1,000,000/);
   // auto with a threshold below the table's size: pushdown, the sample being the whole table.
-  const pushdown = await run('pd-trino', { output: { kind: 'table', table: PUSHDOWN_OUT }, engineThreshold: 100_000, trainingSampleSize: 150_000 });
+  const pushdown = await run('pd-trino', { output: { kind: 'table', table: PUSHDOWN_OUT }, engineThreshold: 100_000, trainingSampleSize: 150_000, reasons: true });
   assert.equal(pushdown.engine?.mode, 'trino');
   assert.match(pushdown.engine?.reason ?? '', /150,000 rows, more than the threshold 100,000/);
   assert.equal(pushdown.engine?.trainingRows, 150_000);
@@ -65,9 +65,9 @@ test("tpch.sf1.customer: pushdown with a whole-table sample gives worker mode's 
   const [[rows, ids, runIds]] = await queryRows(`SELECT count(*), count(DISTINCT custkey), count(DISTINCT run_id) FROM ${PUSHDOWN_OUT}`);
   assert.deepEqual([rows, ids, runIds], [150_000, 150_000, 1]);
   const [[joined, differ]] = await queryRows(
-    `SELECT count(*), count_if(w.segment <> p.segment OR w.segment_label <> p.segment_label) FROM ${WORKER_OUT} w JOIN ${PUSHDOWN_OUT} p ON w.custkey = p.custkey`,
+    `SELECT count(*), count_if(w.segment <> p.segment OR w.segment_label <> p.segment_label OR w.reason_1 <> p.reason_1 OR w.reason_2 <> p.reason_2 OR w.reason_3 <> p.reason_3 OR p.reason_3 IS NULL) FROM ${WORKER_OUT} w JOIN ${PUSHDOWN_OUT} p ON w.custkey = p.custkey`,
   );
-  assert.deepEqual([joined, differ], [150_000, 0], 'every customer has the same segment and label in both modes');
+  assert.deepEqual([joined, differ], [150_000, 0], 'every customer has the same segment, label and reasons (--reasons) in both modes');
   const [[type]] = await queryRows(`SELECT data_type FROM memory.information_schema.columns WHERE table_name = 'pd_trino_segments' AND column_name = 'custkey'`);
   assert.equal(type, 'bigint', 'the user id keeps its source type');
 

@@ -39,6 +39,7 @@ import { WarehouseInputError } from '../errors';
 import { parseTableRef, quoteIdentifier, quoteTableRef } from '../identifiers';
 import { doubleLiteral, stringLiteral } from './literals';
 import { mayBeNonFinite, readExpression } from './read';
+import { reasonColumn, reasonExpressions } from './reasonsSelect';
 import type { Source } from '../warehouse';
 
 /** Where the customers come from: a table (`catalog.schema.table`, or shorter for the session's defaults) or one SELECT. */
@@ -82,6 +83,12 @@ export interface ModelSelectOptions {
    * (0.. in kept order, then `other`; -1 for a value in no category). Default false.
    */
   readonly featureValues?: boolean;
+  /**
+   * Also output `reason_1` .. `reason_<n>` (varchar): per customer, the features that most keep it
+   * in its segment rather than the nearest other one (reasonsSelect.ts; the same names as
+   * attribution.ts's customerReasons). Default 0: none.
+   */
+  readonly reasons?: number;
 }
 
 /** The names of the columns the `matrix` option adds: matrix column j, and the squared distance. */
@@ -169,6 +176,9 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
   const labels = options.labels ?? true;
   const withMatrix = options.matrix ?? false;
   const withValues = options.featureValues ?? false;
+  const reasonCount = options.reasons ?? 0;
+  // The reasons need every row's x_j and d_c after the assignment.
+  const carryMatrix = withMatrix || reasonCount > 0;
   const outputs = [
     userId,
     ...extras,
@@ -176,6 +186,7 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
     ...(labels ? [SEGMENT_LABEL_COLUMN] : []),
     ...(withMatrix ? [...Array.from({ length: dim }, (_, j) => x(j)), DMIN_COLUMN] : []),
     ...(withValues ? featureEntries(model.dictionary).map((_, f) => featureValueColumn(f)) : []),
+    ...Array.from({ length: reasonCount }, (_, t) => reasonColumn(t + 1)),
   ];
   const seen = new Set<string>();
   for (const name of outputs) {
@@ -291,6 +302,8 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
     ...(withMatrix ? [xs, `${dmin} AS ${DMIN_COLUMN}`] : []),
     ...(withValues ? values.map((_, f) => featureValueColumn(f)) : []),
   ];
+  const why = reasonCount > 0 ? reasonExpressions(model, reasonCount, x, d, quoteIdentifier(SEGMENT_COLUMN)) : null;
+  if (why) finalColumns.push(...why.reasons);
 
   return [
     `-- autoseg: segment assignment compiled from a model (k = ${k}, ${dim} matrix columns); every row gets the segment \`autoseg assign\` gives it.`,
@@ -307,19 +320,20 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
     'autoseg_distance AS (',
     '  SELECT',
     `    ${carry}${ok ? ', autoseg_ok' : ''},`,
-    ...(withMatrix ? [`    ${xs},`] : []),
+    ...(carryMatrix ? [`    ${xs},`] : []),
     distances.join(',\n'),
     '  FROM autoseg_encoded',
     '),',
     'autoseg_segment AS (',
     '  SELECT',
     `    ${carry},`,
-    ...(withMatrix ? [`    ${xs}, ${ds},`] : []),
+    ...(carryMatrix ? [`    ${xs}, ${ds},`] : []),
     `    ${segment} AS ${quoteIdentifier(SEGMENT_COLUMN)}`,
     '  FROM autoseg_distance',
     ')',
+    ...(why ? [',autoseg_runner AS (', `  SELECT *,\n    ${why.runner}`, '  FROM autoseg_segment', '),', 'autoseg_reason AS (', `  SELECT *,\n    ${why.sorted}`, '  FROM autoseg_runner', ')'] : []),
     'SELECT',
     `  ${finalColumns.join(',\n  ')}`,
-    'FROM autoseg_segment',
+    `FROM ${why ? 'autoseg_reason' : 'autoseg_segment'}`,
   ].join('\n');
 }
