@@ -30,6 +30,7 @@ export interface RunFlags {
   config?: string;
   runKey?: string;
   keepStage?: boolean;
+  reasons?: boolean;
 }
 
 const list = (v: string | undefined) =>
@@ -114,6 +115,7 @@ export function runConfigFromFlags(flags: RunFlags): RunConfig {
   set('selection', flags.selection);
   set('runKey', flags.runKey);
   if (flags.keepStage) merged.keepStage = true;
+  if (flags.reasons) merged.reasons = true;
   if (merged.source === undefined) throw new CliUsageError('no source: give --input FILE, --source-table catalog.schema.table or --source-sql "SELECT ..." (or `source` / `input_table` in --config)');
   if (merged.userId === undefined) throw new CliUsageError('no user id column: give --user-id COLUMN (or `userId` / `user_id` in --config)');
   try {
@@ -143,10 +145,11 @@ export function addRunOptions(cmd: Command): Command {
     .option('--engine <mode>', 'worker | trino | auto (default auto: trino when source and output are Trino and the source has more rows than --engine-threshold)')
     .option('--engine-threshold <rows>', 'rows above which auto picks trino (default 1000000)')
     .option('--training-sample-size <n>', 'trino engine: rows sampled to score k and train (default 200000)')
-    .option('--selection <how>', 'elbow | silhouette (default elbow)')
+    .option('--selection <how>', 'elbow | silhouette | stability (default elbow)')
     .option('--output-table <catalog.schema.table>', 'the Trino table to replace with the segments')
     .option('--out <dir>', 'a directory for segments.csv, summary.json, model.json, report.html')
     .option('--config <file>', "a YAML or JSON run config (autoseg's or the original's parameter names); flags override it")
     .option('--run-key <key>', 'an idempotency key: a run with the same key is started only once')
-    .option('--keep-stage', 'keep intermediate data after success');
+    .option('--keep-stage', 'keep intermediate data after success')
+    .option('--reasons', 'add reason_1..reason_3 to the segment table: the features that most keep each customer in its segment');
 }

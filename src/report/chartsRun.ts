@@ -18,11 +18,11 @@ export interface KPoint {
   readonly value: number;
 }
 
-function kPoints(summary: SummaryFile, metric: 'inertia' | 'silhouette'): KPoint[] {
+function kPoints(summary: SummaryFile, metric: 'inertia' | 'silhouette' | 'stability'): KPoint[] {
   return [...summary.scores]
     .sort((a, b) => a.k - b.k)
     .filter((s) => typeof s[metric] === 'number' && Number.isFinite(s[metric]))
-    .map((s) => ({ k: s.k, value: s[metric] }));
+    .map((s) => ({ k: s.k, value: s[metric] as number }));
 }
 
 const WIDTH = 360;
@@ -97,6 +97,29 @@ export function kCharts(summary: SummaryFile): ChartDef[] {
       className: 'half',
     });
   }
+  const stability = kPoints(summary, 'stability');
+  if (stability.length > 0) {
+    const stableK = summary.choice.stabilityK ?? null;
+    charts.push({
+      name: 'k-stability',
+      title: 'Stability by number of segments (higher is more reproducible)',
+      caption:
+        'Mean agreement (adjusted Rand index, 1 = identical) between the segments of fits on resampled customers: how much the split would change on slightly different data.' +
+        (stableK === null ? '' : ` Most reproducible: k = ${stableK} (${fixed(stability.find((p) => p.k === stableK)?.value)}).`),
+      data: { metric: 'stability', scores: stability.map((p) => ({ k: p.k, stability: p.value })), stabilityK: stableK, chosenK: summary.k },
+      spec: kLineSpec(stability, {
+        title: 'Stability (ARI)',
+        color: '#f28e2b',
+        mark: stableK,
+        markLabel: `most stable: k = ${stableK}`,
+        labelAt: 'bottom',
+        chosenK: summary.k,
+        zero: false,
+        format: '.2f',
+      }),
+      className: 'half',
+    });
+  }
   return charts;
 }
 
@@ -114,7 +137,9 @@ export function kSentence(summary: SummaryFile): { sentence: string; detail: str
             ? 'the inertia curve has no clear elbow, so the best-separated split (highest silhouette score) was used instead'
             : c.selection === 'silhouette'
               ? 'it gives the best-separated segments (highest silhouette score)'
-              : 'neither the elbow nor the silhouette gave an answer, so the smallest k tried was used';
+              : c.selection === 'stability'
+                ? 'it gives the most reproducible segments (fits on resampled customers agree most)'
+                : 'neither the elbow nor the silhouette gave an answer, so the smallest k tried was used';
   const sample = summary.scores[0]?.sampleSize;
   const scored = summary.scores.length > 0 && sample !== undefined ? ` Scores were computed on a sample of ${count(sample)} customers.` : '';
   const reason = c.reason.charAt(0).toUpperCase() + c.reason.slice(1);

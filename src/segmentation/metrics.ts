@@ -130,3 +130,33 @@ export function calinskiHarabasz(m: Matrix, labels: Int32Array, k: number): numb
 export function inertiaOf(m: Matrix, centroids: Float64Array, k: number): number {
   return nearestCentroids(m, centroids, k).inertia;
 }
+
+/**
+ * Adjusted Rand index of two labelings of the same rows (Hubert & Arabie; scikit-learn's
+ * adjusted_rand_score): the Rand index corrected for chance, 1 for identical partitions (up to
+ * renaming), about 0 for independent ones. Labels of `a` are in 0..ka-1, of `b` in 0..kb-1.
+ */
+export function adjustedRandIndex(a: Int32Array, b: Int32Array, ka: number, kb: number): number {
+  const n = a.length;
+  if (b.length !== n) throw new RangeError(`labelings of ${n} and ${b.length} rows`);
+  const table = new Float64Array(ka * kb);
+  const rowSums = new Float64Array(ka);
+  const colSums = new Float64Array(kb);
+  for (let i = 0; i < n; i++) {
+    table[a[i] * kb + b[i]]++;
+    rowSums[a[i]]++;
+    colSums[b[i]]++;
+  }
+  const pairs = (x: number): number => (x * (x - 1)) / 2;
+  let index = 0;
+  for (const v of table) index += pairs(v);
+  let sumA = 0;
+  for (const v of rowSums) sumA += pairs(v);
+  let sumB = 0;
+  for (const v of colSums) sumB += pairs(v);
+  const expected = (sumA * sumB) / pairs(n);
+  const max = (sumA + sumB) / 2;
+  // Both partitions trivial (one cluster each, or every row alone): identical by convention.
+  if (max === expected) return 1;
+  return (index - expected) / (max - expected);
+}

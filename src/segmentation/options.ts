@@ -48,9 +48,10 @@ import { invalidExclusion } from './columnRules';
  *     Maximum Lloyd iterations per restart.
  * tol : number >= 0, default 1e-4
  *     Relative tolerance (scikit-learn's definition) on the centroid shift.
- * selection : 'elbow' | 'silhouette', default 'elbow'
- *     How k is chosen when `k` is not given: the Kneedle elbow of the inertia curve, or the best
- *     silhouette. When no elbow exists, the silhouette choice is used and the reason says so.
+ * selection : 'elbow' | 'silhouette' | 'stability', default 'elbow'
+ *     How k is chosen when `k` is not given: the Kneedle elbow of the inertia curve, the best
+ *     silhouette, or the most reproducible k (scoring.ts stability; selectK.ts STABILITY_TOLERANCE).
+ *     When no elbow exists, the silhouette choice is used and the reason says so.
  */
 const featureList = z.array(z.string().min(1, 'feature names must be non-empty'));
 
@@ -152,10 +153,10 @@ export const segmentationOptionsSchema = z.strictObject({
     .default(1e-4)
     .describe("Relative tolerance (scikit-learn's definition) on the centroid shift that ends Lloyd's iterations."),
   selection: z
-    .enum(['elbow', 'silhouette'])
+    .enum(['elbow', 'silhouette', 'stability'])
     .default('elbow')
     .describe(
-      'How k is chosen when `k` is not given: `elbow`, the Kneedle elbow of the inertia curve, or `silhouette`, the best silhouette. Without an elbow the silhouette choice is used and the reason says so.',
+      'How k is chosen when `k` is not given: `elbow`, the Kneedle elbow of the inertia curve; `silhouette`, the best silhouette; or `stability`, the most reproducible k (highest mean adjusted Rand index between fits on bootstrap resamples; the largest k within 0.005 of the best). Without an elbow the silhouette choice is used and the reason says so.',
     ),
 });
 

@@ -1,10 +1,11 @@
 import { kmeans } from './kmeans';
 import { validateK, validateMatrix } from './kmeansParams';
 import { matrix, takeRows, type Matrix } from './matrix';
-import { calinskiHarabasz, inertiaOf, silhouetteScore } from './metrics';
+import { adjustedRandIndex, calinskiHarabasz, inertiaOf, silhouetteScore } from './metrics';
+import { nearestCentroids } from './distance';
 import { Rng, sampleIndices } from './rng';
 
-export { calinskiHarabasz, inertiaOf, silhouetteScore } from './metrics';
+export { adjustedRandIndex, calinskiHarabasz, inertiaOf, silhouetteScore } from './metrics';
 
 export interface ScoreKOptions {
   /** The number of clusters to score, 2 <= k < sample rows. */
@@ -33,6 +34,44 @@ export interface KScore {
    * before it existed.
    */
   readonly referenceSilhouette?: number;
+  /**
+   * How reproducible the k segments are: the mean adjusted Rand index between the assignments of
+   * the sample by STABILITY_FITS k-means fits on seeded bootstrap resamples of it (1 = the same
+   * segments every time; near 0 = unrelated). Absent in scores made before it existed.
+   */
+  readonly stability?: number;
+}
+
+/** Bootstrap fits compared per k for {@link stability}. */
+export const STABILITY_FITS = 5;
+/** k-means restarts per bootstrap fit: fewer than the main fit's, as each fit is only compared. */
+const STABILITY_RESTARTS = 3;
+
+/**
+ * Stability of k segments on `sample` (Ben-Hur, Elisseeff & Guyon's idea with bootstrap
+ * resamples): `fits` seeded bootstrap resamples (n rows drawn with replacement), k-means on each,
+ * every sample row assigned to each fit's nearest centroid, and the mean adjusted Rand index over
+ * all pairs of those assignments. Deterministic for (sample, k, seed).
+ */
+export function stability(sample: Matrix, k: number, seed: number, fits = STABILITY_FITS): number {
+  const n = sample.rows;
+  const labelings: Int32Array[] = [];
+  for (let b = 0; b < fits; b++) {
+    const rng = new Rng((seed >>> 0) * 4096 + k * 8 + b);
+    const rows = new Int32Array(n);
+    for (let i = 0; i < n; i++) rows[i] = rng.nextInt(n);
+    const fit = kmeans(takeRows(sample, rows), { k, seed: (seed + 7919 * (b + 1)) >>> 0, nInit: STABILITY_RESTARTS });
+    labelings.push(nearestCentroids(sample, fit.centroids, k).labels.slice());
+  }
+  let sum = 0;
+  let pairs = 0;
+  for (let a = 0; a < fits; a++) {
+    for (let b = a + 1; b < fits; b++) {
+      sum += adjustedRandIndex(labelings[a], labelings[b], k, k);
+      pairs++;
+    }
+  }
+  return pairs > 0 ? sum / pairs : 1;
 }
 
 /** Points in the uniform reference (its exact silhouette is quadratic in them). */
@@ -84,6 +123,7 @@ export function scoreK(m: Matrix, opts: ScoreKOptions): KScore {
     calinskiHarabasz: calinskiHarabasz(sample, fit.labels, k),
     sampleSize: rows,
     referenceSilhouette: referenceSilhouette(sample, k, seed),
+    stability: stability(sample, k, seed),
   };
 }
 

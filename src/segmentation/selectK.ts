@@ -19,13 +19,21 @@ export interface KScoreLike {
   readonly silhouette: number;
   /** The same k's silhouette on uniform data over the same ranges (scoring.ts referenceSilhouette). */
   readonly referenceSilhouette?: number;
+  /** Mean adjusted Rand index between bootstrap fits (scoring.ts stability). */
+  readonly stability?: number;
 }
+
+/**
+ * With selection 'stability': k values whose stability is within this of the best count as
+ * equally stable, and the largest of them is chosen (more segments at no loss of reproducibility).
+ */
+export const STABILITY_TOLERANCE = 0.005;
 
 export interface SelectKOptions {
   /** An explicit number of segments: overrides both rules. */
   readonly k?: number;
   /** The rule used when `k` is not given. Default 'elbow'. */
-  readonly selection?: 'elbow' | 'silhouette';
+  readonly selection?: 'elbow' | 'silhouette' | 'stability';
 }
 
 /**
@@ -85,9 +93,11 @@ export interface KSelection {
   readonly silhouetteK: number | null;
   readonly chosenK: number;
   /** The rule that produced chosenK. */
-  readonly selection: 'explicit' | 'elbow' | 'silhouette' | 'smallest';
+  readonly selection: 'explicit' | 'elbow' | 'silhouette' | 'stability' | 'smallest';
   /** The rule asked for ('explicit' when k was given). */
-  readonly requested: 'explicit' | 'elbow' | 'silhouette';
+  readonly requested: 'explicit' | 'elbow' | 'silhouette' | 'stability';
+  /** The k chosen by stability (see STABILITY_TOLERANCE), or null when no k has a stability score. */
+  readonly stabilityK?: number | null;
   /** One or two sentences: what was chosen and why (including any fallback). */
   readonly reason: string;
   /** Why Kneedle found this elbow, or none. */
@@ -97,7 +107,8 @@ export interface KSelection {
 /** Picks k from `scores` (any order, distinct k); see the module comment. */
 export function selectK(scores: readonly KScoreLike[], options: SelectKOptions = {}): KSelection {
   const requested = options.k !== undefined ? 'explicit' : (options.selection ?? 'elbow');
-  if (requested !== 'explicit' && requested !== 'elbow' && requested !== 'silhouette') throw new RangeError(`selection must be 'elbow' or 'silhouette', got ${String(requested)}`);
+  if (requested !== 'explicit' && requested !== 'elbow' && requested !== 'silhouette' && requested !== 'stability')
+    throw new RangeError(`selection must be 'elbow', 'silhouette' or 'stability', got ${String(requested)}`);
   const sorted = [...scores].sort((a, b) => a.k - b.k);
   for (let i = 1; i < sorted.length; i++) if (sorted[i].k === sorted[i - 1].k) throw new RangeError(`k = ${sorted[i].k} is scored twice`);
 
@@ -119,7 +130,10 @@ export function selectK(scores: readonly KScoreLike[], options: SelectKOptions =
     }
   }
   const silText = silhouetteK === null ? 'no finite silhouette' : `best silhouette ${best.toFixed(4)} at k = ${silhouetteK}`;
-  const base = { elbowK, silhouetteK, requested, elbowReason, structure: clusterStructure(sorted) } as const;
+  const stable = sorted.filter((s) => s.stability !== undefined && Number.isFinite(s.stability));
+  const bestStability = stable.reduce((a, s) => Math.max(a, s.stability as number), -Infinity);
+  const stabilityK = stable.length > 0 ? stable.filter((s) => (s.stability as number) >= bestStability - STABILITY_TOLERANCE).reduce((a, s) => Math.max(a, s.k), -Infinity) : null;
+  const base = { elbowK, silhouetteK, stabilityK, requested, elbowReason, structure: clusterStructure(sorted) } as const;
 
   if (options.k !== undefined) {
     const k = options.k;
@@ -129,7 +143,16 @@ export function selectK(scores: readonly KScoreLike[], options: SelectKOptions =
   if (sorted.length === 0) {
     throw new SegmentationInputError('K_OUT_OF_RANGE', 'no k was scored, so none can be chosen: the table has too few rows for kRange; lower kRange.min or pass an explicit k.', {});
   }
-  if (requested === 'elbow') {
+  if (requested === 'stability' && stabilityK !== null) {
+    const at = stable.find((s) => s.k === stabilityK)?.stability as number;
+    return {
+      ...base,
+      chosenK: stabilityK,
+      selection: 'stability',
+      reason: `k = ${stabilityK} gives the most reproducible segments (mean adjusted Rand index ${at.toFixed(3)} between bootstrap fits${stabilityK !== stable.find((s) => s.stability === bestStability)?.k ? `, within ${STABILITY_TOLERANCE} of the best ${bestStability.toFixed(3)}: the largest such k` : ''}); elbow ${elbowK ?? 'none'}, ${silText}.`,
+    };
+  }
+  if (requested === 'elbow' || requested === 'stability') {
     if (elbowK !== null) return { ...base, chosenK: elbowK, selection: 'elbow', reason: `k = ${elbowK} is the elbow of the inertia curve (Kneedle); ${silText}.` };
     if (silhouetteK !== null)
       return {
