@@ -1,9 +1,8 @@
 import { buildModel } from '../segmentation/artifact';
-import { permutationImportance } from '../segmentation/importance';
-import { segmentAttribution } from '../segmentation/attribution';
+import { nearestCentroids } from '../segmentation/distance';
+import { segmentDrivers } from '../segmentation/drivers';
 import { explainSegments as explain, type SegmentationSummary } from '../segmentation/explain';
 import type { StagedFit } from './cluster';
-import type { Matrix } from '../segmentation/matrix';
 import type { StagedFeatures } from './engineer';
 import type { EngineRef, Explained } from './types';
 import { explainInTrino } from '../warehouse/trino-explain';
@@ -30,7 +29,12 @@ export async function explainSegments(input: EngineRef): Promise<Explained> {
  */
 async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explained> {
   const store = stageStore();
-  const [features, fit, sample] = await Promise.all([store.getJson<StagedFeatures>(runId, 'features'), store.getJson<StagedFit>(runId, 'fit'), store.getMatrix(runId, 'matrix')]);
+  const [features, fit, sample, sampleTable] = await Promise.all([
+    store.getJson<StagedFeatures>(runId, 'features'),
+    store.getJson<StagedFit>(runId, 'fit'),
+    store.getMatrix(runId, 'matrix'),
+    store.getTable(runId, 'extract'),
+  ]);
   const centroids = Float64Array.from(fit.centroids.flat());
   const source = toSource(config.source);
   const trino = new TrinoWarehouse();
@@ -39,7 +43,9 @@ async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explain
     // The labels are made from the summary: the queries need only the centroids.
     const profiled = await explainInTrino(trino, buildModel(features, centroids, fit.k), modelSource(source), { userId: config.userId, columnTypes, signal: cancellationSignal() });
     // Which features drive the assignment: on the training sample (the staged matrix).
-    const summary = { ...profiled, ...drivers(sample, centroids, fit.k, features, config.seed) };
+    // The training sample's rows (its matrix and source values) and their segments under the final centroids.
+    const sampleLabels = nearestCentroids(sample, centroids, fit.k).labels;
+    const summary = { ...profiled, ...segmentDrivers(sample, centroids, fit.k, features, config.seed, sampleTable, sampleLabels) };
     const model = buildModel(
       features,
       centroids,
@@ -54,14 +60,6 @@ async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explain
   }
 }
 
-/** Which features drive the assignment and why customers are where they are: both on a seeded sample of the matrix. */
-function drivers(m: Matrix, centroids: Float64Array, k: number, features: StagedFeatures, seed: number): Pick<SegmentationSummary, 'importance' | 'attribution'> {
-  return {
-    importance: permutationImportance(m, centroids, k, features.featureColumns, { seed }),
-    attribution: segmentAttribution(m, centroids, k, features.featureColumns, { seed }),
-  };
-}
-
 /** The body of {@link explainSegments}, run on a pool thread. */
 export async function explainJob({ runId, engine, config }: EngineRef): Promise<Explained> {
   const store = stageStore();
@@ -73,7 +71,7 @@ export async function explainJob({ runId, engine, config }: EngineRef): Promise<
     store.getLabels(runId, 'labels'),
   ]);
   let summary: SegmentationSummary = explain(table, { matrix, dictionary: features.dictionary, featureColumns: features.featureColumns }, labels, fit.k);
-  summary = { ...summary, ...drivers(matrix, Float64Array.from(fit.centroids.flat()), fit.k, features, config.seed) };
+  summary = { ...summary, ...segmentDrivers(matrix, Float64Array.from(fit.centroids.flat()), fit.k, features, config.seed, table, labels) };
   if (engine === 'trino' && fit.sizes) {
     // Pushdown: the rows here are the training sample; the sizes are the full table's (from Trino).
     const sizes = fit.sizes;

@@ -2,6 +2,7 @@ import { featureEntries, type DataDictionary, type FeatureColumn, type FeatureEn
 import { binaryProfile, categoricalProfile, continuousProfile, indexSegments, type CategoricalProfile, type FeatureProfile } from './featureProfiles';
 import type { FeatureImportance } from './importance';
 import type { SegmentAttribution } from './attribution';
+import type { SegmentRule } from './rules';
 import type { Matrix } from './matrix';
 import type { ColumnarTable } from './table';
 
@@ -71,6 +72,11 @@ export interface SegmentationSummary {
    * the assignment margin over a seeded sample. Absent in summaries made before it existed.
    */
   readonly attribution?: SegmentAttribution[];
+  /**
+   * One readable rule per segment (rules.ts: a depth-3 one-vs-rest decision tree on the source
+   * values of a seeded sample), with its precision and coverage. Absent in older summaries.
+   */
+  readonly rules?: SegmentRule[];
 }
 
 /** What `explainSegments` needs of the feature engineering result. */

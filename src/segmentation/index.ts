@@ -8,6 +8,7 @@ import { canonicalOrder } from './relabel';
 import { scoreK, type KScore } from './scoring';
 import { selectK, type KSelection } from './selectK';
 import type { ColumnarTable } from './table';
+import { segmentDrivers } from './drivers';
 
 /**
  * autoseg's segmentation engine: a pure, deterministic library (no I/O, no Temporal; every
@@ -32,6 +33,9 @@ export { Rng, sampleIndices } from './rng';
 export { scoreK, type KScore } from './scoring';
 export { clusterStructure, selectK, type ClusterStructure, type KScoreLike, type KSelection, type SelectKOptions } from './selectK';
 export { permutationImportance, type FeatureImportance, type ImportanceOptions } from './importance';
+export { attributeRow, customerReasons, featureGroups, segmentAttribution, topFeatures, type RowAttribution, type SegmentAttribution } from './attribution';
+export { segmentRules, type RuleCondition, type SegmentRule } from './rules';
+export { segmentDrivers } from './drivers';
 export type { ColumnarTable, InputColumn } from './table';
 
 export interface SegmentationResult {
@@ -70,7 +74,7 @@ export function segment(table: ColumnarTable, options: SegmentationOptionsInput,
   const k = selection.chosenK;
   const fit = kmeans(m, { k, seed: opts.seed, nInit: opts.nInit, maxIter: opts.maxIter, tol: opts.tol });
   const final = canonicalOrder(m, fit.centroids, fit.labels, k);
-  const summary = explainSegments(table, engineered, final.labels, k, explainOptions);
+  const summary = { ...explainSegments(table, engineered, final.labels, k, explainOptions), ...segmentDrivers(m, final.centroids, k, engineered, opts.seed, table, final.labels) };
   const model = buildModel(
     engineered,
     final.centroids,
