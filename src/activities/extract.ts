@@ -19,12 +19,13 @@ export async function extractSource({ runId, config }: RunRef): Promise<Extracte
         // Each page or batch: report progress, and stop (cancelling the query) once cancelled.
         onBatch: (p) => {
           throwIfCancelled();
-          heartbeat({ rowsRead: p.rowsRead });
+          heartbeat({ stage: 'extract', rowsRead: p.rowsRead });
         },
       });
       // Same data, same seed, same segments, whatever order the warehouse returned the rows in.
       const table = sortByUserId({ ...scanned, name: config.source.kind === 'file' ? config.source.path : scanned.name }, config.userId);
       throwIfCancelled();
+      heartbeat({ stage: 'extract', step: 'staging', rowsRead: table.rowCount });
       await stageStore().putTable(runId, 'extract', table);
       return { rows: table.rowCount, columns: table.columns.length, source: table.name };
     } finally {

@@ -1,17 +1,34 @@
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { configFingerprint, workflowIdFor, type RunConfig } from '../config/runConfig';
 import { freshRunId, memoFingerprint, workflowStartOptions } from '../config/runStart';
 import { CliUsageError } from './exitCodes';
 import type { RunSummary } from '../activities/types';
 import { segmentationWorkflow } from '../workflows';
-import { progressQuery, type RunProgress } from '../workflows/progress';
-import { ProgressView } from './progressView';
+import type { RunProgress } from '../workflows/progress';
+import { decoder, pollRun, readSnapshot } from './followRun';
+import { ProgressView, type ProgressOut, type RunSnapshot } from './progressView';
+import type { TemporalSession } from './temporalSession';
+import { workflowUiLink } from './temporalUi';
+
+/** The lines that tell, as soon as a run is started, how to find it: its ids and its page in the Temporal UI. */
+export function startLines(session: Pick<TemporalSession, 'namespace' | 'uiUrl' | 'embedded'>, workflowId: string, runId: string): string[] {
+  // `autoseg status` needs a cluster that outlives the command: not the embedded one.
+  const status = session.embedded ? '' : `; \`autoseg status ${workflowId}\` shows it from another shell`;
+  const lines = [`autoseg: run ${workflowId} started (Temporal run id ${runId})${status}`];
+  if (session.uiUrl) lines.push(`autoseg: Temporal UI: ${workflowUiLink(session.uiUrl, session.namespace, workflowId, runId)}`);
+  else lines.push('autoseg: no Temporal UI link: set AUTOSEG_TEMPORAL_UI_URL to the Web UI of this cluster to get one');
+  return lines;
+}
 
 /**
  * Starts (or joins, when the same runKey is already running) a segmentation run and waits for
- * it, showing progress. With a runKey, a completed run with the same key is not started again.
+ * it. Prints its ids and UI link at once, then (unless quiet) its progress on stderr: the
+ * progress query and the pending activities' heartbeats, polled every second on a TTY, every
+ * 2 s otherwise. With a runKey, a completed run with the same key is not started again.
  */
-export async function startAndWait(client: Client, taskQueue: string, config: RunConfig, opts: { quiet?: boolean } = {}): Promise<RunSummary> {
+export async function startAndWait(session: TemporalSession, config: RunConfig, opts: { quiet?: boolean; out?: ProgressOut } = {}): Promise<RunSummary> {
+  const { client, taskQueue } = session;
+  const out = opts.out ?? process.stderr;
   const workflowId = workflowIdFor(config, freshRunId);
   const handle = await client.workflow.start(segmentationWorkflow, workflowStartOptions(config, workflowId, taskQueue));
   if (config.runKey) {
@@ -21,23 +38,37 @@ export async function startAndWait(client: Client, taskQueue: string, config: Ru
       throw new CliUsageError(`runKey ${config.runKey} is already used by run ${workflowId} with a different config: use a new runKey`);
     }
   }
-  const view = opts.quiet ? undefined : new ProgressView();
-  let polling = true;
-  const poll = (async () => {
-    while (polling) {
-      try {
-        view?.update(await handle.query(progressQuery));
-      } catch {
-        /* not started yet, or finished between two polls */
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  })();
+  out.write(`${startLines(session, workflowId, handle.firstExecutionRunId).join('\n')}\n`);
+  const view = opts.quiet ? undefined : new ProgressView(out, { hints: { trainingSampleSize: config.trainingSampleSize, maxIter: config.maxIter } });
+  let runStartedAt: number | undefined;
+  const poller = view
+    ? pollRun(
+        client,
+        handle,
+        (s) => {
+          runStartedAt = s.runStartedAt;
+          view.update(s);
+        },
+        out.isTTY ? 1_000 : 2_000,
+      )
+    : undefined;
   try {
     const summary = await handle.result();
-    polling = false;
-    await poll;
-    view?.update({
+    await poller?.stop();
+    if (view) view.update(await finalSnapshot(client, handle, summary, runStartedAt));
+    return summary;
+  } finally {
+    await poller?.stop();
+    view?.finish();
+  }
+}
+
+/** The finished run as its progress query shows it (every stage's time), else as its summary does. */
+async function finalSnapshot(client: Client, handle: WorkflowHandle, summary: RunSummary, runStartedAt: number | undefined): Promise<RunSnapshot> {
+  try {
+    return await readSnapshot(handle, decoder(client));
+  } catch {
+    const progress: RunProgress = {
       stage: 'done',
       completed: summary.timings as RunProgress['completed'],
       kScored: summary.scores.length,
@@ -45,12 +76,9 @@ export async function startAndWait(client: Client, taskQueue: string, config: Ru
       rows: summary.rows,
       features: summary.features,
       chosenK: summary.k,
-    });
-    return summary;
-  } finally {
-    polling = false;
-    await poll;
-    view?.finish();
+      ...(summary.engine ? { engine: summary.engine } : {}),
+    };
+    return { progress, activities: [], ...(runStartedAt !== undefined ? { runStartedAt } : {}) };
   }
 }
 

@@ -9,6 +9,8 @@ import { freePort, startOnFreePorts, startProcess, waitUntilReady, type ManagedP
 export interface TemporalDevServer {
   readonly address: string;
   readonly namespace: string;
+  /** The Web UI's base URL (`http://127.0.0.1:<port>`), when started with `ui`. */
+  readonly uiUrl?: string;
   readonly process: ManagedProcess;
   stop(): Promise<void>;
 }
@@ -23,23 +25,50 @@ export function temporalCliPath(): string {
   return execFileSync('bash', [ENSURE_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
-/**
- * Starts `temporal server start-dev` headless on free ports with an in-memory store (or `dbFile`),
- * and waits until its frontend answers. Startup is allowed 60 s, more than the 5 s of
- * @temporalio/testing's createLocal, which is too short on a loaded 2-core machine.
- */
-export async function startTemporalDevServer(opts: { logDir?: string; namespace?: string; dbFile?: string } = {}): Promise<TemporalDevServer> {
-  const cli = temporalCliPath();
-  const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), 'autoseg-temporal-'));
-  return startOnFreePorts(() => startDevServerOnFreePorts(cli, logDir, opts.namespace ?? 'default', opts.dbFile));
+const helpTexts = new Map<string, string>();
+
+/** Whether this CLI's `server start-dev` knows `flag` (1.9.1 has `--ui-disable-news-fetch`, the go-built 1.5.1 not). */
+function startDevHas(cli: string, flag: string): boolean {
+  let help = helpTexts.get(cli);
+  if (help === undefined) {
+    try {
+      help = execFileSync(cli, ['server', 'start-dev', '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+    } catch {
+      help = '';
+    }
+    helpTexts.set(cli, help);
+  }
+  return help.includes(flag);
 }
 
-async function startDevServerOnFreePorts(cli: string, logDir: string, namespace: string, dbFile: string | undefined): Promise<TemporalDevServer> {
+export interface DevServerOptions {
+  logDir?: string;
+  namespace?: string;
+  dbFile?: string;
+  /** Start the Web UI too, on a free port of 127.0.0.1 (the CLI's embedded server); else headless. */
+  ui?: boolean;
+}
+
+/**
+ * Starts `temporal server start-dev` on free ports with an in-memory store (or `dbFile`),
+ * headless unless `ui`, and waits until its frontend (and UI) answer. Startup is allowed 60 s,
+ * more than the 5 s of @temporalio/testing's createLocal, which is too short on a loaded 2-core machine.
+ */
+export async function startTemporalDevServer(opts: DevServerOptions = {}): Promise<TemporalDevServer> {
+  const cli = temporalCliPath();
+  const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), 'autoseg-temporal-'));
+  return startOnFreePorts(() => startDevServerOnFreePorts(cli, logDir, opts.namespace ?? 'default', opts.dbFile, opts.ui ?? false));
+}
+
+async function startDevServerOnFreePorts(cli: string, logDir: string, namespace: string, dbFile: string | undefined, ui: boolean): Promise<TemporalDevServer> {
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const uiPort = ui ? await freePort() : undefined;
+  // The UI's news feed is fetched from the internet: off where the CLI can turn it off.
+  const uiArgs = uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), ...(startDevHas(cli, '--ui-disable-news-fetch') ? ['--ui-disable-news-fetch'] : [])];
   const args = [
     'server',
     'start-dev',
-    '--headless',
+    ...uiArgs,
     '--ip',
     '127.0.0.1',
     '--port',
@@ -56,19 +85,23 @@ async function startDevServerOnFreePorts(cli: string, logDir: string, namespace:
   if (dbFile) args.push('--db-filename', dbFile);
   const proc = startProcess({ name: 'Temporal dev server', command: cli, args, logFile: join(logDir, 'temporal.log') });
   const address = `127.0.0.1:${port}`;
+  const uiUrl = uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`;
   await waitUntilReady(
     proc,
     async () => {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
-        return true;
       } finally {
         await connection.close();
       }
+      if (uiUrl === undefined) return true;
+      const res = await fetch(uiUrl, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      return res.ok;
     },
-    `waiting for its frontend on ${address}`,
+    `waiting for its frontend on ${address}${uiUrl ? ` and its UI on ${uiUrl}` : ''}`,
     60_000,
   );
-  return { address, namespace, process: proc, stop: () => proc.stop() };
+  return { address, namespace, ...(uiUrl ? { uiUrl } : {}), process: proc, stop: () => proc.stop() };
 }

@@ -7,6 +7,8 @@ export type StageName = (typeof STAGES)[number];
 
 export interface RunProgress {
   stage: StageName | 'done' | 'failed' | 'cancelled' | 'cleanup';
+  /** When the current stage started (epoch ms, workflow time); absent in runs started before it existed. */
+  stageStartedAt?: number;
   /** Stages finished so far, with their wall time in ms. */
   completed: { stage: StageName; ms: number }[];
   /** During `score`: how many k have been scored out of how many. */

@@ -81,7 +81,7 @@ export async function segmentationWorkflow(input: RunConfigInput): Promise<RunSu
   const info = workflowInfo();
   const runId = info.workflowId;
   const deadlineMs = info.startTime.getTime() + config.deadlineMinutes * 60_000;
-  const progress: RunProgress = { stage: 'check', completed: [], kScored: 0, kTotal: 0 };
+  const progress: RunProgress = { stage: 'check', stageStartedAt: Date.now(), completed: [], kScored: 0, kTotal: 0 };
   setHandler(progressQuery, () => progress);
   // Whether the write-back may have touched the warehouse: only then has cleanup anything to repair there.
   let writeStarted = false;
@@ -89,8 +89,9 @@ export async function segmentationWorkflow(input: RunConfigInput): Promise<RunSu
   const compute = () => proxyActivities<typeof activities>(stageOptions('compute', deadlineMs));
 
   async function stage<T>(name: StageName, body: () => Promise<T>): Promise<T> {
-    progress.stage = name;
     const started = Date.now();
+    progress.stage = name;
+    progress.stageStartedAt = started;
     const result = await body();
     progress.completed.push({ stage: name, ms: Date.now() - started });
     return result;

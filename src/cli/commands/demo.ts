@@ -13,7 +13,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'where to write the outputs', 'demo-output')
     .action(async (flags: { out: string }) => {
       const config = runConfigFromFlags({ input: EXAMPLE, userId: 'td_canonical_id', out: flags.out, seed: '0' });
-      const summary = await withTemporal(({ client, taskQueue }) => startAndWait(client, taskQueue, config));
+      const summary = await withTemporal((session) => startAndWait(session, config));
       process.stdout.write(`${describeOutputs(summary)}\nOpen ${summary.outputs.report ?? summary.outputs.summary} to see the segments.\n`);
     });
 }

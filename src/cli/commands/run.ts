@@ -9,7 +9,7 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the run summary as JSON on stdout')
     .action(async (flags: RunFlags & { json?: boolean }) => {
       const config = runConfigFromFlags(flags);
-      const summary = await withTemporal(({ client, taskQueue }) => startAndWait(client, taskQueue, config, { quiet: flags.json }));
+      const summary = await withTemporal((session) => startAndWait(session, config, { quiet: flags.json }));
       process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeOutputs(summary)}\n`);
     });
 }
