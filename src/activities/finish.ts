@@ -66,6 +66,7 @@ export async function buildSummaryFile(input: Omit<FinishInput, 'report'> & { re
     movedSincePrevious: input.written.movedSincePrevious,
     timings: input.timings,
     outputs: { segments: where.segments, model: where.model, summary: where.summary, ...(input.report?.report ? { report: input.report.report } : {}) },
+    warnings: features.dictionary.warnings,
     config: input.config,
     dataDictionary: features.dictionary,
     explanation,

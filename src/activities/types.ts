@@ -74,6 +74,12 @@ export interface RunSummary {
   movedSincePrevious: number | null;
   timings: { stage: string; ms: number }[];
   outputs: { segments: string; model: string; summary: string; report?: string };
+  /**
+   * The data dictionary's warnings: things that did not stop the run (an exclusion or a
+   * `categorical` entry that matched nothing, a column that looks like integer codes, ...).
+   * Absent in summaries written before it existed.
+   */
+  warnings?: string[];
 }
 
 export type { KScore };

@@ -93,6 +93,7 @@ export function describeOutputs(summary: RunSummary): string {
   ];
   lines.push(`summary:  ${summary.outputs.summary}`);
   if (summary.choice.structure?.weak) lines.push(`warning:  ${summary.choice.structure.note}`);
+  for (const w of summary.warnings ?? []) lines.push(`warning:  ${w}`);
   if (summary.outputs.report) lines.push(`report:   ${summary.outputs.report}`);
   return lines.join('\n');
 }

@@ -16,6 +16,8 @@ export interface RunFlags {
   kMin?: string;
   kMax?: string;
   exclude?: string;
+  categorical?: string;
+  keepTopCategories?: string;
   priorityHigh?: string;
   priorityMed?: string;
   priorityLow?: string;
@@ -103,6 +105,8 @@ export function runConfigFromFlags(flags: RunFlags): RunConfig {
     merged.kRange = { min: int('k-min', flags.kMin) ?? prev.min ?? 2, max: int('k-max', flags.kMax) ?? prev.max ?? 10 };
   }
   set('exclude', entries(flags.exclude));
+  set('categorical', list(flags.categorical));
+  set('keepTopCategories', int('keep-top-categories', flags.keepTopCategories));
   if (flags.priorityHigh || flags.priorityMed || flags.priorityLow) {
     const prev = (base.priority ?? {}) as Record<string, string[]>;
     merged.priority = { high: list(flags.priorityHigh) ?? prev.high ?? [], med: list(flags.priorityMed) ?? prev.med ?? [], low: list(flags.priorityLow) ?? prev.low ?? [] };
@@ -137,6 +141,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--k-min <a>', 'smallest k scored (default 2)')
     .option('--k-max <b>', 'largest k scored (default 10)')
     .option('--exclude <a,b>', 'columns to leave out, by name, glob, or re:REGEX (anchored, case-insensitive)')
+    .option('--categorical <a,b>', 'numeric columns of integer codes to treat as categorical (each value its own category)')
+    .option('--keep-top-categories <n>', 'keep the n most frequent values of a categorical with no value on minCategoryShare of rows, instead of dropping it (default 0)')
     .option('--priority-high <a,b>', 'features weighted x3')
     .option('--priority-med <c>', 'features weighted x2')
     .option('--priority-low <d>', 'features weighted x1.5')

@@ -42,7 +42,7 @@ function describe(e: DictionaryEntry, rows: number): [string, string, string] {
       return [
         '<span class="tag kept">kept</span>',
         'Number, scaled to 0-1',
-        `Range ${esc(num(e.min))} to ${esc(num(e.max))}, median ${esc(num(e.median))}; ${nulls}${e.nullCount > 0 ? `, filled with the median` : ''}.`,
+        `Range ${esc(num(e.min))} to ${esc(num(e.max))}, median ${esc(num(e.median))}; ${nulls}${e.nullCount > 0 ? `, filled with the median` : ''}.${e.warning ? ` <strong>Warning:</strong> ${esc(e.warning)}` : ''}`,
       ];
     case 'binary': {
       const nullNote = e.nullsAs === 'zero_value' ? `; ${count(e.nullCount)} missing counted as ${code(valueText(e.zeroValue))}` : '';
@@ -56,7 +56,9 @@ function describe(e: DictionaryEntry, rows: number): [string, string, string] {
       const other = e.other
         ? ` Other: ${count(e.other.count)} rows in ${count(e.other.distinctCount)} rarer values (${values(e.other.values.slice(0, 12).map((value) => ({ value })))}${e.other.values.length > 12 || e.other.valuesTruncated ? ', ...' : ''}).`
         : '';
-      return ['<span class="tag kept">kept</span>', `Categories (${e.dummyCount} indicator columns)`, `Own column: ${values(e.kept)}.${other}`];
+      const codes = e.categoricalOverride ? ', numeric codes as categories' : '';
+      const top = e.keptTop ? ` ${esc(e.keptTop.detail)}.` : '';
+      return ['<span class="tag kept">kept</span>', `Categories (${e.dummyCount} indicator columns${codes})`, `Own column: ${values(e.kept)}.${other}${top}`];
     }
   }
 }

@@ -21,7 +21,7 @@ export type DropReason =
   | 'constant'
   /** An identifier: one distinct value per row, an identifier-like name with high cardinality, or a categorical so near-unique that no value can be on >= minCategoryShare of rows. */
   | 'identifier'
-  /** A categorical with few enough distinct values, none of them on >= minCategoryShare of rows: every value would fall into `other`. */
+  /** A categorical with few enough distinct values, none of them on >= minCategoryShare of rows: every value would fall into `other` (unless `keepTopCategories` keeps the most frequent). */
   | 'no_frequent_value';
 
 /** A categorical value; `null` is the SQL NULL category (categorical nulls are their own value). */
@@ -38,6 +38,12 @@ interface EntryBase {
   readonly sourceType: string | null;
   /** Number of SQL NULLs in the column. */
   readonly nullCount: number;
+  /**
+   * Present (true) on a numeric column listed in the `categorical` option: treated as a
+   * categorical whose values are the numbers' decimal text (`25`, `-3`), NULL a value of its own
+   * (codes.ts). `sourceKind` stays numeric: the column still arrives as numbers.
+   */
+  readonly categoricalOverride?: true;
 }
 
 /** The user id column: the row key, not a feature. */
@@ -78,6 +84,12 @@ export interface ContinuousEntry extends FeatureEntryBase {
   readonly mean: number;
   /** Nulls are replaced by `median`; `nullCount` rows were imputed. */
   readonly nullsImputedWith: 'median';
+  /**
+   * Present when the column looks like integer codes rather than a quantity (few distinct
+   * integers and a key-like name: codes.ts `codeWarning`): a sentence with the numbers and the
+   * override to use. Also listed in the dictionary's `warnings`.
+   */
+  readonly warning?: string;
 }
 
 /**
@@ -112,8 +124,9 @@ export interface OtherBucket {
 /**
  * A categorical column with 3 or more distinct values: one dummy per value on at least
  * minCategoryShare of rows (`kept`, count descending then value), plus one `other` dummy for the
- * rest when there is a rest. Each dummy is divided by `dummyCount` so a feature weighs the same
- * however many values it has.
+ * rest when there is a rest. When no value is on minCategoryShare of rows and `keepTopCategories`
+ * is N > 0, the N most frequent values are kept instead (`keptTop` says so). Each dummy is
+ * divided by `dummyCount` so a feature weighs the same however many values it has.
  */
 export interface DummiesEntry extends FeatureEntryBase {
   readonly treatment: 'dummies';
@@ -123,6 +136,11 @@ export interface DummiesEntry extends FeatureEntryBase {
   readonly dummyCount: number;
   /** Nulls are a category of their own (they may be kept or in other). */
   readonly nullsAs: 'own_value';
+  /**
+   * Present when the column would have been dropped as no_frequent_value and `keepTopCategories`
+   * kept its most frequent values instead: the option's value and a sentence with the numbers.
+   */
+  readonly keptTop?: { readonly keepTopCategories: number; readonly detail: string };
 }
 
 export type FeatureEntry = ContinuousEntry | BinaryEntry | DummiesEntry;

@@ -1,3 +1,4 @@
+import { textColumn } from './codes';
 import type { CategoryValue, DataDictionary, FeatureColumn, FeatureEntry } from './dictionary';
 import { featureEntries } from './dictionary';
 import { SegmentationInputError, show } from './errors';
@@ -22,6 +23,10 @@ import type { ColumnarTable, InputColumn } from './table';
  * zero value (binary); a value outside the training range scales outside [0, 1] (no clipping);
  * an unseen categorical value goes to the feature's `other` dummy when it has one and otherwise
  * to all-zero dummies; a binary column's unseen value counts as its zero (more frequent) value.
+ *
+ * A numeric column the `categorical` option made categorical (`categoricalOverride`) is read as
+ * its values' text ({@link featureInput}): a number that is not a kept value, integer or not,
+ * is an unseen value.
  */
 
 /** Min-max scaling per matrix column (binary and dummy columns have min 0, max 1). */
@@ -63,6 +68,16 @@ function inputColumn(table: ColumnarTable, e: FeatureEntry): InputColumn {
     });
   }
   return c;
+}
+
+/**
+ * A column as its feature reads it: a numeric column with `categoricalOverride` as the
+ * categorical of its values' text (after the NaN / Infinity check), any other column as it is.
+ */
+export function featureInput(table: ColumnarTable, c: InputColumn, e: FeatureEntry): InputColumn {
+  if (e.categoricalOverride !== true || c.kind !== 'numeric') return c;
+  checkFinite(table, c);
+  return textColumn(c);
 }
 
 /** Throws NON_FINITE_VALUE at the first NaN / Infinity in a non-null slot of a numeric column. */
@@ -141,7 +156,7 @@ export function encodeTable(table: ColumnarTable, plan: EncodingPlan): Matrix {
   const w = plan.weights;
   const writers: ((start: number, end: number) => void)[] = [];
   for (const e of featureEntries(plan.dictionary)) {
-    const c = inputColumn(table, e);
+    const c = featureInput(table, inputColumn(table, e), e);
     if (e.treatment === 'continuous') {
       if (c.kind !== 'numeric') throw new Error('unreachable: kind checked');
       checkFinite(table, c);

@@ -1,3 +1,4 @@
+import { categoricalOverrides, checkIntegerCodes, nonIntegerCode } from './codes';
 import { ExclusionMatcher } from './columnRules';
 import { dummyName, otherName, OTHER_VALUES_LISTED, type DataDictionary, type DictionaryEntry, type FeatureColumn } from './dictionary';
 import { checkFinite, encodeTable, type MinMaxScaler } from './encode';
@@ -6,6 +7,9 @@ import type { Matrix } from './matrix';
 import { parseOptions, type PriorityTier, type SegmentationOptions, type SegmentationOptionsInput } from './options';
 import { decideColumn, profileColumn, type CategoricalStats, type ColumnProfile, type NumericStats } from './profile';
 import type { ColumnarTable, InputColumn } from './table';
+import { readUserIds } from './userIds';
+
+export { readUserIds };
 
 /**
  * Feature engineering: a columnar customer table and options to a numeric matrix, one row per
@@ -16,7 +20,8 @@ import type { ColumnarTable, InputColumn } from './table';
  * 1. the `userId` column is the row key: it must exist, be non-null and unique (else USER_ID_*);
  * 2. user exclusions (`exclude`: exact names or globs, case-insensitive) -> dropped;
  * 3. default exclusions (named `time`, name contains `exclude`) -> dropped;
- * 4. NaN / Infinity in a numeric column -> NON_FINITE_VALUE error (SQL NULL is fine);
+ * 4. NaN / Infinity in a numeric column -> NON_FINITE_VALUE error (SQL NULL is fine); a value
+ *    that is not an integer in a column listed in `categorical` -> NON_INTEGER_CODE error;
  * 5. null share > maxNullShare -> dropped (too_many_nulls);
  * 6. one distinct value (numeric: among non-nulls; categorical: null counts as a value) -> dropped (constant);
  * 7. identifiers -> dropped: a categorical with one distinct value per row, or an identifier-like
@@ -28,7 +33,14 @@ import type { ColumnarTable, InputColumn } from './table';
  *    the rest into one `other` dummy (none when nothing is left over); no value kept -> dropped
  *    (no_frequent_value; but as an identifier, without counting its values, when its distinct
  *    count alone leaves no value room for minCategoryShare of rows: see profile.ts
- *    `noValueCanBeKept`). Each dummy is divided by the feature's dummy count.
+ *    `noValueCanBeKept`). With keepTopCategories N > 0, a column with no value on
+ *    minCategoryShare keeps its N most frequent values plus `other` instead of being dropped
+ *    (`keptTop` in its entry). Each dummy is divided by the feature's dummy count.
+ *
+ * A numeric column listed in `categorical` follows the categorical rules (6-8, 10) on its
+ * values' decimal text (codes.ts); a numeric column kept as continuous that looks like integer
+ * codes (few distinct integers, a key-like name: codes.ts `codeWarning`) gets a `warning` in its
+ * entry and in the dictionary's warnings, suggesting that override.
  *
  * Finally every column of a feature listed in `priority` is multiplied by its tier's factor
  * (dummies follow their feature). Numeric columns are never dropped for having all-distinct values
@@ -86,66 +98,6 @@ export function validateTable(table: ColumnarTable): void {
   }
 }
 
-/** The user ids as text; USER_ID_MISSING / USER_ID_NULL / USER_ID_DUPLICATE when they are not a key. */
-export function readUserIds(table: ColumnarTable, userId: string): string[] {
-  const c = table.columns.find((x) => x.name === userId);
-  if (c === undefined) {
-    const names = table.columns.map((x) => x.name);
-    const hint = names.find((nm) => nm.toLowerCase() === userId.toLowerCase());
-    throw new SegmentationInputError(
-      'USER_ID_MISSING',
-      `table ${table.name} has no user id column ${show(userId)}${hint ? ` (did you mean ${show(hint)}?)` : ''}; set userId to one of: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}.`,
-      { table: table.name, column: userId, details: { columns: names } },
-    );
-  }
-  const n = table.rowCount;
-  const ids: string[] = new Array<string>(n);
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    let id: string;
-    if (c.kind === 'numeric') {
-      if (c.nulls[i] !== 0) throw nullId(table, userId, i);
-      const v = c.values[i];
-      if (v - v !== 0)
-        throw new SegmentationInputError('NON_FINITE_VALUE', `user id column ${show(userId)} of table ${table.name} has the value ${v} at row ${i}; user ids must be real identifiers.`, {
-          table: table.name,
-          column: userId,
-          value: String(v),
-          row: i,
-        });
-      id = String(v);
-    } else {
-      const v = c.values[i];
-      if (v === null) throw nullId(table, userId, i);
-      id = v;
-    }
-    if (seen.has(id)) {
-      const before = ids.indexOf(id);
-      throw new SegmentationInputError(
-        'USER_ID_DUPLICATE',
-        `user id ${show(id)} appears more than once in column ${show(userId)} of table ${table.name} (rows ${before} and ${i}); the table must have one row per customer: aggregate or deduplicate it first.`,
-        { table: table.name, column: userId, value: id, row: i, details: { firstRow: before } },
-      );
-    }
-    seen.add(id);
-    ids[i] = id;
-  }
-  return ids;
-}
-
-function nullId(table: ColumnarTable, userId: string, row: number): SegmentationInputError {
-  return new SegmentationInputError(
-    'USER_ID_NULL',
-    `user id column ${show(userId)} of table ${table.name} is NULL at row ${row}; every customer needs an id: filter those rows out or fill the id upstream.`,
-    {
-      table: table.name,
-      column: userId,
-      value: 'NULL',
-      row,
-    },
-  );
-}
-
 /** The tier of each priority feature; UNKNOWN_PRIORITY_FEATURE for a name that is not a column. */
 function priorityTiers(table: { readonly name: string; readonly columns: ReadonlyArray<{ readonly name: string }> }, opts: SegmentationOptions): Map<string, PriorityTier> {
   const names = new Set(table.columns.map((c) => c.name));
@@ -193,8 +145,9 @@ interface ProfileSource {
   readonly rowCount: number;
   readonly columns: ReadonlyArray<{ readonly name: string; readonly kind: 'numeric' | 'categorical'; readonly sourceType?: string | null }>;
   nullCount(j: number): number;
-  checkFinite(j: number): void;
-  stats(j: number): NumericStats | CategoricalStats;
+  /** Rule 4 for column j (nothing for a categorical); `asText`: listed in `categorical`. */
+  checkFinite(j: number, asText: boolean): void;
+  stats(j: number, asText: boolean): NumericStats | CategoricalStats;
 }
 
 /** Applies the rules to every column and numbers the matrix columns (shared by both entry points). */
@@ -202,6 +155,7 @@ function buildPlan(src: ProfileSource, opts: SegmentationOptions): FeaturePlan {
   const tiers = priorityTiers(src, opts);
   const excl = new ExclusionMatcher(opts.exclude);
   const warnings: string[] = [];
+  const asText = categoricalOverrides(src, opts.categorical, opts.userId, warnings);
   const entries: DictionaryEntry[] = [];
   const featureColumns: FeatureColumn[] = [];
   const min: number[] = [];
@@ -216,7 +170,8 @@ function buildPlan(src: ProfileSource, opts: SegmentationOptions): FeaturePlan {
   };
 
   src.columns.forEach((c, j) => {
-    const base = { column: c.name, sourceKind: c.kind, sourceType: c.sourceType ?? null } as const;
+    const text = asText.has(c.name);
+    const base = { column: c.name, sourceKind: c.kind, sourceType: c.sourceType ?? null, ...(text ? { categoricalOverride: true as const } : {}) };
     const tier = tiers.get(c.name) ?? null;
     if (c.name === opts.userId) {
       entries.push({ ...base, nullCount: 0, treatment: 'user_id' });
@@ -225,13 +180,13 @@ function buildPlan(src: ProfileSource, opts: SegmentationOptions): FeaturePlan {
     }
     const nullCount = src.nullCount(j);
     const dec = decideColumn(
-      c,
+      { name: c.name, kind: text ? 'categorical' : c.kind },
       src.rowCount,
       nullCount,
       opts,
       excl,
-      () => src.checkFinite(j),
-      () => src.stats(j),
+      () => src.checkFinite(j, text),
+      () => src.stats(j, text),
     );
     if (dec.kind === 'drop') {
       entries.push({
@@ -251,7 +206,9 @@ function buildPlan(src: ProfileSource, opts: SegmentationOptions): FeaturePlan {
     const feat = { ...base, nullCount, priority: tier, factor };
     if (dec.kind === 'continuous') {
       const k = addColumn({ name: c.name, feature: c.name, kind: 'continuous' }, dec.min, dec.max, factor);
-      entries.push({ ...feat, columns: [k], treatment: 'continuous', min: dec.min, max: dec.max, median: dec.median, mean: dec.mean, nullsImputedWith: 'median' });
+      const warning = dec.warning === undefined ? {} : { warning: dec.warning };
+      entries.push({ ...feat, columns: [k], treatment: 'continuous', min: dec.min, max: dec.max, median: dec.median, mean: dec.mean, nullsImputedWith: 'median', ...warning });
+      if (dec.warning !== undefined) warnings.push(`column ${show(c.name)} ${dec.warning}`);
     } else if (dec.kind === 'binary') {
       const k = addColumn({ name: c.name, feature: c.name, kind: 'binary' }, 0, 1, factor);
       entries.push({ ...feat, columns: [k], treatment: 'binary', zeroValue: dec.zeroValue, oneValue: dec.oneValue, zeroCount: dec.zeroCount, oneCount: dec.oneCount, nullsAs: dec.nullsAs });
@@ -262,7 +219,7 @@ function buildPlan(src: ProfileSource, opts: SegmentationOptions): FeaturePlan {
       const cols = dec.kept.map((k) => addColumn({ name: dummyName(c.name, k.value), feature: c.name, kind: 'dummy', category: k.value }, 0, 1, w));
       if (hasOther) cols.push(addColumn({ name: otherName(c.name), feature: c.name, kind: 'other' }, 0, 1, w));
       const other = hasOther ? { count: dec.rest.count, distinctCount: dec.rest.distinctCount, values: dec.rest.values, valuesTruncated: dec.rest.distinctCount > OTHER_VALUES_LISTED } : null;
-      entries.push({ ...feat, columns: cols, treatment: 'dummies', kept: dec.kept, other, dummyCount, nullsAs: 'own_value' });
+      entries.push({ ...feat, columns: cols, treatment: 'dummies', kept: dec.kept, other, dummyCount, nullsAs: 'own_value', ...(dec.keptTop === undefined ? {} : { keptTop: dec.keptTop }) });
     }
   });
   for (const p of excl.unused()) warnings.push(`exclude entry ${show(p)} matched no column of table ${src.name}.`);
@@ -296,8 +253,13 @@ export function engineerFeatures(table: ColumnarTable, options: SegmentationOpti
       rowCount: n,
       columns: table.columns,
       nullCount: (j) => countNulls(table.columns[j]),
-      checkFinite: (j) => checkFinite(table, table.columns[j] as Extract<InputColumn, { kind: 'numeric' }>),
-      stats: (j) => profileColumn(n, table.columns[j], opts.minCategoryShare).stats as NumericStats | CategoricalStats,
+      checkFinite: (j, asText) => {
+        const c = table.columns[j];
+        if (c.kind !== 'numeric') return;
+        checkFinite(table, c);
+        if (asText) checkIntegerCodes(table, c);
+      },
+      stats: (j, asText) => profileColumn(n, table.columns[j], opts.minCategoryShare, true, { keepTop: opts.keepTopCategories, asText }).stats as NumericStats | CategoricalStats,
     },
     opts,
   );
@@ -356,17 +318,21 @@ export function dictionaryFromProfiles(
     {
       name,
       rowCount,
-      columns: profiles,
+      // A numeric column profiled as text (the `categorical` option) is still a numeric source.
+      columns: profiles.map((p) => (p.kind === 'categorical' && p.fromNumeric !== undefined ? { ...p, kind: 'numeric' as const } : p)),
       nullCount: (j) => profiles[j].nullCount,
-      checkFinite: (j) => {
+      checkFinite: (j, asText) => {
         const p = profiles[j];
-        if (p.kind === 'numeric' && p.nonFiniteCount > 0) {
+        if (asText !== (p.kind === 'categorical' && p.fromNumeric !== undefined)) throw new Error(`the profile of column ${p.name} does not match the categorical option`);
+        const nonFinite = p.kind === 'numeric' ? p.nonFiniteCount : (p.fromNumeric?.nonFiniteCount ?? 0);
+        if (nonFinite > 0) {
           throw new SegmentationInputError(
             'NON_FINITE_VALUE',
-            `column ${show(p.name)} of table ${name} has ${p.nonFiniteCount} NaN or Infinity values; NaN and Infinity are not nulls: turn them into NULL (or a number) upstream, or exclude the column.`,
+            `column ${show(p.name)} of table ${name} has ${nonFinite} NaN or Infinity values; NaN and Infinity are not nulls: turn them into NULL (or a number) upstream, or exclude the column.`,
             { table: name, column: p.name },
           );
         }
+        if (p.kind === 'categorical' && p.fromNumeric !== undefined && p.fromNumeric.nonIntegerCount > 0) throw nonIntegerCode(name, p.name, { count: p.fromNumeric.nonIntegerCount });
       },
       stats: (j) => {
         const s = profiles[j].stats;

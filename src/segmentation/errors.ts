@@ -29,6 +29,8 @@ export type SegmentationErrorCode =
   | 'UNKNOWN_PRIORITY_FEATURE'
   /** NaN or +/-Infinity in a numeric column (SQL NULL is fine; NaN is not a null). */
   | 'NON_FINITE_VALUE'
+  /** A numeric column listed in `categorical` holds a value that is not an integer within +/-(2^53 - 1). */
+  | 'NON_INTEGER_CODE'
   /** A priority factor that is not a finite number > 0. */
   | 'BAD_FACTOR'
   /** Any other option that fails validation (type, range). */

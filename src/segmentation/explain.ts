@@ -1,4 +1,5 @@
 import { featureEntries, type DataDictionary, type FeatureColumn, type FeatureEntry } from './dictionary';
+import { featureInput } from './encode';
 import { binaryProfile, categoricalProfile, continuousProfile, indexSegments, type CategoricalProfile, type FeatureProfile } from './featureProfiles';
 import type { FeatureImportance } from './importance';
 import type { SegmentAttribution } from './attribution';
@@ -196,9 +197,10 @@ export function explainSegments(table: ColumnarTable, input: ExplainInput, label
       if (c.kind !== 'numeric') throw new Error('unreachable');
       return continuousProfile(c, e, seg, scratch, profileOpts);
     }
-    if (e.treatment === 'binary') return binaryProfile(table, c, e, seg, labels);
-    if (c.kind !== 'categorical') throw new Error('unreachable');
-    return categoricalProfile(c, e, seg, labels);
+    const read = featureInput(table, c, e); // a `categorical` numeric column: its values' text
+    if (e.treatment === 'binary') return binaryProfile(table, read, e, seg, labels);
+    if (read.kind !== 'categorical') throw new Error('unreachable');
+    return categoricalProfile(read, e, seg, labels);
   });
 
   const { centroids, mean } = centroidsAndMean(input.matrix, labels, k, seg.sizes);

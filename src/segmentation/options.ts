@@ -23,6 +23,17 @@ import { invalidExclusion } from './columnRules';
  * minCategoryShare : number in (0, 1], default 0.10
  *     A categorical value gets its own dummy column when it is on at least this share of rows;
  *     rarer values are bucketed into `other`.
+ * keepTopCategories : int in [0, MAX_KEEP_TOP_CATEGORIES], default 0
+ *     A categorical with 3+ values none of which is on minCategoryShare of rows is dropped
+ *     (no_frequent_value) when 0; with N > 0 it keeps its N most frequent values (count
+ *     descending, then value) as dummies plus `other` instead. N does not cap the dummies of a
+ *     column that has frequent values: those keep every value on minCategoryShare of rows,
+ *     at most 1 / minCategoryShare of them, which minCategoryShare already bounds.
+ * categorical : string[], default []
+ *     Numeric columns (whole names, case-insensitive) to treat as categorical: each integer
+ *     value becomes a category of its own, named by its decimal text (codes.ts). For integer
+ *     codes such as a nation key or a store number; a non-integer value is a NON_INTEGER_CODE
+ *     error. An entry matching no numeric column is a warning.
  * maxNullShare : number in [0, 1], default 0.25
  *     A column with a null share strictly greater than this is dropped.
  * priority : {high: string[], med: string[], low: string[]}, default all empty
@@ -67,6 +78,8 @@ export const DEFAULT_PRIORITY_FACTORS = Object.freeze({ high: 3, med: 2, low: 1.
 export const DEFAULT_K_RANGE = Object.freeze({ min: 2, max: 10 });
 /** The most k values one run scores: bounds the workflow's fan-out and its history. */
 export const MAX_K_TRIED = 50;
+/** The largest keepTopCategories: a bound on one column's dummies. */
+export const MAX_KEEP_TOP_CATEGORIES = 100;
 
 export const segmentationOptionsSchema = z.strictObject({
   userId: z
@@ -93,6 +106,21 @@ export const segmentationOptionsSchema = z.strictObject({
     .lte(1)
     .default(0.1)
     .describe('A categorical value gets its own dummy column when it is on at least this share of the rows, in (0, 1]; rarer values are bucketed into `other`.'),
+  keepTopCategories: z
+    .number()
+    .int('must be an integer')
+    .min(0)
+    .max(MAX_KEEP_TOP_CATEGORIES)
+    .default(0)
+    .describe(
+      `A categorical with no value on \`minCategoryShare\` of the rows is dropped (no_frequent_value) when 0 (default); with N from 1 to ${MAX_KEEP_TOP_CATEGORIES} it keeps its N most frequent values as dummies plus \`other\` instead, and the data dictionary says so. N does not cap a column that has frequent values: it keeps each of them (at most 1 / minCategoryShare).`,
+    ),
+  categorical: z
+    .array(z.string().min(1))
+    .default(() => [])
+    .describe(
+      'Numeric columns to treat as categorical (whole names, case-insensitive), e.g. integer codes such as a nation key or a store number: each value becomes a category named by its decimal text, with dummies by `minCategoryShare` / `keepTopCategories`, instead of a scaled number. Every value must be an integer within +/-(2^53 - 1). An entry that matches no numeric column is a warning.',
+    ),
   maxNullShare: z.number().gte(0).lte(1).default(0.25).describe('A column whose share of nulls is strictly greater than this, in [0, 1], is dropped.'),
   priority: z
     .strictObject({

@@ -34,10 +34,17 @@
  * where the other has one above U+FFFF); the top values are ranked on `utf16OrderKey(value)`,
  * whose code-point order is the engine's.
  *
+ * A numeric column listed in the `categorical` option is profiled as a categorical of its
+ * values' text (`codeTextExpression`), with two more counts in scan 1: its NaN / Infinity values
+ * and its values that are not integer codes (either refuses the run, as in worker mode). A
+ * numeric column with a code-like name (codes.ts) also gets its count of non-integer values in
+ * scan 1, for the code warning.
+ *
  * Limits: -0 and 0 are one value; a column whose non-zero magnitudes span more than
  * about 990 binary orders (e.g. 1e-300 and 1e+5) cannot get an exact sum and is refused.
  */
 import { OTHER_VALUES_LISTED } from '../segmentation/dictionary';
+import { categoricalOverrides, isCodeLikeName } from '../segmentation/codes';
 import { ExclusionMatcher } from '../segmentation/columnRules';
 import { pow2, scaledBigIntToDouble } from '../segmentation/exactSum';
 import { parseOptions, type SegmentationOptionsInput } from '../segmentation/options';
@@ -45,7 +52,7 @@ import { needsStats, noValueCanBeKept, sortByCount, topLength, type ColumnProfil
 import type { CategoryValue } from '../segmentation/dictionary';
 import { WarehouseInputError } from './errors';
 import { quoteIdentifier } from './identifiers';
-import { readExpression } from './sql-model/read';
+import { codeTextExpression, nonIntegerCodeCount, readExpression } from './sql-model/read';
 import { selectExpression, type TrinoWarehouse } from './trino';
 import type { Source } from './warehouse';
 
@@ -68,6 +75,8 @@ interface Col {
   readonly sqlType: string;
   readonly kind: 'numeric' | 'categorical';
   readonly expr: string;
+  /** A numeric column read as text (the `categorical` option): its numeric read expression. */
+  readonly numeric?: string;
 }
 
 const CHUNK_BITS = 30;
@@ -115,7 +124,12 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   queryMs.push(Math.round(performance.now() - t0));
   const uidName = described.find((c) => c.name === opts.userId)?.name ?? described.find((c) => c.name.toLowerCase() === opts.userId.toLowerCase())?.name;
   // The values the engine sees after a scan, computed in SQL: one rule shared with the model's SELECT.
+  const asText = categoricalOverrides({ name: '', columns: described.filter((c) => c.name !== uidName) }, opts.categorical, opts.userId, []);
   const cols: Col[] = described.map((c) => {
+    if (asText.has(c.name)) {
+      const numeric = readExpression(quoteIdentifier(c.name), c.name, c.sqlType, 'numeric');
+      return { name: c.name, sqlType: c.sqlType, kind: 'categorical', expr: codeTextExpression(numeric), numeric };
+    }
     const kind = c.name === uidName ? 'categorical' : c.kind;
     const expr = c.name === uidName ? selectExpression(c.name, c.sqlType, true) : readExpression(quoteIdentifier(c.name), c.name, c.sqlType, kind);
     return { name: c.name, sqlType: c.sqlType, kind, expr };
@@ -148,7 +162,11 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   for (const c of numericCandidates) {
     const d = c.expr;
     q1.push(`count_if(is_nan(${d}) OR is_infinite(${d}))`, `min(${d})`, `max(${d})`, `max(abs(${d}))`, `min(abs(${d})) FILTER (WHERE ${d} <> 0)`);
+    if (isCodeLikeName(c.name)) q1.push(`count_if(${d} <> floor(${d}) OR is_infinite(${d}))`);
   }
+  // Numeric columns read as text: their NaN / Infinity values and other non-integer codes.
+  const fromNumeric = categoricals.filter((c) => c.numeric !== undefined);
+  for (const c of fromNumeric) q1.push(`count_if(is_nan(${c.numeric!}) OR is_infinite(${c.numeric!}))`, nonIntegerCodeCount(c.numeric!));
   const [r1] = await run(`SELECT ${q1.join(', ')} FROM ${from.sql}`, SPLIT_DISTINCT_COUNTS);
   let at = 0;
   const n = num(r1[at++]);
@@ -158,14 +176,17 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   // Exact distinct counts (scan 1 on a small table), else approx_distinct's estimates.
   const counted = new Map<string, number>();
   for (const c of categoricals) counted.set(c.name, num(r1[at++]));
-  const range = new Map<string, { nonFinite: number; min: number; max: number; maxAbs: number; minAbs: number }>();
+  const range = new Map<string, { nonFinite: number; min: number; max: number; maxAbs: number; minAbs: number; nonInteger?: number }>();
   for (const c of numericCandidates) {
     const [nonFinite, mn, mx, maxAbs, minAbs] = r1.slice(at, (at += 5)).map(num);
-    range.set(c.name, { nonFinite, min: Number.isNaN(mn) ? Infinity : mn, max: Number.isNaN(mx) ? -Infinity : mx, maxAbs, minAbs });
+    const nonInteger = isCodeLikeName(c.name) ? { nonInteger: num(r1[at++]) } : {};
+    range.set(c.name, { nonFinite, min: Number.isNaN(mn) ? Infinity : mn, max: Number.isNaN(mx) ? -Infinity : mx, maxAbs, minAbs, ...nonInteger });
   }
+  const badCodes = new Map<string, { nonFiniteCount: number; nonIntegerCount: number }>();
+  for (const c of fromNumeric) badCodes.set(c.name, { nonFiniteCount: num(r1[at++]), nonIntegerCount: num(r1[at++]) });
+  const usable = (c: Col): boolean => (c.numeric !== undefined ? badCodes.get(c.name)!.nonIntegerCount === 0 : c.kind === 'categorical' || range.get(c.name)!.nonFinite === 0);
 
-  const analysed =
-    n === 0 ? [] : features.filter((c) => needsStats(c.name, n, nullCount.get(c.name)!, opts, new ExclusionMatcher(opts.exclude)) && (c.kind === 'categorical' || range.get(c.name)!.nonFinite === 0));
+  const analysed = n === 0 ? [] : features.filter((c) => needsStats(c.name, n, nullCount.get(c.name)!, opts, new ExclusionMatcher(opts.exclude)) && usable(c));
   const cats = analysed.filter((c) => c.kind === 'categorical');
   const nums = analysed.filter((c) => c.kind === 'numeric');
 
@@ -191,8 +212,8 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   // Without screening, topLength is 0 for identifiers and near-unique columns whatever their
   // values: no GROUP BY for them. With it, the columns left are counted by their GROUP BY itself
   // (a window count of its groups, NULL one of them): no scan of their own.
-  const needTop = screen ? uncounted : cats.filter((c) => topLength(c.name, [], distinct.get(c.name)!, n, opts.minCategoryShare) > 0);
-  const m = Math.floor(1 / opts.minCategoryShare) + 2 + OTHER_VALUES_LISTED;
+  const needTop = screen ? uncounted : cats.filter((c) => topLength(c.name, [], distinct.get(c.name)!, n, opts.minCategoryShare, opts.keepTopCategories) > 0);
+  const m = Math.max(Math.floor(1 / opts.minCategoryShare) + 2, opts.keepTopCategories) + OTHER_VALUES_LISTED;
   const topValues = new Map<string, { value: CategoryValue; count: number }[]>();
   for (const batch of separate ? needTop.map((c) => [c]) : needTop.length > 0 ? [needTop] : []) {
     for (const [i, value, count, dc] of await run(
@@ -250,12 +271,13 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
   const profiles: ColumnProfile[] = cols.map((c) => {
     const base = { name: c.name, sourceType: described.find((x) => x.name === c.name)!.sqlType, rowCount: n, nullCount: c.name === uidName ? userId.nullCount : nullCount.get(c.name)! };
     if (c.kind === 'categorical') {
+      const codes = c.numeric === undefined ? {} : { fromNumeric: badCodes.get(c.name) ?? { nonFiniteCount: 0, nonIntegerCount: 0 } };
       const dc = distinct.get(c.name);
-      if (dc === undefined) return { ...base, kind: 'categorical', stats: null };
+      if (dc === undefined) return { ...base, kind: 'categorical', stats: null, ...codes };
       const byCount = sortByCount(topValues.get(c.name) ?? []);
       const estimate = estimates.get(c.name);
-      if (estimate !== undefined) return { ...base, kind: 'categorical', stats: { distinctCount: dc, top: [], estimate } };
-      return { ...base, kind: 'categorical', stats: { distinctCount: dc, top: byCount.slice(0, topLength(c.name, byCount, dc, n, opts.minCategoryShare)) } };
+      if (estimate !== undefined) return { ...base, kind: 'categorical', stats: { distinctCount: dc, top: [], estimate }, ...codes };
+      return { ...base, kind: 'categorical', stats: { distinctCount: dc, top: byCount.slice(0, topLength(c.name, byCount, dc, n, opts.minCategoryShare, opts.keepTopCategories)) }, ...codes };
     }
     const g = grouped.get(c.name);
     const r = range.get(c.name);
@@ -276,7 +298,8 @@ export async function profileTrinoSource(warehouse: TrinoWarehouse, source: Sour
       const nn = g.nn;
       median = nn % 2 === 1 ? at(nn >> 1) : (at((nn >> 1) - 1) + at(nn >> 1)) / 2;
     }
-    const stats = { distinctCount: dc, distinctExact: true, min: r!.min, max: r!.max, values, median, sum: dc >= 3 ? sums.get(c.name)! : null };
+    const integer = r?.nonInteger === undefined ? {} : { integerValues: r.nonInteger === 0 };
+    const stats = { distinctCount: dc, distinctExact: true, min: r!.min, max: r!.max, values, median, sum: dc >= 3 ? sums.get(c.name)! : null, ...integer };
     return { ...base, kind: 'numeric', nonFiniteCount, stats };
   });
   return { name: from.name, rowCount: n, profiles, userId, queries, queryMs };

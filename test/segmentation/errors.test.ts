@@ -158,6 +158,8 @@ describe('options', () => {
       userId: 'id',
       exclude: [],
       minCategoryShare: 0.1,
+      keepTopCategories: 0,
+      categorical: [],
       maxNullShare: 0.25,
       priority: { high: [], med: [], low: [] },
       priorityFactors: { high: 3, med: 2, low: 1.5 },

@@ -17,6 +17,15 @@ test('flags become a run config with the engine defaults filled in', () => {
   assert.equal(c.sampleSize, 10_000);
   assert.equal(c.selection, 'elbow');
   assert.equal(c.keepStage, false);
+  assert.deepEqual([c.categorical, c.keepTopCategories], [[], 0]);
+});
+
+test('--categorical and --keep-top-categories', () => {
+  const c = runConfigFromFlags({ input: 'examples/customers.csv', userId: 'td_canonical_id', categorical: 'order_count, web_visits_30d', keepTopCategories: '5', out: 'o' });
+  assert.deepEqual(c.categorical, ['order_count', 'web_visits_30d']);
+  assert.equal(c.keepTopCategories, 5);
+  assert.throws(() => runConfigFromFlags({ input: 'x.csv', userId: 'id', keepTopCategories: 'five', out: 'o' }), /--keep-top-categories must be a whole number/);
+  assert.throws(() => runConfigFromFlags({ input: 'x.csv', userId: 'id', keepTopCategories: '101', out: 'o' }), /keepTopCategories/);
 });
 
 test('flags override the config file, which overrides the defaults', () => {

@@ -227,6 +227,58 @@ test('example customers in Trino (nulls, long tails, unseen values, dates, times
   }
 });
 
+test(
+  'integer codes as categoricals (bigint, decimal, double; dummies with keepTopCategories, a binary): SQL = engine for every customer, unseen codes and fractions included',
+  { timeout: 300_000 },
+  async () => {
+    const w = wh();
+    const columns = `custkey, nationkey, nationkey % 2 AS parity_code, CAST(nationkey % 7 AS decimal(6, 1)) AS shelf_dec, CAST(nationkey % 5 AS double) AS bin_dbl, acctbal, mktsegment`;
+    const fitSource: Source = { kind: 'sql', sql: `SELECT ${columns} FROM tpch.tiny.customer WHERE custkey % 5 <> 0` };
+    const fitTable = await w.scan(fitSource, { userId: 'custkey' });
+    const categorical = ['nationkey', 'parity_code', 'shelf_dec', 'bin_dbl'];
+    const fit = segment(fitTable, { userId: 'custkey', k: 5, nInit: 2, categorical, keepTopCategories: 6 });
+    const model = viaJson(fit.model);
+    const treatments = categorical.map((c) => {
+      const e = model.dictionary.columns.find((x) => x.column === c)!;
+      return `${c}:${e.treatment}:${e.sourceKind}:${e.categoricalOverride === true}${e.treatment === 'dummies' ? `:${e.kept.length}${e.other ? '+other' : ''}` : ''}`;
+    });
+    assert.deepEqual(treatments, ['nationkey:dummies:numeric:true:6+other', 'parity_code:binary:numeric:true', 'shelf_dec:dummies:numeric:true:7', 'bin_dbl:dummies:numeric:true:5']);
+    // scored: every customer, plus codes never seen (99, NULL), fractions, a huge integer, -0
+    const crafted = `SELECT * FROM (VALUES
+      (BIGINT '900001', BIGINT '99', BIGINT '7', DECIMAL '3.5', 2.5e0, 0e0, 'X'),
+      (BIGINT '900002', CAST(NULL AS bigint), CAST(NULL AS bigint), CAST(NULL AS decimal(6, 1)), CAST(NULL AS double), CAST(NULL AS double), CAST(NULL AS varchar)),
+      (BIGINT '900003', BIGINT '24', BIGINT '0', DECIMAL '-0.0', -0e0, 1e0, 'BUILDING'),
+      (BIGINT '900004', BIGINT '-3', BIGINT '1', DECIMAL '6.0', 1e20, -1e0, 'MACHINERY'),
+      (BIGINT '900005', BIGINT '7', BIGINT '1', DECIMAL '99999.9', 9007199254740993e0, 5e0, 'HOUSEHOLD')
+    ) AS t(custkey, nationkey, parity_code, shelf_dec, bin_dbl, acctbal, mktsegment)`;
+    const scoreSql = `SELECT ${columns} FROM tpch.tiny.customer UNION ALL ${crafted}`;
+    const full = await w.scan({ kind: 'sql', sql: scoreSql }, { userId: 'custkey' });
+    assert.equal(full.rowCount, 1505);
+    const engine = assign(model, full);
+    // the crafted codes are unseen: on `other` (99, NULL and 2.5 alike), -0 is the code 0
+    const x = encodeWithModel(model, full);
+    const on = (row: number, name: string): boolean => x.data[row * x.cols + model.featureColumns.findIndex((f) => f.name === name)] !== 0;
+    const row = (id: string): number => (full.columns[0].values as string[]).indexOf(id);
+    assert.equal(full.columns[0].name, 'custkey');
+    assert.ok(on(row('900001'), 'nationkey=(other)') && on(row('900002'), 'nationkey=(other)') && on(row('900004'), 'nationkey=(other)'));
+    assert.ok(!on(row('900001'), 'bin_dbl=2') && !on(row('900001'), 'bin_dbl=3'));
+    assert.ok(on(row('900003'), 'bin_dbl=0') && on(row('900003'), 'shelf_dec=0'));
+    const sql = modelSelect(model, { sql: scoreSql });
+    const { segments, labels } = await sqlSegments(sql, 'custkey');
+    const result = compare(model, full, engine, segments, labels);
+    console.log(`[modelSelect] integer codes: ${result.rows} rows compared, ${result.mismatches} mismatches; ${treatments.join(', ')}`);
+    assert.deepEqual(result.examples, []);
+    assert.equal(result.mismatches, 0);
+    // a NaN in a double code: the engine refuses the table, the SELECT gives that row a NULL segment
+    const nanSql = `SELECT custkey, nationkey, parity_code, shelf_dec, CASE WHEN custkey = 3 THEN nan() ELSE bin_dbl END AS bin_dbl, acctbal, mktsegment FROM (${scoreSql})`;
+    const withNaN: ColumnarTable = { ...full, columns: full.columns.map((c) => (c.name === 'bin_dbl' && c.kind === 'numeric' ? { ...c, values: c.values.map((v, r) => (r === 2 ? NaN : v)) } : c)) };
+    assert.throws(() => assign(model, withNaN), /non-finite/);
+    const nan = await sqlSegments(modelSelect(model, { sql: nanSql }), 'custkey');
+    assert.equal(nan.segments.get('3'), null);
+    for (const [id, s] of nan.segments) if (id !== '3') assert.equal(s, segments.get(id), id);
+  },
+);
+
 /** The engine's squared distance from row i of `x` to centroid `c` (kernel order). */
 function distance(x: Float64Array, d: number, i: number, c: readonly number[]): number {
   let s = 0;

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dictionaryFromProfiles, engineerFeatures } from '../../src/segmentation/engineer';
+import type { DataDictionary } from '../../src/segmentation/dictionary';
+import { SegmentationInputError } from '../../src/segmentation/errors';
 import type { SegmentationOptionsInput } from '../../src/segmentation/options';
 import { TrinoWarehouse, type Source } from '../../src/warehouse';
 import { ESTIMATE_DISTINCT_ROWS, profileTrinoSource } from '../../src/warehouse/trino-profile';
@@ -8,6 +10,9 @@ import { loadExampleCustomers, queryRows, trinoUrl } from '../helpers/trino';
 
 const wh = (): TrinoWarehouse => new TrinoWarehouse({ server: trinoUrl(), user: 'autoseg-test', catalog: 'memory', schema: 'default' });
 const secs = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(2)} s`;
+
+/** The dictionary of the last {@link compare} (both modes gave it). */
+let lastDictionary: DataDictionary | undefined;
 
 /** Worker mode (scan + engineerFeatures) and pushdown (SQL profiles + dictionaryFromProfiles) agree exactly. */
 async function compare(w: TrinoWarehouse, source: Source, options: SegmentationOptionsInput, label: string, rowCountHint?: number): Promise<string[]> {
@@ -47,8 +52,43 @@ async function compare(w: TrinoWarehouse, source: Source, options: SegmentationO
   assert.deepEqual(plan.featureColumns, worker.featureColumns);
   assert.deepEqual(plan.scaler, worker.scaler);
   assert.deepEqual(plan.weights, worker.weights);
+  lastDictionary = worker.dictionary;
   return estimated;
 }
+
+/** The entry of `column` in the last compared dictionary. */
+const dictionaryEntry = (column: string): Record<string, unknown> => lastDictionary!.columns.find((e) => e.column === column) as unknown as Record<string, unknown>;
+
+test('tpch.tiny.customer: the code warning on nationkey, and nationkey as a categorical (keepTopCategories): pushdown equals worker mode', async () => {
+  const w = wh();
+  const source: Source = { kind: 'table', table: 'tpch.tiny.customer' };
+  await compare(w, source, { userId: 'custkey' }, 'tpch.tiny.customer');
+  assert.match(String(dictionaryEntry('nationkey').warning), /^looks like a code, not a quantity: 25 distinct integer values \(0 to 24\) on 1500 rows/);
+  assert.equal(dictionaryEntry('acctbal').warning, undefined);
+  for (const options of [
+    { userId: 'custkey', categorical: ['nationkey'], keepTopCategories: 5 },
+    { userId: 'custkey', categorical: ['nationkey'], minCategoryShare: 0.04 },
+    { userId: 'custkey', categorical: ['nationkey', 'mktsegment', 'nothing'], keepTopCategories: 3, minCategoryShare: 0.3 },
+  ]) {
+    await compare(w, source, options, `tpch.tiny.customer ${JSON.stringify(options)}`);
+    const e = dictionaryEntry('nationkey');
+    assert.equal(e.treatment, 'dummies');
+    assert.equal(e.categoricalOverride, true);
+    assert.ok((e.kept as { value: unknown }[]).every((k) => typeof k.value === 'string' && /^\d+$/.test(k.value)));
+  }
+  // a non-integer value refuses the run in both modes
+  const options = { userId: 'custkey', categorical: ['acctbal'] };
+  const table = await w.scan(source, { userId: 'custkey' });
+  assert.throws(
+    () => engineerFeatures(table, options),
+    (e: unknown) => e instanceof SegmentationInputError && e.code === 'NON_INTEGER_CODE' && e.row !== undefined,
+  );
+  const bad = await profileTrinoSource(w, source, options);
+  assert.throws(
+    () => dictionaryFromProfiles(bad, options),
+    (e: unknown) => e instanceof SegmentationInputError && e.code === 'NON_INTEGER_CODE' && /has \d+ values that are not an integer/.test(e.message),
+  );
+});
 
 test('tpch.sf1.customer: the pushdown dictionary equals worker mode', async () => {
   const w = wh();
@@ -88,6 +128,12 @@ test('the example customers (nulls, constants, long tails, binaries, ids) and ed
       { userId: 'td_canonical_id', minCategoryShare: 0.02, maxNullShare: 1, priority: { med: ['country', 'fax_number'] } },
       'example customers (options)',
     );
+    await compare(
+      w,
+      { kind: 'table', table: target },
+      { userId: 'td_canonical_id', categorical: ['order_count', 'web_visits_30d', 'is_subscribed'], keepTopCategories: 4, minCategoryShare: 0.15 },
+      'example customers (categorical, keepTopCategories)',
+    );
   } finally {
     await queryRows(`DROP TABLE IF EXISTS ${target}`);
   }
@@ -106,11 +152,27 @@ test('the example customers (nulls, constants, long tails, binaries, ids) and ed
       CASE WHEN x % 9 = 0 THEN NULL ELSE x * 1e-3 END AS tiny,
       CASE WHEN x <= 3 THEN 'dup' ELSE 'n' || CAST(x AS varchar) END AS note,
       CASE WHEN x <= 4 THEN 'dup' ELSE 'n' || CAST(x AS varchar) END AS memo,
-      CASE WHEN x % 50 = 0 THEN NULL ELSE 'k' || CAST(x AS varchar) END AS code
+      CASE WHEN x % 50 = 0 THEN NULL ELSE 'k' || CAST(x AS varchar) END AS code,
+      CASE WHEN x % 20 = 0 THEN NULL ELSE x % 30 - 3 END AS zip,
+      CAST(x % 6 AS decimal(5, 1)) AS grade_code,
+      CASE WHEN x % 28 = 0 THEN -0e0 ELSE CAST(x % 14 AS double) END AS shelf_no
     FROM UNNEST(sequence(1, 400)) AS t(x)`;
-  await compare(w, { kind: 'sql', sql: edge }, { userId: 'id' }, 'edge values');
   await compare(w, { kind: 'sql', sql: edge }, { userId: 'id', minCategoryShare: 0.02 }, 'edge values (2%)');
   await compare(w, { kind: 'sql', sql: edge }, { userId: 'id', minCategoryShare: 0.01 }, 'edge values (1%)');
+  // integer codes as categoricals: bigint with nulls and negatives, decimal, double; the top N of a long tail
+  await compare(w, { kind: 'sql', sql: edge }, { userId: 'id' }, 'edge values');
+  assert.match(String(dictionaryEntry('zip').warning), /^looks like a code/);
+  await compare(w, { kind: 'sql', sql: edge }, { userId: 'id', categorical: ['zip', 'grade_code', 'shelf_no'], keepTopCategories: 3 }, 'edge values (categorical, keepTopCategories)');
+  assert.deepEqual(
+    ['zip', 'grade_code', 'shelf_no'].map((c) => [dictionaryEntry(c).treatment, dictionaryEntry(c).categoricalOverride]),
+    [
+      ['dummies', true],
+      ['dummies', true],
+      ['dummies', true],
+    ],
+  );
+  assert.ok(dictionaryEntry('zip').keptTop !== undefined && (dictionaryEntry('zip').kept as { value: string }[]).some((k) => k.value === null), 'zip: the top 3 of 31 values, NULL (20 rows) first');
+  await compare(w, { kind: 'sql', sql: edge }, { userId: 'id', keepTopCategories: 7, minCategoryShare: 0.02 }, 'edge values (2%, keepTopCategories)');
   // The big-table plan: near-unique text (NULL counted as a value of its own) dropped on estimates.
   assert.deepEqual(await compare(w, { kind: 'sql', sql: edge }, { userId: 'id' }, 'edge values (big-table plan)', 3_000_000), ['note', 'memo', 'code']);
 });

@@ -5,7 +5,10 @@
  *
  * The query is a chain of four CTEs:
  *
- *   autoseg_read      every feature column read exactly as the engine reads it (read.ts)
+ *   autoseg_read      every feature column read exactly as the engine reads it (read.ts); a
+ *                     numeric column made categorical by the `categorical` option as the text
+ *                     of its number (read.ts codeTextExpression), plus the number itself for
+ *                     the NaN / Infinity check when its type can hold them
  *   autoseg_encoded   x_j per matrix column, by encode.ts's rules:
  *                     continuous  ((COALESCE(r, median) - min) / (max - min)) * weight
  *                                 (0 when max = min; no clipping outside the training range)
@@ -38,7 +41,7 @@ import { SegmentationInputError, show } from '../../segmentation/errors';
 import { WarehouseInputError } from '../errors';
 import { parseTableRef, quoteIdentifier, quoteTableRef } from '../identifiers';
 import { doubleLiteral, stringLiteral } from './literals';
-import { mayBeNonFinite, readExpression } from './read';
+import { codeTextExpression, mayBeNonFinite, readExpression } from './read';
 import { reasonColumn, reasonExpressions } from './reasonsSelect';
 import type { Source } from '../warehouse';
 
@@ -207,13 +210,21 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
     const r = `autoseg_r${f}`;
     if (e.sourceKind !== 'numeric' && e.sourceKind !== 'categorical') throw bad(`feature ${show(e.column)} has the kind ${String(e.sourceKind)}`);
     const type = typeOf(e, options.columnTypes);
-    reads.push(`${readExpression(quoteIdentifier(e.column), e.column, type, e.sourceKind)} AS ${r}`);
+    const read = readExpression(quoteIdentifier(e.column), e.column, type, e.sourceKind);
+    // A `categorical` numeric column: its values' text, read as the engine's codes.ts writes them.
+    const asText = e.categoricalOverride === true;
+    if (asText && (e.sourceKind !== 'numeric' || e.treatment === 'continuous')) throw bad(`feature ${show(e.column)} is marked categoricalOverride but is ${e.sourceKind} ${e.treatment}`);
+    const kind = asText ? 'categorical' : e.sourceKind;
+    reads.push(`${asText ? codeTextExpression(read) : read} AS ${r}`);
     if (!Array.isArray(e.columns) || e.columns.length === 0) throw bad(`feature ${show(e.column)} has no matrix columns`);
     for (const j of e.columns) {
       if (!Number.isSafeInteger(j) || j < 0 || j >= dim || covered[j]) throw bad(`feature ${show(e.column)} names the matrix column ${j}, out of range or already used`);
       covered[j] = true;
     }
-    if (e.sourceKind === 'numeric' && mayBeNonFinite(type)) okTerms.push(`COALESCE(is_finite(${r}), true)`);
+    if (e.sourceKind === 'numeric' && mayBeNonFinite(type)) {
+      if (asText) reads.push(`${read} AS autoseg_n${f}`);
+      okTerms.push(`COALESCE(is_finite(${asText ? `autoseg_n${f}` : r}), true)`);
+    }
 
     if (e.treatment === 'continuous') {
       if (e.sourceKind !== 'numeric' || e.columns.length !== 1) throw bad(`continuous feature ${show(e.column)} is not one numeric column`);
@@ -226,10 +237,10 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
     } else if (e.treatment === 'binary') {
       if (e.columns.length !== 1) throw bad(`binary feature ${show(e.column)} has ${e.columns.length} matrix columns`);
       const j = e.columns[0];
-      encoded[j] = `CASE WHEN ${equals(r, e.oneValue, e.sourceKind)} THEN ${bitValue(model, j, 1)} ELSE ${bitValue(model, j, 0)} END`;
-      values.push(`CASE WHEN ${equals(r, e.oneValue, e.sourceKind)} THEN 1 ELSE 0 END`);
+      encoded[j] = `CASE WHEN ${equals(r, e.oneValue, kind)} THEN ${bitValue(model, j, 1)} ELSE ${bitValue(model, j, 0)} END`;
+      values.push(`CASE WHEN ${equals(r, e.oneValue, kind)} THEN 1 ELSE 0 END`);
     } else if (e.treatment === 'dummies') {
-      if (e.sourceKind !== 'categorical' || !Array.isArray(e.kept)) throw bad(`dummies feature ${show(e.column)} is not categorical`);
+      if (kind !== 'categorical' || !Array.isArray(e.kept)) throw bad(`dummies feature ${show(e.column)} is not categorical`);
       const hasOther = e.other !== null && e.other !== undefined;
       if (e.columns.length !== e.kept.length + (hasOther ? 1 : 0))
         throw bad(`dummies feature ${show(e.column)} has ${e.columns.length} matrix columns for ${e.kept.length} values${hasOther ? ' and other' : ''}`);

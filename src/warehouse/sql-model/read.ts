@@ -18,6 +18,9 @@
  *
  * Categorical types (the engine gets a string): varchar as it is; boolean as `'true'` / `'false'`;
  * arrays, maps and rows as their JSON text; varbinary as hex; anything else CAST to varchar.
+ *
+ * A numeric column the `categorical` option made categorical is read as the text of the number
+ * above ({@link codeTextExpression}), as the engine's codes.ts `codeText` writes it.
  */
 import { SegmentationInputError, show } from '../../segmentation/errors';
 import { classifySqlType, kindOf } from '../warehouse';
@@ -66,4 +69,22 @@ export function readExpression(quoted: string, column: string, sqlType: string |
       if (/^varbinary/.test(t)) return `to_hex(${quoted})`;
       return `CAST(${quoted} AS varchar)`;
   }
+}
+
+/**
+ * The category text of the DOUBLE `d` (a numeric read expression) for a numeric column read as
+ * categorical (the `categorical` option): for an integer within +/-(2^53 - 1) its decimal digits
+ * through BIGINT, exactly JavaScript's `String(x)` of that double (-0 gives `0`); NULL stays
+ * NULL. Training refuses any other value, so the kept values are all such digits; any other
+ * number (a fraction, a larger magnitude, NaN) gets Trino's own text, which never equals digits
+ * of a safe integer: an unseen value, as in the engine (whose text differs but is not kept
+ * either). No BIGINT cast is reached for a value out of its range.
+ */
+export function codeTextExpression(d: string): string {
+  return `CASE WHEN ${d} = floor(${d}) AND abs(${d}) <= 9007199254740991e0 THEN CAST(CAST(${d} AS bigint) AS varchar) ELSE CAST(${d} AS varchar) END`;
+}
+
+/** Rows whose DOUBLE `d` is not a value the `categorical` option accepts (NULL is fine): counted as codes.ts `isIntegerCode` decides. */
+export function nonIntegerCodeCount(d: string): string {
+  return `count_if(NOT (${d} = floor(${d}) AND abs(${d}) <= 9007199254740991e0))`;
 }
