@@ -20,7 +20,7 @@ export async function cleanupRun({ runId, config, writeStarted }: RunRef & { rea
       const where = outputLocations(config.output);
       const trino = new TrinoWarehouse();
       try {
-        await trino.cleanupRun({ segments: where.segments, model: where.model }, runId);
+        await trino.cleanupRun({ segments: where.segments, model: where.model, extras: Object.values(where.sideTables) }, runId);
       } finally {
         await trino.close();
       }

@@ -1,3 +1,4 @@
+import { SIDE_TABLES, sideTableName, type SideTable } from '../warehouse/run-side-tables';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,14 +9,16 @@ import { DuckDBWarehouse } from '../warehouse/duckdb';
 import { TrinoWarehouse } from '../warehouse/trino';
 
 /** Where a run's outputs go, by output kind: the segment table/file and the model. */
-export function outputLocations(output: OutputSpec, env = process.env): { segments: string; model: string; summary: string; report: string } {
+export function outputLocations(output: OutputSpec, env = process.env): { segments: string; model: string; summary: string; report: string; sideTables: Record<SideTable, string> } {
   if (output.kind === 'dir') {
-    return { segments: join(output.dir, 'segments.csv'), model: join(output.dir, 'model.json'), summary: join(output.dir, 'summary.json'), report: join(output.dir, 'report.html') };
+    const sideTables = Object.fromEntries(SIDE_TABLES.map((t) => [t, join(output.dir, `${t}.csv`)])) as Record<SideTable, string>;
+    return { segments: join(output.dir, 'segments.csv'), model: join(output.dir, 'model.json'), summary: join(output.dir, 'summary.json'), report: join(output.dir, 'report.html'), sideTables };
   }
+  const sideTables = Object.fromEntries(SIDE_TABLES.map((t) => [t, sideTableName(output.table, t)])) as Record<SideTable, string>;
   // A table output's summary and report are files too: one folder per output table, replaced each run.
   // The default is per user, like the stage store: another user on the machine must not write it.
   const dir = join(env.AUTOSEG_REPORT_DIR || join(tmpdir(), `autoseg-reports-${process.getuid?.() ?? 'user'}`), output.table);
-  return { segments: output.table, model: `${output.table}_model`, summary: join(dir, 'summary.json'), report: join(dir, 'report.html') };
+  return { segments: output.table, model: `${output.table}_model`, summary: join(dir, 'summary.json'), report: join(dir, 'report.html'), sideTables };
 }
 
 /** The model artifact of the previous run that wrote to `output`, as JSON text, or null. */

@@ -16,6 +16,15 @@ import type { OutputColumn } from '../warehouse/warehouse';
 import type { SegmentationSummary } from '../segmentation/explain';
 import { customerReasons, REASON_COUNT } from '../segmentation/attribution';
 import { reasonColumn } from '../warehouse/sql-model/reasonsSelect';
+import { SIDE_TABLES, sideTables } from '../warehouse/run-side-tables';
+import type { KScore } from '../segmentation/scoring';
+
+/** The write stage's input: the run, and the k scores for the scores side table (absent in runs started before it existed). */
+export interface WriteInput extends EngineRef {
+  readonly createdAt: string;
+  readonly scores?: KScore[];
+  readonly chosenK?: number;
+}
 
 /** How customers moved since the previous run; computed once per run and kept in the stage. */
 export interface Movement {
@@ -60,9 +69,10 @@ function userIdSqlType(dictionary: DataDictionary): string {
  * the same table. Columns: the user id (source name and type), segment, segment_label, and for
  * tables run_id and created_at. Pushdown mode: see writeBackTrino.ts.
  */
-export async function writeSegments({ runId, config, createdAt, engine }: EngineRef & { createdAt: string }): Promise<Written> {
+export async function writeSegments(input: WriteInput): Promise<Written> {
+  const { runId, config, createdAt, engine } = input;
   // One CREATE TABLE AS can outlast the heartbeat timeout: beat while it runs.
-  if (engine === 'trino') return activity(() => withHeartbeat(writeSegmentsInTrino(runId, config, createdAt), { stage: 'write' }));
+  if (engine === 'trino') return activity(() => withHeartbeat(writeSegmentsInTrino(input), { stage: 'write' }));
   return activity(async () => {
     const store = stageStore();
     const [features, userIds, fit, labels, summary, model] = await Promise.all([
@@ -88,6 +98,8 @@ export async function writeSegments({ runId, config, createdAt, engine }: Engine
       reasons.forEach((values, t) => base.push({ name: reasonColumn(t + 1), sqlType: 'varchar', values }));
     }
     const modelText = JSON.stringify(model);
+    const created = new Date(createdAt);
+    const sides = sideTables({ runId, createdAt: created, dictionary: features.dictionary, scores: input.scores ?? [], chosenK: input.chosenK ?? fit.k, summary, transitions: moves.transitions });
     let outcome: string;
     if (config.output.kind === 'dir') {
       // Checked again at write time: the directory may have changed since the pre-flight.
@@ -97,11 +109,11 @@ export async function writeSegments({ runId, config, createdAt, engine }: Engine
       await writeFileAtomic(join(dir, OUTPUT_MARKER), `${JSON.stringify({ format: 'autoseg.output', runId, userId: config.userId })}\n`);
       await writeCsvFileAtomic(where.segments, { rowCount: n, columns: base });
       await writeFileAtomic(where.model, modelText);
+      for (const side of SIDE_TABLES) await writeCsvFileAtomic(where.sideTables[side], sides[side]);
       outcome = 'replaced';
     } else {
       const trino = new TrinoWarehouse();
       try {
-        const created = new Date(createdAt);
         const result = await trino.writeRunOutputs(
           {
             segments: {
@@ -116,6 +128,7 @@ export async function writeSegments({ runId, config, createdAt, engine }: Engine
               },
             },
             model: { target: where.model, table: modelOutputTable(runId, created, modelText) },
+            extras: SIDE_TABLES.map((side) => ({ target: where.sideTables[side], table: sides[side] })),
           },
           { runId, runStartedAt: created, signal: cancellationSignal(), onProgress: (p) => heartbeat(p) },
         );

@@ -1,15 +1,18 @@
-import type { RunConfig } from '../config/runConfig';
 import type { SegmentationModel } from '../segmentation/artifact';
 import { quoteIdentifier, quoteTableRef, type TableRef } from '../warehouse/identifiers';
 import { modelSelect, modelSource } from '../warehouse/sql-model/modelSelect';
 import { reasonColumn } from '../warehouse/sql-model/reasonsSelect';
 import { REASON_COUNT } from '../segmentation/attribution';
+import type { SegmentationSummary } from '../segmentation/explain';
+import { SIDE_TABLES, sideTables, type SideTable } from '../warehouse/run-side-tables';
+import type { OutputTable } from '../warehouse/warehouse';
+import type { StagedFeatures } from './engineer';
 import { modelOutputTable, segmentUserIdType } from '../warehouse/run-output-tables';
 import { TrinoWarehouse } from '../warehouse/trino';
 import type { StagedFit } from './cluster';
 import { outputLocations } from './previous';
 import type { Written } from './types';
-import type { Movement } from './writeBack';
+import type { Movement, WriteInput } from './writeBack';
 import { cancellationSignal, heartbeat, stageStore, toSource } from './runtime';
 
 /**
@@ -52,9 +55,15 @@ export async function movementInTrino(trino: TrinoWarehouse, fresh: string, prev
  * CREATE TABLE AS into the staging table, then the same lock, fence and atomic swap as worker
  * mode. No customer row passes through the worker.
  */
-export async function writeSegmentsInTrino(runId: string, config: RunConfig, createdAt: string): Promise<Written> {
+export async function writeSegmentsInTrino(input: WriteInput): Promise<Written> {
+  const { runId, config, createdAt } = input;
   const store = stageStore();
-  const [fit, model] = await Promise.all([store.getJson<StagedFit>(runId, 'fit'), store.getJson<SegmentationModel>(runId, 'model')]);
+  const [fit, model, features, summary] = await Promise.all([
+    store.getJson<StagedFit>(runId, 'fit'),
+    store.getJson<SegmentationModel>(runId, 'model'),
+    store.getJson<StagedFeatures>(runId, 'features'),
+    store.getJson<SegmentationSummary>(runId, 'explain'),
+  ]);
   const where = outputLocations(config.output);
   const source = toSource(config.source);
   const trino = new TrinoWarehouse();
@@ -79,10 +88,21 @@ export async function writeSegmentsInTrino(runId: string, config: RunConfig, cre
       await store.putJson(runId, 'movement', await movementInTrino(trino, quoteTableRef(staging), where.segments, config.userId, fit.k, signal));
     };
     const created = new Date(createdAt);
+    // The side tables, once the movement is measured (onStaged); one build for all five.
+    let sides: Promise<Record<SideTable, OutputTable>> | undefined;
+    const side = (name: SideTable) => async (): Promise<OutputTable> => {
+      sides ??= store
+        .getJson<Movement>(runId, 'movement')
+        .then((moves) =>
+          sideTables({ runId, createdAt: created, dictionary: features.dictionary, scores: input.scores ?? [], chosenK: input.chosenK ?? fit.k, summary, transitions: moves.transitions }),
+        );
+      return (await sides)[name];
+    };
     const result = await trino.writeRunOutputs(
       {
         segments: { target: where.segments, select },
         model: { target: where.model, table: modelOutputTable(runId, created, JSON.stringify(model)) },
+        extras: SIDE_TABLES.map((name) => ({ target: where.sideTables[name], table: side(name) })),
       },
       { runId, runStartedAt: created, signal, onProgress: (p) => heartbeat(p), onStaged },
     );

@@ -48,6 +48,17 @@ export interface RunOutputs {
   /** The rows, or a SELECT that Trino runs into the staging table (run_id and created_at appended). */
   readonly segments: TableOutput | SelectOutput;
   readonly model: TableOutput;
+  /**
+   * Further tables of the run (its side tables), staged and swapped with T and M as one unit. A
+   * table may be given as a function, called once T is staged and `onStaged` has run (a side
+   * table may describe what `onStaged` measured).
+   */
+  readonly extras?: readonly ExtraOutput[];
+}
+
+export interface ExtraOutput {
+  readonly target: string;
+  readonly table: OutputTable | (() => Promise<OutputTable>);
 }
 
 export interface RunWriteOptions {
@@ -138,30 +149,31 @@ async function repairOthers(conn: TrinoConnection, layout: Layout, state: State,
 }
 
 function checkRunColumns(outputs: RunOutputs, runId: string, runStartedAt: Date): void {
-  for (const [what, out] of [
-    ['segments', outputs.segments],
-    ['model', outputs.model],
-  ] as const) {
+  for (const [what, out] of [['segments', outputs.segments] as const, ['model', outputs.model] as const]) {
     // A SELECT gets its run_id and created_at from the run itself (stagingQuery).
     if (isSelectOutput(out)) {
       checkSelectOutput(out);
       continue;
     }
-    checkWritableTable(out.table);
-    const runCol = out.table.columns.find((c) => c.name === 'run_id');
-    const createdCol = out.table.columns.find((c) => c.name === 'created_at');
-    // The fence and the retry detection read these two columns back.
-    if (!runCol || !createdCol || !/^timestamp\(3\)$/i.test(createdCol.sqlType.trim())) {
-      throw new WarehouseInputError('INVALID_VALUE', `the ${what} table needs a run_id column and a created_at timestamp(3) column`);
-    }
-    for (let i = 0; i < out.table.rowCount; i++) {
-      const created = createdCol.values[i];
-      if (runCol.values[i] !== runId || !(created instanceof Date) || created.getTime() !== runStartedAt.getTime()) {
-        throw new WarehouseInputError('INVALID_VALUE', `the ${what} table, row ${i}: run_id must be ${runId} and created_at the run's start ${runStartedAt.toISOString()}`);
-      }
-    }
+    checkRunTable(what, out.table, runId, runStartedAt);
   }
   if (!Number.isFinite(runStartedAt.getTime())) throw new WarehouseInputError('INVALID_VALUE', 'runStartedAt is not a valid date');
+}
+
+/** A table of the run: writable, and every row stamped with this run's id and start (the fence and retries read them back). */
+function checkRunTable(what: string, table: OutputTable, runId: string, runStartedAt: Date): void {
+  checkWritableTable(table);
+  const runCol = table.columns.find((c) => c.name === 'run_id');
+  const createdCol = table.columns.find((c) => c.name === 'created_at');
+  if (!runCol || !createdCol || !/^timestamp\(3\)$/i.test(createdCol.sqlType.trim())) {
+    throw new WarehouseInputError('INVALID_VALUE', `the ${what} table needs a run_id column and a created_at timestamp(3) column`);
+  }
+  for (let i = 0; i < table.rowCount; i++) {
+    const created = createdCol.values[i];
+    if (runCol.values[i] !== runId || !(created instanceof Date) || created.getTime() !== runStartedAt.getTime()) {
+      throw new WarehouseInputError('INVALID_VALUE', `the ${what} table, row ${i}: run_id must be ${runId} and created_at the run's start ${runStartedAt.toISOString()}`);
+    }
+  }
 }
 
 /** The target holding a newer run than ours, if any. */
@@ -244,14 +256,25 @@ export async function writeRunOutputs(conn: TrinoConnection, layout: Layout, out
   const resultRows = async (): Promise<number> => rowCount ?? (isSelectOutput(segments) ? segments.expectedRows : undefined) ?? count(conn, seg.target);
 
   let written = 0;
+  let extraTables: OutputTable[] | undefined;
   let acquiredAt: number | undefined;
   let swapping = false;
   try {
     // A retry after a completed swap has nothing to stage.
     if (!(await alreadyWritten(conn, layout, tag))) {
       written = rowCount = await stageSegments(conn, seg.stage(tag), segments, options, report);
-      await fillStaging(conn, model.stage(tag), outputs.model.table, { signal });
       if (options.onStaged) await options.onStaged(seg.stage(tag));
+      await fillStaging(conn, model.stage(tag), outputs.model.table, { signal });
+      extraTables = [];
+      for (const [i, extra] of (outputs.extras ?? []).entries()) {
+        const table = typeof extra.table === 'function' ? await extra.table() : extra.table;
+        checkRunTable(extra.target, table, runId, runStartedAt);
+        // Which run a table holds is read from its rows: an empty one would hold none.
+        if (table.rowCount === 0) throw new WarehouseInputError('INVALID_VALUE', `the ${extra.target} table has no rows: each of a run's tables must hold at least one row stamped with the run`);
+        await report(`staging ${extra.target}`, written);
+        await fillStaging(conn, layout.slots[i + 2].stage(tag), table, { signal });
+        extraTables.push(table);
+      }
     }
     await report('waiting for the output lock', written);
     acquiredAt = await acquireLock(conn, layout.lock, {
@@ -278,7 +301,7 @@ export async function writeRunOutputs(conn: TrinoConnection, layout: Layout, out
     if (signal?.aborted) throw abortError(signal);
     for (const [i, s] of layout.slots.entries()) {
       if (holds(state, s.target, tag)) continue;
-      const expected = i === 0 ? rowCount : outputs.model.table.rowCount;
+      const expected = i === 0 ? rowCount : i === 1 ? outputs.model.table.rowCount : extraTables?.[i - 2]?.rowCount;
       const staged = state.staged.get(full(s.stage(tag)));
       if (staged === undefined) throw new WarehouseUnavailableError(`staging table ${full(s.stage(tag))} disappeared before the swap; the write will be redone`);
       // Staging skipped (the targets held this run when the attempt began), then the targets changed.

@@ -16,17 +16,18 @@ export interface Slot {
 }
 
 export interface Layout {
-  readonly slots: readonly [Slot, Slot];
+  /** T, then T_model, then the side tables (run-side-tables.ts), all swapped as one unit. */
+  readonly slots: readonly [Slot, Slot, ...Slot[]];
   readonly lock: TableRef;
 }
 
-export function runLayout(segments: TableRef, model: TableRef): Layout {
+export function runLayout(segments: TableRef, model: TableRef, extras: readonly TableRef[] = []): Layout {
   const slot = (target: TableRef): Slot => ({
     target,
     stage: (tag) => withTableName(target, `${tableName(target)}__stage_${tag}`),
     old: (tag) => withTableName(target, `${tableName(target)}__old_${tag}`),
   });
-  return { slots: [slot(segments), slot(model)], lock: withTableName(segments, `${tableName(segments)}__autoseg_lock`) };
+  return { slots: [slot(segments), slot(model), ...extras.map(slot)], lock: withTableName(segments, `${tableName(segments)}__autoseg_lock`) };
 }
 
 export const full = (ref: TableRef): string => ref.parts.join('.');

@@ -141,13 +141,18 @@ export class TrinoWarehouse implements Warehouse {
    * retry with the same runId after any failure. See trino-run-write.ts.
    */
   async writeRunOutputs(outputs: RunOutputs, options: RunWriteOptions): Promise<RunWriteResult> {
-    const layout = runLayout(this.resolveTable(outputs.segments.target), this.resolveTable(outputs.model.target));
+    const layout = runLayout(
+      this.resolveTable(outputs.segments.target),
+      this.resolveTable(outputs.model.target),
+      (outputs.extras ?? []).map((e) => this.resolveTable(e.target)),
+    );
     return writeRunOutputs(this.connection, layout, outputs, options, this.replaceSupport);
   }
 
   /** Compensation after a failed or cancelled run: the outputs left as a complete pair, the run's leftovers dropped. */
-  async cleanupRun(targets: { segments: string; model: string }, runId: string): Promise<void> {
-    return cleanupRun(this.connection, runLayout(this.resolveTable(targets.segments), this.resolveTable(targets.model)), runId);
+  async cleanupRun(targets: { segments: string; model: string; extras?: readonly string[] }, runId: string): Promise<void> {
+    const extras = (targets.extras ?? []).map((t) => this.resolveTable(t));
+    return cleanupRun(this.connection, runLayout(this.resolveTable(targets.segments), this.resolveTable(targets.model), extras), runId);
   }
 
   /** Pre-flight: valid name, existing catalog and schema, and a catalog that accepts CREATE TABLE. */

@@ -128,7 +128,7 @@ export async function segmentationWorkflow(input: RunConfigInput): Promise<RunSu
     const explained = await stage('explain', () => compute().explainSegments({ runId, config, engine }));
     const createdAt = info.startTime.toISOString();
     writeStarted = true;
-    const written = await stage('write', () => io().writeSegments({ runId, config, createdAt, engine }));
+    const written = await stage('write', () => io().writeSegments({ runId, config, createdAt, engine, scores, chosenK: choice.chosenK }));
     const parts = {
       runId,
       config,

@@ -39,10 +39,10 @@ export function runOutputs(target: string, run: TestRun): RunOutputs {
   return { segments: { target, table: segments }, model: { target: `${target}_model`, table: model } };
 }
 
-/** Tables of memory.default left beside `target` and its model: staging, old copies, the lock. */
+/** Tables of memory.default left beside `target`, its model and side tables: staging, old copies, the lock. */
 export async function writeLeftovers(target: string): Promise<string[]> {
   const rows = await queryRows(
-    `SELECT table_name FROM memory.information_schema.tables WHERE table_schema = 'default' AND (table_name LIKE '${target}\\_\\_%' ESCAPE '\\' OR table_name LIKE '${target}\\_model\\_\\_%' ESCAPE '\\')`,
+    `SELECT table_name FROM memory.information_schema.tables WHERE table_schema = 'default' AND (table_name LIKE '${target}\\_\\_%' ESCAPE '\\' OR table_name LIKE '${target}\\_%\\_\\_%' ESCAPE '\\')`,
   );
   return rows.map((r) => String(r[0])).sort();
 }

@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { parseRunConfig } from '../../src/config/runConfig';
+import { SIDE_TABLES } from '../../src/warehouse/run-side-tables';
 import { modelSelect } from '../../src/warehouse/sql-model/modelSelect';
 import { segmentationWorkflow } from '../../src/workflows';
 import { progressQuery, type RunProgress } from '../../src/workflows/progress';
@@ -184,7 +185,7 @@ function assertReader(seen: Map<string, number>, previousRun: string, runId: str
 async function leftovers(output: string, server: string): Promise<string[]> {
   const [catalog, schema, name] = output.split('.');
   const rows = await queryRows(
-    `SELECT table_name FROM ${catalog}.information_schema.tables WHERE table_schema = '${schema}' AND (table_name LIKE '${name}\\_\\_%' ESCAPE '\\' OR table_name LIKE '${name}\\_model\\_\\_%' ESCAPE '\\')`,
+    `SELECT table_name FROM ${catalog}.information_schema.tables WHERE table_schema = '${schema}' AND (table_name LIKE '${name}\\_\\_%' ESCAPE '\\' OR table_name LIKE '${name}\\_%\\_\\_%' ESCAPE '\\')`,
     server,
   );
   return rows.map((r) => String(r[0])).sort();
@@ -202,6 +203,12 @@ async function assertOutput(output: string, runId: string, server: string): Prom
   assert.deepEqual([rows, ids, runs, run], [ROWS, ROWS, 1, runId], 'the disturbed run replaced the table, whole');
   const [[modelRows, modelRun]] = await queryRows(`SELECT count(*), max(run_id) FROM ${output}_model`, server);
   assert.deepEqual([modelRows, modelRun], [1, runId], 'the model table holds the same run');
+  for (const side of SIDE_TABLES) {
+    const [[sideRuns, sideRun]] = await queryRows(`SELECT count(DISTINCT run_id), max(run_id) FROM ${output}_${side}`, server);
+    assert.deepEqual([sideRuns, sideRun], [1, runId], `${output}_${side} holds the same run`);
+  }
+  const [[moved]] = await queryRows(`SELECT sum(customers) FROM ${output}_moves`, server);
+  assert.equal(Number(moved), ROWS, 'T_moves counts every customer once');
   // The reference is read from the shared Trino: the restart test's output is in its own.
   const [got, want] = await Promise.all([segmentsOf(output, server), segmentsOf(TRUTH, trinoUrl())]);
   const differ = [...want].filter(([id, s]) => got.get(id) !== s);
