@@ -28,8 +28,7 @@ const timings = (s: RunSummary): string => s.timings.map((t) => `${t.stage} ${(t
 
 test("tpch.sf1.customer: pushdown with a whole-table sample gives worker mode's dictionary, k and segment for every customer", async () => {
   for (const t of [WORKER_OUT, PUSHDOWN_OUT]) {
-    await queryRows(`DROP TABLE IF EXISTS ${t}`);
-    await queryRows(`DROP TABLE IF EXISTS ${t}_model`);
+    for (const suffix of ['', '_model', '_dictionary', '_scores', '_profiles', '_importance', '_moves']) await queryRows(`DROP TABLE IF EXISTS ${t}${suffix}`);
   }
   // auto with the default threshold (1,000,000): 150,000 rows stay in worker mode.
   const worker = await run('pd-worker', { output: { kind: 'table', table: WORKER_OUT }, reasons: true });
@@ -68,6 +67,14 @@ test("tpch.sf1.customer: pushdown with a whole-table sample gives worker mode's 
     `SELECT count(*), count_if(w.segment <> p.segment OR w.segment_label <> p.segment_label OR w.reason_1 <> p.reason_1 OR w.reason_2 <> p.reason_2 OR w.reason_3 <> p.reason_3 OR p.reason_3 IS NULL) FROM ${WORKER_OUT} w JOIN ${PUSHDOWN_OUT} p ON w.custkey = p.custkey`,
   );
   assert.deepEqual([joined, differ], [150_000, 0], 'every customer has the same segment, label and reasons (--reasons) in both modes');
+  // The side tables, in both modes: the same scores and dictionary rows; every customer in T_moves.
+  for (const out of [WORKER_OUT, PUSHDOWN_OUT]) {
+    const [[moved, sized]] = await queryRows(`SELECT (SELECT sum(customers) FROM ${out}_moves), (SELECT value FROM ${out}_profiles WHERE statistic = 'size' AND segment IS NULL AND feature IS NULL)`);
+    assert.deepEqual([Number(moved), Number(sized)], [150_000, 150_000], `${out}: T_moves and T_profiles count every customer`);
+  }
+  const sideRows = (out: string, side: string, columns: string) => queryRows(`SELECT ${columns} FROM ${out}_${side} ORDER BY 1`);
+  assert.deepEqual(await sideRows(PUSHDOWN_OUT, 'scores', 'k, inertia, silhouette, stability, chosen'), await sideRows(WORKER_OUT, 'scores', 'k, inertia, silhouette, stability, chosen'));
+  assert.deepEqual(await sideRows(PUSHDOWN_OUT, 'dictionary', 'position, column_name, treatment, reason'), await sideRows(WORKER_OUT, 'dictionary', 'position, column_name, treatment, reason'));
   const [[type]] = await queryRows(`SELECT data_type FROM memory.information_schema.columns WHERE table_name = 'pd_trino_segments' AND column_name = 'custkey'`);
   assert.equal(type, 'bigint', 'the user id keeps its source type');
 
