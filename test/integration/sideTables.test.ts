@@ -95,6 +95,14 @@ test('example customers into Iceberg: the side tables exist with their columns, 
   assert.equal(model, 1);
 });
 
+test('example customers into the memory connector: the same side tables', { timeout: 600_000 }, async () => {
+  const out = `memory.default.side_${process.pid}`;
+  for (const t of ['', '_model', ...SIDE_TABLES.map((s) => `_${s}`)]) await queryRows(`DROP TABLE IF EXISTS ${out}${t}`);
+  const [[columnCount]] = await queryRows(`SELECT count(*) FROM memory.information_schema.columns WHERE table_schema = 'default' AND table_name = 'side_example_${process.pid}'`);
+  const summary = await run('side-mem', { source: { kind: 'table', table: EXAMPLE }, output: { kind: 'table', table: out }, userId: 'td_canonical_id' });
+  await checkSideTables(out, summary, Number(columnCount));
+});
+
 test('a directory output gets the same tables as CSV files', { timeout: 600_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'autoseg-side-'));
   try {
