@@ -2,6 +2,7 @@ import { buildModel } from '../segmentation/artifact';
 import { nearestCentroids } from '../segmentation/distance';
 import { segmentDrivers } from '../segmentation/drivers';
 import { explainSegments as explain, type SegmentationSummary } from '../segmentation/explain';
+import { withLabels } from '../segmentation/labels';
 import type { StagedFit } from './cluster';
 import type { StagedFeatures } from './engineer';
 import type { EngineRef, Explained } from './types';
@@ -45,7 +46,7 @@ async function explainInWarehouse({ runId, config }: EngineRef): Promise<Explain
     // Which features drive the assignment: on the training sample (the staged matrix).
     // The training sample's rows (its matrix and source values) and their segments under the final centroids.
     const sampleLabels = nearestCentroids(sample, centroids, fit.k).labels;
-    const summary = { ...profiled, ...segmentDrivers(sample, centroids, fit.k, features, config.seed, sampleTable, sampleLabels) };
+    const summary = { ...withLabels(profiled, config.labels), ...segmentDrivers(sample, centroids, fit.k, features, config.seed, sampleTable, sampleLabels) };
     const model = buildModel(
       features,
       centroids,
@@ -70,7 +71,7 @@ export async function explainJob({ runId, engine, config }: EngineRef): Promise<
     store.getJson<StagedFit>(runId, 'fit'),
     store.getLabels(runId, 'labels'),
   ]);
-  let summary: SegmentationSummary = explain(table, { matrix, dictionary: features.dictionary, featureColumns: features.featureColumns }, labels, fit.k);
+  let summary: SegmentationSummary = explain(table, { matrix, dictionary: features.dictionary, featureColumns: features.featureColumns }, labels, fit.k, { names: config.labels });
   summary = { ...summary, ...segmentDrivers(matrix, Float64Array.from(fit.centroids.flat()), fit.k, features, config.seed, table, labels) };
   if (engine === 'trino' && fit.sizes) {
     // Pushdown: the rows here are the training sample; the sizes are the full table's (from Trino).

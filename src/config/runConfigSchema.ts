@@ -108,6 +108,12 @@ export const runConfigSchema = segmentationOptionsSchema
       .describe(
         'Add `reason_1`, `reason_2`, `reason_3` (varchar) to the segment table: per customer, the three features that most keep it in its segment rather than the nearest other one (the largest terms of its exact margin attribution). Off by default: three more columns per customer.',
       ),
+    labels: z
+      .record(z.string().min(1), z.string().trim().min(1).max(80))
+      .optional()
+      .describe(
+        'Human names of columns, column name -> name (e.g. `{"total_spend": "Total spend"}`): used in the segment names (`segment_label`, the model, the summary) and everywhere the report shows the column. Columns not named keep their column name; names of columns not in the input are ignored.',
+      ),
   })
   .describe('One autoseg run: the CLI flags, a `--config` file, an HTTP trigger body and the workflow input all give one.')
   .superRefine((c, ctx) => {

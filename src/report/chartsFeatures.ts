@@ -1,7 +1,9 @@
 import type { CategoricalProfile, ContinuousProfile, SegmentationSummary, SegmentSummary } from '../segmentation/explain';
 import type { ChartDef } from './chart';
 import { num, pct } from './format';
-import { ALL_CUSTOMERS, CATEGORY_COLORS, columnName, MAX_CATEGORIES, NAMED_COLUMNS, segmentColor, segmentName, segmentScale } from './palette';
+import { asIs, type Namer } from './names';
+import { compactnessReading, informationGainReading } from './readings';
+import { ALL_CUSTOMERS, CATEGORY_COLORS, MAX_CATEGORIES, segmentColor, segmentName, segmentScale } from './palette';
 import { CARD_SHARE_BARS, maxCompactness, rankContinuous } from './select';
 import type { VlSpec } from './vega';
 
@@ -9,7 +11,11 @@ import type { VlSpec } from './vega';
  * The feature-level charts: categorical value shares per segment, continuous distributions per
  * segment against the population, the compactness heat map, and a segment's distance shares.
  * Charts are named by position (`categorical-0`, ...), never by column name (user text).
+ * Features are shown by their human names (`name`, the run's `labels`); every drawn axis has a title.
  */
+
+/** The y axis title of charts with one row per group (all customers, then each segment). */
+export const GROUP_AXIS = 'Group';
 
 const segmentsOf = (s: SegmentationSummary) => s.segments.map((x) => x.segment);
 
@@ -30,17 +36,18 @@ const REST = '(all other values)';
  * Each value's share per segment (and in the population) as 100% stacked bars. A feature with
  * more than {@link MAX_CATEGORIES} values shows the most frequent ones and sums the rest.
  */
-export function categoricalChart(p: CategoricalProfile, index: number): ChartDef {
+export function categoricalChart(p: CategoricalProfile, index: number, name: Namer = asIs): ChartDef {
+  const shown = name(p.feature);
   const byFreq = p.categories.map((c, j) => ({ c, j })).sort((a, b) => p.population.counts[b.j] - p.population.counts[a.j] || a.j - b.j);
-  const shown =
+  const columns =
     p.categories.length <= MAX_CATEGORIES
       ? p.categories.map((_, j) => j)
       : byFreq
           .slice(0, MAX_CATEGORIES - 1)
           .map((x) => x.j)
           .sort((a, b) => a - b);
-  const names = shown.map((j) => p.categories[j]);
-  const merged = shown.length < p.categories.length;
+  const names = columns.map((j) => p.categories[j]);
+  const merged = columns.length < p.categories.length;
   if (merged) names.push(REST);
   const rows: CategoryRow[] = [];
   const groups = [
@@ -48,10 +55,10 @@ export function categoricalChart(p: CategoricalProfile, index: number): ChartDef
     ...p.segments.map((s) => ({ group: segmentName(s.segment), segment: s.segment, counts: s.counts, shares: s.shares })),
   ];
   for (const g of groups) {
-    shown.forEach((j, o) => rows.push({ group: g.group, segment: g.segment, category: p.categories[j], order: o, count: g.counts[j], share: g.shares[j] }));
+    columns.forEach((j, o) => rows.push({ group: g.group, segment: g.segment, category: p.categories[j], order: o, count: g.counts[j], share: g.shares[j] }));
     if (merged) {
-      const rest = (xs: number[]) => xs.reduce((a, v, j) => a + (shown.includes(j) ? 0 : v), 0);
-      rows.push({ group: g.group, segment: g.segment, category: REST, order: shown.length, count: rest(g.counts), share: rest(g.shares) });
+      const rest = (xs: number[]) => xs.reduce((a, v, j) => a + (columns.includes(j) ? 0 : v), 0);
+      rows.push({ group: g.group, segment: g.segment, category: REST, order: columns.length, count: rest(g.counts), share: rest(g.shares) });
     }
   }
   const groupNames = groups.map((g) => g.group);
@@ -64,9 +71,9 @@ export function categoricalChart(p: CategoricalProfile, index: number): ChartDef
         field: 'group',
         type: 'nominal',
         sort: groupNames,
-        axis: { title: null, labelFontSize: 12, labelFontWeight: { condition: { test: `datum.value === '${ALL_CUSTOMERS}'`, value: 'bold' }, value: 'normal' } },
+        axis: { title: GROUP_AXIS, labelFontSize: 12, labelFontWeight: { condition: { test: `datum.value === '${ALL_CUSTOMERS}'`, value: 'bold' }, value: 'normal' } },
       },
-      x: { field: 'share', type: 'quantitative', stack: 'normalize', axis: { title: null, format: '.0%', tickCount: 5 } },
+      x: { field: 'share', type: 'quantitative', stack: 'normalize', axis: { title: "Share of the group's customers", format: '.0%', tickCount: 5 } },
       order: { field: 'order', type: 'quantitative' },
     },
     layer: [
@@ -78,7 +85,7 @@ export function categoricalChart(p: CategoricalProfile, index: number): ChartDef
             type: 'nominal',
             sort: names,
             scale: { domain: names, range: CATEGORY_COLORS.slice(0, names.length) },
-            legend: { title: p.feature, orient: 'top', columns: Math.min(names.length, 4), labelLimit: 150, titleLimit: 500 },
+            legend: { title: shown, orient: 'top', columns: Math.min(names.length, 4), labelLimit: 150, titleLimit: 500 },
           },
           tooltip: [{ field: 'group' }, { field: 'category' }, { field: 'count', format: ',' }, { field: 'share', format: '.1%' }],
         },
@@ -90,12 +97,12 @@ export function categoricalChart(p: CategoricalProfile, index: number): ChartDef
       },
     ],
   };
-  const dominant = p.segments.filter((s) => s.purity >= 0.999 && s.dominant !== null).map((s) => `${segmentName(s.segment)} is entirely ${p.feature} = ${s.dominant}`);
+  const dominant = p.segments.filter((s) => s.purity >= 0.999 && s.dominant !== null).map((s) => `${segmentName(s.segment)} is entirely ${shown} = ${s.dominant}`);
   return {
     name: `categorical-${index}`,
-    title: `${p.feature}: share of each value per segment`,
-    caption: `Information gain ${num(p.informationGain)} bits (how much knowing the segment tells about ${p.feature}).${dominant.length ? ` ${dominant.slice(0, 4).join('; ')}.` : ''}`,
-    data: { feature: p.feature, kind: p.kind, informationGain: p.informationGain, categories: p.categories, shownCategories: names, rows },
+    title: `${shown}: share of each value per segment`,
+    caption: `${informationGainReading(p, shown)}${dominant.length ? ` ${dominant.slice(0, 4).join('; ')}.` : ''}`,
+    data: { feature: p.feature, name: shown, kind: p.kind, informationGain: p.informationGain, categories: p.categories, shownCategories: names, rows },
     spec,
     className: 'half',
   };
@@ -123,7 +130,8 @@ export function axisFormat(lo: number, hi: number): string {
  * Each segment's distribution of a continuous feature (filled) against the population's
  * (dashed), one small panel per segment, from the explanation's fixed-bin histograms.
  */
-export function continuousChart(p: ContinuousProfile, index: number, summary: SegmentationSummary): ChartDef {
+export function continuousChart(p: ContinuousProfile, index: number, summary: SegmentationSummary, name: Namer = asIs): ChartDef {
+  const shown = name(p.feature);
   const edges = p.binEdges;
   const bins = p.population.histogram.length;
   const panel = (s: number) => {
@@ -149,7 +157,7 @@ export function continuousChart(p: ContinuousProfile, index: number, summary: Se
   const x = {
     type: 'quantitative',
     scale: { domain: [edges[0], edges[edges.length - 1]], nice: false, zero: false },
-    axis: { title: null, format: axisFormat(edges[0], edges[edges.length - 1]), tickCount: 4, labelOverlap: true, labelFlush: true },
+    axis: { title: shown, format: axisFormat(edges[0], edges[edges.length - 1]), tickCount: 4, labelOverlap: true, labelFlush: true, titleLimit: 260 },
   };
   const spec: VlSpec = {
     facet: { field: 'panel', type: 'nominal', sort: p.segments.map((_, s) => panel(s)), header: { title: null, labelFontSize: 12, labelAnchor: 'start', labelFontWeight: 'bold' } },
@@ -184,10 +192,11 @@ export function continuousChart(p: ContinuousProfile, index: number, summary: Se
   const best = p.segments.reduce((a, s) => ((s.compactness ?? -Infinity) > (a.compactness ?? -Infinity) ? s : a), p.segments[0]);
   return {
     name: `continuous-${index}`,
-    title: `${p.feature}: distribution per segment (dashed: all customers)`,
-    caption: `All customers: median ${num(p.population.median)}, mean ${num(p.population.mean)}. Most concentrated: ${segmentName(best.segment)} (relative compactness ${num(best.compactness)}).`,
+    title: `${shown}: distribution per segment (dashed: all customers)`,
+    caption: `All customers: median ${num(p.population.median)}, mean ${num(p.population.mean)}. Most concentrated: ${segmentName(best.segment)} (relative compactness ${num(best.compactness)}: ${compactnessReading(best.compactness)}).`,
     data: {
       feature: p.feature,
+      name: shown,
       binEdges: edges,
       population: { size: p.population.size, median: p.population.median, histogram: p.population.histogram },
       segments: p.segments.map((s) => ({ segment: s.segment, size: s.size, median: s.median, compactness: s.compactness, histogram: s.histogram })),
@@ -198,11 +207,16 @@ export function continuousChart(p: ContinuousProfile, index: number, summary: Se
 }
 
 /** Relative compactness of the top continuous features in every segment, as a heat map. */
-export function compactnessChart(summary: SegmentationSummary, maxFeatures: number): ChartDef | null {
+export function compactnessChart(summary: SegmentationSummary, maxFeatures: number, name: Namer = asIs): ChartDef | null {
   const features = rankContinuous(summary).slice(0, maxFeatures);
   if (features.length === 0) return null;
   const segs = segmentsOf(summary);
-  const cells = features.flatMap((p) => p.segments.map((s) => ({ feature: p.feature, segment: s.segment, name: columnName(s.segment, segs.length), compactness: s.compactness })));
+  // `shown` is unique per feature even when two columns were given the same human name
+  const shown = uniqueNames(
+    features.map((p) => p.feature),
+    name,
+  );
+  const cells = features.flatMap((p, f) => p.segments.map((s) => ({ feature: p.feature, shown: shown[f], segment: s.segment, name: String(s.segment), compactness: s.compactness })));
   const spec: VlSpec = {
     width: Math.min(820, Math.max(240, 78 * segs.length)),
     height: { step: 28 },
@@ -211,10 +225,10 @@ export function compactnessChart(summary: SegmentationSummary, maxFeatures: numb
       x: {
         field: 'name',
         type: 'ordinal',
-        sort: segs.map((s) => columnName(s, segs.length)),
-        axis: { title: segs.length > NAMED_COLUMNS ? 'Segment' : null, orient: 'top', labelAngle: 0, labelFontSize: 12 },
+        sort: segs.map(String),
+        axis: { title: 'Segment', orient: 'top', labelAngle: 0, labelFontSize: 12 },
       },
-      y: { field: 'feature', type: 'nominal', sort: features.map((p) => p.feature), axis: { title: null, labelFontSize: 12, labelLimit: 260 } },
+      y: { field: 'shown', type: 'nominal', sort: shown, axis: { title: 'Feature', labelFontSize: 12, labelLimit: 260 } },
     },
     layer: [
       {
@@ -226,7 +240,11 @@ export function compactnessChart(summary: SegmentationSummary, maxFeatures: numb
             scale: { scheme: 'blueorange', domain: [-1, 1], reverse: true, clamp: true },
             legend: { title: 'Relative compactness', orient: 'bottom', direction: 'horizontal', gradientLength: 240, format: '.1f' },
           },
-          tooltip: [{ field: 'feature' }, { field: 'name', title: 'segment' }, { field: 'compactness', format: '.3f' }],
+          tooltip: [
+            { field: 'shown', title: 'feature' },
+            { field: 'name', title: 'segment' },
+            { field: 'compactness', format: '.3f' },
+          ],
         },
       },
       {
@@ -249,10 +267,14 @@ export function compactnessChart(summary: SegmentationSummary, maxFeatures: numb
 }
 
 /** A segment's centroid distance from the overall mean, split by feature (top bars plus the rest). */
-export function distanceSharesChart(seg: SegmentSummary): ChartDef {
+export function distanceSharesChart(seg: SegmentSummary, name: Namer = asIs): ChartDef {
   const top = seg.distanceShares.slice(0, CARD_SHARE_BARS);
   const rest = seg.distanceShares.slice(CARD_SHARE_BARS).reduce((a, f) => a + f.share, 0);
-  const bars = top.map((f, i) => ({ feature: f.feature, share: f.share, order: i }));
+  const shown = uniqueNames(
+    top.map((f) => f.feature),
+    name,
+  );
+  const bars = top.map((f, i) => ({ feature: shown[i], share: f.share, order: i }));
   if (seg.distanceShares.length > CARD_SHARE_BARS) bars.push({ feature: `${seg.distanceShares.length - CARD_SHARE_BARS} other features`, share: rest, order: bars.length });
   const scale = segmentScale([seg.segment]);
   const spec: VlSpec = {
@@ -260,7 +282,7 @@ export function distanceSharesChart(seg: SegmentSummary): ChartDef {
     height: { step: 19 },
     data: { values: bars.map((b) => ({ ...b, text: pct(b.share, 0) })) },
     encoding: {
-      y: { field: 'feature', type: 'nominal', sort: bars.map((b) => b.feature), axis: { title: null, labelLimit: 140, labelFontSize: 11, ticks: false, domain: false } },
+      y: { field: 'feature', type: 'nominal', sort: bars.map((b) => b.feature), axis: { title: 'Feature', titleFontSize: 11, labelLimit: 140, labelFontSize: 11, ticks: false, domain: false } },
       x: { field: 'share', type: 'quantitative', scale: { domain: [0, 1] }, axis: null },
     },
     layer: [
@@ -275,4 +297,12 @@ export function distanceSharesChart(seg: SegmentSummary): ChartDef {
     spec,
     className: 'mini',
   };
+}
+
+/** Display names of `features`, made unique (`name (column)`) where two columns share one. */
+export function uniqueNames(features: readonly string[], name: Namer): string[] {
+  const shown = features.map(name);
+  const count = new Map<string, number>();
+  for (const n of shown) count.set(n, (count.get(n) ?? 0) + 1);
+  return shown.map((n, i) => ((count.get(n) ?? 0) > 1 && n !== features[i] ? `${n} (${features[i]})` : n));
 }

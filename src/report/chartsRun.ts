@@ -2,6 +2,7 @@ import type { SummaryFile } from '../activities/finish';
 import type { ChartDef } from './chart';
 import { count, fixed, pct } from './format';
 import { columnName, segmentColor, segmentName } from './palette';
+import { silhouetteReading, stabilityReading } from './readings';
 import type { VlSpec } from './vega';
 
 /**
@@ -60,6 +61,12 @@ function kLineSpec(
   return { width: WIDTH, height: HEIGHT, data: { values: points }, layer };
 }
 
+/** The plain reading of the silhouette at the k used (` At the k used (5): 0.31 means ...`), '' when it was not scored. */
+function silhouetteAt(points: KPoint[], k: number): string {
+  const v = points.find((p) => p.k === k)?.value;
+  return v === undefined ? '' : ` At the k used (${k}): ${silhouetteReading(v)}.`;
+}
+
 /** Inertia vs k with the elbow marked, and silhouette vs k with its best k marked. */
 export function kCharts(summary: SummaryFile): ChartDef[] {
   const inertia = kPoints(summary, 'inertia');
@@ -82,7 +89,7 @@ export function kCharts(summary: SummaryFile): ChartDef[] {
       caption:
         summary.silhouetteK === null
           ? 'No silhouette score could be computed.'
-          : `The best-separated split is k = ${summary.silhouetteK} (silhouette ${fixed(silhouette.find((p) => p.k === summary.silhouetteK)?.value)}).`,
+          : `The best-separated split is k = ${summary.silhouetteK} (silhouette ${fixed(silhouette.find((p) => p.k === summary.silhouetteK)?.value)}).${silhouetteAt(silhouette, summary.k)}`,
       data: { metric: 'silhouette', scores: silhouette.map((p) => ({ k: p.k, silhouette: p.value })), silhouetteK: summary.silhouetteK, chosenK: summary.k },
       spec: kLineSpec(silhouette, {
         title: 'Silhouette score',
@@ -105,7 +112,8 @@ export function kCharts(summary: SummaryFile): ChartDef[] {
       title: 'Stability by number of segments (higher is more reproducible)',
       caption:
         'Mean agreement (adjusted Rand index, 1 = identical) between the segments of fits on resampled customers: how much the split would change on slightly different data.' +
-        (stableK === null ? '' : ` Most reproducible: k = ${stableK} (${fixed(stability.find((p) => p.k === stableK)?.value)}).`),
+        (stableK === null ? '' : ` Most reproducible: k = ${stableK} (${fixed(stability.find((p) => p.k === stableK)?.value)}).`) +
+        (stability.some((p) => p.k === summary.k) ? ` At the k used (${summary.k}): ${stabilityReading(stability.find((p) => p.k === summary.k)?.value ?? 0)}.` : ''),
       data: { metric: 'stability', scores: stability.map((p) => ({ k: p.k, stability: p.value })), stabilityK: stableK, chosenK: summary.k },
       spec: kLineSpec(stability, {
         title: 'Stability (ARI)',

@@ -1,11 +1,13 @@
 import type { SummaryFile } from '../activities/finish';
 import { renderChart, type ChartDef } from './chart';
 import { kCharts, kSentence, sizesChart, transitionsChart } from './chartsRun';
+import { boxPlotChart, importanceChart } from './chartsDrivers';
 import { categoricalChart, compactnessChart, continuousChart } from './chartsFeatures';
 import { count, pct } from './format';
 import { esc } from './html';
+import { namer } from './names';
 import { profileCards } from './profiles';
-import { MAX_FEATURE_CHARTS, MAX_HEATMAP_FEATURES, rankCategorical, rankContinuous } from './select';
+import { indistinct, MAX_FEATURE_CHARTS, MAX_HEATMAP_FEATURES, rankCategorical, rankContinuous } from './select';
 import { CSS } from './style';
 import { dictionaryTable, importanceTable, parametersTable, timingsTable } from './tables';
 import type { WarningSink } from './vega';
@@ -39,9 +41,13 @@ function sourceName(s: SummaryFile['config']['source']): string {
 export async function renderReport(summary: SummaryFile, options: RenderOptions = {}): Promise<string> {
   const warn = options.onWarning;
   const e = summary.explanation;
+  const name = namer(summary);
   const categorical = rankCategorical(e).slice(0, MAX_FEATURE_CHARTS);
   const continuous = rankContinuous(e).slice(0, MAX_FEATURE_CHARTS);
-  const compactness = compactnessChart(e, MAX_HEATMAP_FEATURES);
+  const compactness = compactnessChart(e, MAX_HEATMAP_FEATURES, name);
+  const importance = importanceChart(e, name);
+  const boxes = continuous.map((p, i) => boxPlotChart(p, i, name)).filter((c): c is ChartDef => c !== null);
+  const left = indistinct(e).map((p) => name(p.feature));
   const transitions = transitionsChart(summary);
   const largest = summary.segments.reduce((a, s) => (s.size > a.size ? s : a), summary.segments[0]);
 
@@ -54,28 +60,30 @@ export async function renderReport(summary: SummaryFile, options: RenderOptions 
   const profiles = section(
     'profiles',
     'Segment profiles',
-    'For each segment: the features that differ most from the average customer, the segment&rsquo;s typical value against everyone&rsquo;s, and how much each feature contributes to the difference.',
+    'For each segment: the features that set it apart from the other segments (its name is made from the first of them), the segment&rsquo;s typical value against everyone&rsquo;s, and how much each feature contributes to its difference from the average customer.',
     await profileCards(summary, warn),
   );
   const features = section(
     'features',
     'What distinguishes the segments',
-    `The ${categorical.length ? 'categorical features that best tell segments apart (by information gain), then the ' : ''}numeric features on which some segment is most concentrated (by relative compactness), at most ${MAX_FEATURE_CHARTS} of each.`,
+    `Which features the segmentation rests on, then the features that set some segment clearly apart from the average customer: ${categorical.length ? 'the categorical ones that best tell segments apart, then ' : ''}the numeric ones on which some segment is most concentrated, at most ${MAX_FEATURE_CHARTS} of each.${
+      left.length ? ` Not shown: ${esc(left.join(', '))} (no segment differs clearly from the average customer on ${left.length > 1 ? 'them' : 'it'}).` : ''
+    }`,
     [
+      importance ? `${await charts([importance], warn)}\n${importanceTable(summary)}` : '',
       categorical.length
         ? `<h3>Categorical features</h3>\n<div class="row">\n${await charts(
-            categorical.map((p, i) => categoricalChart(p, i)),
+            categorical.map((p, i) => categoricalChart(p, i, name)),
             warn,
           )}\n</div>`
         : '',
       continuous.length
-        ? `<h3>Numeric features</h3>\n${await charts(
-            continuous.map((p, i) => continuousChart(p, i, e)),
+        ? `<h3>Numeric features</h3>\n${boxes.length ? `<div class="row">\n${await charts(boxes, warn)}\n</div>\n` : ''}${await charts(
+            continuous.map((p, i) => continuousChart(p, i, e, name)),
             warn,
           )}`
         : '',
       compactness ? await charts([compactness], warn) : '',
-      importanceTable(summary),
     ].join('\n'),
   );
   const kDefs = kCharts(summary);

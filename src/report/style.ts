@@ -51,6 +51,9 @@ figure.chart p.caption { margin: 8px 0 0; max-width: 900px; }
 .card figure.chart { border: 0; padding: 4px 0 0; margin: 6px 0 4px; }
 .card figure.chart figcaption { font-size: 13px; font-weight: normal; color: var(--muted); }
 .card .why { margin: 4px 0 8px; font-size: 13px; color: #374151; }
+.card .rule { margin: 4px 0 8px; font-size: 13px; color: #374151; background: #f5f7fa; border-left: 3px solid var(--seg); padding: 6px 10px; border-radius: 4px; }
+.card .rule-text { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; word-break: break-word; }
+section h4 { margin: 14px 0 4px; font-size: 14px; }
 table { border-collapse: collapse; background: var(--card); border: 1px solid var(--line); border-radius: 8px; font-size: 14px; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 7px 10px; border-bottom: 1px solid var(--line); }
 thead th { background: #f0f2f5; font-size: 13px; }

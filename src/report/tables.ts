@@ -1,7 +1,8 @@
 import type { SummaryFile } from '../activities/finish';
-import type { DictionaryEntry, DropReason } from '../segmentation/dictionary';
+import { compareValues, type BinaryEntry, type DictionaryEntry, type DropReason } from '../segmentation/dictionary';
 import { count, duration, num, pct } from './format';
 import { code, esc, table } from './html';
+import { namer } from './names';
 
 /**
  * The data dictionary (every input column: kept or dropped, why, how it was encoded) and the
@@ -44,14 +45,8 @@ function describe(e: DictionaryEntry, rows: number): [string, string, string] {
         'Number, scaled to 0-1',
         `Range ${esc(num(e.min))} to ${esc(num(e.max))}, median ${esc(num(e.median))}; ${nulls}${e.nullCount > 0 ? `, filled with the median` : ''}.${e.warning ? ` <strong>Warning:</strong> ${esc(e.warning)}` : ''}`,
       ];
-    case 'binary': {
-      const nullNote = e.nullsAs === 'zero_value' ? `; ${count(e.nullCount)} missing counted as ${code(valueText(e.zeroValue))}` : '';
-      return [
-        '<span class="tag kept">kept</span>',
-        'Yes / no (0 or 1)',
-        `${code(valueText(e.zeroValue))} &rarr; 0 (${count(e.zeroCount)} rows), ${code(valueText(e.oneValue))} &rarr; 1 (${count(e.oneCount)} rows)${nullNote}.`,
-      ];
-    }
+    case 'binary':
+      return ['<span class="tag kept">kept</span>', 'Two values, as one 0 / 1 indicator', binaryEncoding(e, rows)];
     case 'dummies': {
       const other = e.other
         ? ` Other: ${count(e.other.count)} rows in ${count(e.other.distinctCount)} rarer values (${values(e.other.values.slice(0, 12).map((value) => ({ value })))}${e.other.values.length > 12 || e.other.valuesTruncated ? ', ...' : ''}).`
@@ -63,12 +58,30 @@ function describe(e: DictionaryEntry, rows: number): [string, string, string] {
   }
 }
 
+/**
+ * A two-valued column: its values in their natural order (0 before 1, `N` before `Y`) with their
+ * rows, then which value the indicator marks: 1 for `oneValue` (the less common one), 0 for
+ * `zeroValue` (src/segmentation/dictionary.ts), as the engine encodes it.
+ */
+export function binaryEncoding(e: BinaryEntry, rows: number): string {
+  const of = (n: number) => `${count(n)} rows (${pct(n / Math.max(rows, 1))})`;
+  const values = [
+    { v: e.zeroValue, n: e.zeroCount },
+    { v: e.oneValue, n: e.oneCount },
+  ].sort((a, b) => compareValues(a.v, b.v));
+  const nullNote = e.nullsAs === 'zero_value' ? ` ${count(e.nullCount)} missing values count as ${code(valueText(e.zeroValue))}.` : '';
+  const why = e.zeroCount === e.oneCount ? 'the two are equally common' : 'the less common value';
+  return `${values.map((x) => `${code(valueText(x.v))} on ${of(x.n)}`).join(', ')}. Encoded as 1 where the value is ${code(valueText(e.oneValue))} (${why}), 0 where it is ${code(valueText(e.zeroValue))}.${nullNote}`;
+}
+
 /** The data dictionary table, one row per input column in input order. */
 export function dictionaryTable(summary: SummaryFile): string {
   const d = summary.dataDictionary;
+  const name = namer(summary);
   const rows = d.columns.map((e) => {
     const [status, usedAs, why] = describe(e, d.rowCount);
-    return [code(e.column), esc(e.sourceType ?? e.sourceKind), status, usedAs, why, priority(e)];
+    const shown = name(e.column) !== e.column ? `<br><span class="muted">${esc(name(e.column))}</span>` : '';
+    return [`${code(e.column)}${shown}`, esc(e.sourceType ?? e.sourceKind), status, usedAs, why, priority(e)];
   });
   const warnings = d.warnings.length ? `<div class="warnings"><h4>Warnings</h4><ul>${d.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>` : '';
   const kept = d.columns.filter((e) => e.treatment !== 'dropped' && e.treatment !== 'user_id').length;
@@ -145,11 +158,12 @@ export function timingsTable(summary: SummaryFile): string {
 export function importanceTable(summary: SummaryFile): string {
   const rows = summary.explanation.importance;
   if (!rows || rows.length === 0) return '';
+  const name = namer(summary);
   const head = `<tr><th>Feature</th><th>Customers who change segment</th>${summary.segments.map((s) => `<th>Segment ${s.segment}</th>`).join('')}</tr>`;
   const body = rows
-    .map((r) => `<tr><td>${esc(r.feature)}</td><td><b>${pct(r.importance)}</b></td>${summary.segments.map((s) => `<td>${pct(r.bySegment[s.segment] ?? 0)}</td>`).join('')}</tr>`)
+    .map((r) => `<tr><td>${esc(name(r.feature))}</td><td><b>${pct(r.importance)}</b></td>${summary.segments.map((s) => `<td>${pct(r.bySegment[s.segment] ?? 0)}</td>`).join('')}</tr>`)
     .join('\n');
-  return `<h3>Which features drive the segmentation</h3>
-<p class="lead">Shuffle one feature&rsquo;s values among customers and assign everyone again: the share of customers who change segment is how much the segmentation rests on that feature (0% = not at all). Per segment: the share of its customers who leave it.</p>
+  return `<h4>Per segment</h4>
+<p class="muted">The same shuffle, per segment: the share of each segment&rsquo;s customers who leave it when the feature is shuffled.</p>
 <table class="importance">${head}\n${body}</table>`;
 }

@@ -1,6 +1,7 @@
 import { featureEntries, type DataDictionary, type FeatureColumn, type FeatureEntry } from './dictionary';
 import { featureInput } from './encode';
-import { binaryProfile, categoricalProfile, continuousProfile, indexSegments, type CategoricalProfile, type FeatureProfile } from './featureProfiles';
+import { binaryProfile, categoricalProfile, continuousProfile, indexSegments, type FeatureProfile } from './featureProfiles';
+import { segmentLabels, type DisplayNames } from './labels';
 import type { FeatureImportance } from './importance';
 import type { SegmentAttribution } from './attribution';
 import type { SegmentRule } from './rules';
@@ -16,7 +17,8 @@ export type { CategoricalProfile, ContinuousProfile, FeatureProfile } from './fe
  *   between the segment's centroid and the global mean, in the weighted scaled space the
  *   clustering saw (a feature's dummies are summed: share_f = sum_{j in f} (mu_cj - m_j)^2 /
  *   sum_j (mu_cj - m_j)^2, so shares sum to 1; all 0 in the degenerate case of a centroid equal to
- *   the mean); a short label from the top features, unique across segments;
+ *   the mean); a short label, unique across segments, from the features that set the segment
+ *   apart from the others the most (labels.ts);
  * - per continuous feature (original, imputed values): mean, std, min, max, median, quantiles and
  *   a histogram on fixed bins over the population range, for the population and each segment,
  *   and relative feature compactness 1 - std(segment) / std(population);
@@ -34,6 +36,8 @@ export interface ExplainOptions {
   readonly quantileLevels?: number[];
   /** Features named in a segment label. Default 2 (more are added only to make labels unique). */
   readonly labelFeatures?: number;
+  /** Human names of columns (the run config's `labels`), used in the segment labels. */
+  readonly names?: DisplayNames;
 }
 
 export interface FeatureShare {
@@ -44,7 +48,7 @@ export interface FeatureShare {
 export interface SegmentSummary {
   /** Segment number (0 = the largest; see `segment()`). */
   readonly segment: number;
-  /** e.g. `high total_spend, country=JP`; unique across segments. */
+  /** e.g. `high total_spend, country=JP` (`high total spend, Country: JP` with human names); unique across segments. */
   readonly label: string;
   readonly size: number;
   readonly share: number;
@@ -114,64 +118,6 @@ function distanceShares(entries: FeatureEntry[], centroids: Float64Array, mean: 
   return parts.map((v) => (total > 0 ? v / total : 0));
 }
 
-/** The label phrase of feature f for segment s: `high x` / `low x`, or `x=value`. */
-function phrase(p: FeatureProfile, s: number): string {
-  if (p.kind === 'continuous') {
-    const seg = p.segments[s].mean;
-    const pop = p.population.mean ?? 0;
-    return `${seg !== null && seg >= pop ? 'high' : 'low'} ${p.feature}`;
-  }
-  return `${p.feature}=${p.categories[overRepresented(p, s)]}`;
-}
-
-/** The category whose share in segment s exceeds its population share the most (ties: first). */
-function overRepresented(p: CategoricalProfile, s: number): number {
-  const seg = p.segments[s].shares;
-  let best = 0;
-  let lift = -Infinity;
-  for (let j = 0; j < seg.length; j++) {
-    const l = seg[j] - p.population.shares[j];
-    if (l > lift) {
-      lift = l;
-      best = j;
-    }
-  }
-  return best;
-}
-
-/**
- * Labels from the top `want` features by distance share; segments whose labels collide get one
- * more feature at a time until they differ, and ` (segment N)` as a last resort.
- */
-function uniqueLabels(ranked: number[][], profiles: FeatureProfile[], want: number): string[] {
-  const used = ranked.map((r) => Math.min(want, r.length));
-  const make = (s: number): string =>
-    ranked[s]
-      .slice(0, used[s])
-      .map((f) => phrase(profiles[f], s))
-      .join(', ');
-  let labels = ranked.map((_, s) => make(s));
-  for (;;) {
-    const groups = new Map<string, number[]>();
-    labels.forEach((l, s) => groups.set(l, [...(groups.get(l) ?? []), s]));
-    let grew = false;
-    for (const members of groups.values()) {
-      if (members.length < 2) continue;
-      for (const s of members) {
-        if (used[s] < ranked[s].length) {
-          used[s]++;
-          grew = true;
-        }
-      }
-    }
-    if (!grew) break;
-    labels = ranked.map((_, s) => make(s));
-  }
-  const seen = new Map<string, number>();
-  for (const l of labels) seen.set(l, (seen.get(l) ?? 0) + 1);
-  return labels.map((l, s) => ((seen.get(l) ?? 0) > 1 || l === '' ? `${l}${l ? ' ' : ''}(segment ${s})` : l));
-}
-
 /**
  * Explains the segments `labels` (in [0, k)) of the engineered rows; `table` is the input table
  * the features were engineered from (read for the original values). See the module comment.
@@ -179,7 +125,6 @@ function uniqueLabels(ranked: number[][], profiles: FeatureProfile[], want: numb
 export function explainSegments(table: ColumnarTable, input: ExplainInput, labels: Int32Array, k: number, options: ExplainOptions = {}): SegmentationSummary {
   const bins = options.bins ?? 20;
   const quantileLevels = options.quantileLevels ?? [0.1, 0.25, 0.5, 0.75, 0.9];
-  const want = options.labelFeatures ?? 2;
   if (!Number.isSafeInteger(bins) || bins < 1) throw new RangeError(`bins must be an integer >= 1, got ${bins}`);
   if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`k must be an integer >= 1, got ${k}`);
   if (labels.length !== input.matrix.rows || table.rowCount !== input.matrix.rows) {
@@ -204,7 +149,17 @@ export function explainSegments(table: ColumnarTable, input: ExplainInput, label
   });
 
   const { centroids, mean } = centroidsAndMean(input.matrix, labels, k, seg.sizes);
-  return summaryFromProfiles({ dictionary: input.dictionary, k, dim: input.matrix.cols, sizes: Array.from(seg.sizes), centroids, mean, profiles, labelFeatures: want });
+  return summaryFromProfiles({
+    dictionary: input.dictionary,
+    k,
+    dim: input.matrix.cols,
+    sizes: Array.from(seg.sizes),
+    centroids,
+    mean,
+    profiles,
+    labelFeatures: options.labelFeatures,
+    names: options.names,
+  });
 }
 
 /**
@@ -222,6 +177,7 @@ export function summaryFromProfiles(input: {
   readonly mean: Float64Array;
   readonly profiles: FeatureProfile[];
   readonly labelFeatures?: number;
+  readonly names?: DisplayNames;
 }): SegmentationSummary {
   const { k, dim, sizes, centroids, mean, profiles } = input;
   const entries = featureEntries(input.dictionary);
@@ -233,7 +189,7 @@ export function summaryFromProfiles(input: {
       .sort((a, b) => b.v - a.v || a.f - b.f)
       .map((x) => x.f),
   );
-  const names = uniqueLabels(ranked, profiles, input.labelFeatures ?? 2);
+  const names = segmentLabels(profiles, k, { names: input.names, want: input.labelFeatures });
   const segments: SegmentSummary[] = shares.map((sh, s) => ({
     segment: s,
     label: names[s],

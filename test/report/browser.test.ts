@@ -29,8 +29,10 @@ test('the example report opens offline in Chromium: no error, no request, every 
     'k-inertia',
     'k-silhouette',
     'segment-sizes',
+    'importance',
     'categorical-0',
     'continuous-0',
+    'boxplot-0',
     'compactness',
     'transitions',
     ...summary.segments.map((s) => `distance-shares-${s.segment}`),
@@ -41,6 +43,16 @@ test('the example report opens offline in Chromium: no error, no request, every 
     assert.ok(d.marks > 0, `${d.name}: no marks`);
     assert.ok(d.width > 50 && d.height > 50, `${d.name}: drawn at ${d.width}x${d.height}`);
     assert.ok(d.data, `${d.name}: no embedded data`);
+  }
+  // the importance chart draws a bar and a label per feature; each box plot a whisker, a box and a median per group
+  const marks = (name: string) => r.charts.find((d) => d.name === name)?.marks ?? 0;
+  const bars = (r.chartData.importance as { importance: unknown[] }).importance.length;
+  assert.equal(bars, summary.explanation.importance?.length);
+  assert.ok(marks('importance') >= 2 * bars, `importance: ${marks('importance')} marks for ${bars} features`);
+  for (const d of r.charts.filter((c) => c.name.startsWith('boxplot-'))) {
+    const groups = (r.chartData[d.name] as { boxes: unknown[] }).boxes.length;
+    assert.equal(groups, summary.k + 1);
+    assert.ok(d.marks >= 3 * groups, `${d.name}: ${d.marks} marks for ${groups} groups`);
   }
   // the embedded data is readable JSON in the browser too, and matches the summary
   assert.deepEqual((r.chartData['segment-sizes'] as { segments: unknown }).segments, summary.segments);

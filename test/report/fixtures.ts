@@ -77,12 +77,19 @@ export interface AssembleOptions {
   readonly runId?: string;
   readonly withTransitions?: boolean;
   readonly sourcePath?: string;
+  /** The run config's human column names (`labels`): used in the segment labels and the report. */
+  readonly labels?: Record<string, string>;
 }
 
 /** The SummaryFile the pipeline would write for `result` (through JSON, as read back from summary.json). */
 export function assemble(result: SegmentationResult, options: SegmentationOptionsInput, assembleOptions: AssembleOptions = {}): SummaryFile {
   const t = assembleOptions.withTransitions ? transitionsFor(result.labels, result.k) : null;
-  const config = parseRunConfig({ ...options, source: { kind: 'file', path: assembleOptions.sourcePath ?? EXAMPLE_CSV }, output: { kind: 'dir', dir: '/tmp/autoseg-report-test' } });
+  const config = parseRunConfig({
+    ...options,
+    source: { kind: 'file', path: assembleOptions.sourcePath ?? EXAMPLE_CSV },
+    output: { kind: 'dir', dir: '/tmp/autoseg-report-test' },
+    ...(assembleOptions.labels ? { labels: assembleOptions.labels } : {}),
+  });
   const file: SummaryFile = {
     format: 'autoseg.run-summary',
     runId: assembleOptions.runId ?? 'autoseg-report-test',
@@ -107,9 +114,9 @@ export function assemble(result: SegmentationResult, options: SegmentationOption
   return JSON.parse(JSON.stringify(file)) as SummaryFile;
 }
 
-/** Runs the engine on `table` and assembles its summary. */
+/** Runs the engine on `table` (with the human column names of `assembleOptions.labels`) and assembles its summary. */
 export function runSummary(table: ColumnarTable, options: SegmentationOptionsInput, assembleOptions: AssembleOptions = {}): SummaryFile {
-  return assemble(segment(table, options), options, assembleOptions);
+  return assemble(segment(table, options, { names: assembleOptions.labels }), options, assembleOptions);
 }
 
 /**

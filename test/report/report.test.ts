@@ -6,6 +6,7 @@ import { before, describe, test } from 'node:test';
 import type { SummaryFile } from '../../src/activities/finish';
 import { renderReport, writeReportFile } from '../../src/report';
 import type { CategoricalProfile, ContinuousProfile } from '../../src/segmentation/explain';
+import { distinguishesAnySegment } from '../../src/segmentation/labels';
 import { HOSTILE_COLUMN, HOSTILE_VALUE, hostile, loadExample, runSummary, USER_ID } from './fixtures';
 import { chartsIn, rounded, type ChartInHtml } from './html';
 
@@ -35,15 +36,19 @@ before(async () => {
 
 describe('report of the shipped example', () => {
   test('every chart of the issue is present and drawn as an SVG with marks', () => {
-    const categorical = summary.explanation.features.filter((f) => f.kind !== 'continuous').length;
-    const continuous = summary.explanation.features.filter((f) => f.kind === 'continuous').length;
+    // features that set no segment apart get no chart (country and gender: the same mix in every segment)
+    const shown = summary.explanation.features.filter(distinguishesAnySegment);
+    const categorical = shown.filter((f) => f.kind !== 'continuous').length;
+    const continuous = shown.filter((f) => f.kind === 'continuous').length;
     assert.ok(categorical > 0 && continuous > 0);
     const expected = [
       'k-inertia',
       'k-silhouette',
       'segment-sizes',
+      'importance',
       ...Array.from({ length: Math.min(8, categorical) }, (_, i) => `categorical-${i}`),
       ...Array.from({ length: Math.min(8, continuous) }, (_, i) => `continuous-${i}`),
+      ...Array.from({ length: Math.min(8, continuous) }, (_, i) => `boxplot-${i}`),
       'compactness',
       'transitions',
       ...summary.segments.map((s) => `distance-shares-${s.segment}`),
@@ -83,9 +88,9 @@ describe('report of the shipped example', () => {
     for (const s of summary.segments) assert.ok(get('segment-sizes').figure.includes(`Segment ${s.segment}: ${s.size.toLocaleString('en-US')} (`), `legend of segment ${s.segment}`);
   });
 
-  test('categorical charts: the top features by information gain, each value share per segment as in the summary', () => {
+  test('categorical charts: the top distinguishing features by information gain, each value share per segment as in the summary', () => {
     const ranked = summary.explanation.features
-      .filter((f): f is CategoricalProfile => f.kind !== 'continuous')
+      .filter((f): f is CategoricalProfile => f.kind !== 'continuous' && distinguishesAnySegment(f))
       .sort((a, b) => b.informationGain - a.informationGain)
       .slice(0, 8);
     ranked.forEach((p, i) => {
@@ -108,10 +113,10 @@ describe('report of the shipped example', () => {
     });
   });
 
-  test('continuous charts: the top features by relative compactness, histograms as in the summary', () => {
+  test('continuous charts: the top distinguishing features by relative compactness, histograms as in the summary', () => {
     const best = (p: ContinuousProfile) => Math.max(...p.segments.map((s) => s.compactness ?? -Infinity));
     const ranked = summary.explanation.features
-      .filter((f): f is ContinuousProfile => f.kind === 'continuous')
+      .filter((f): f is ContinuousProfile => f.kind === 'continuous' && distinguishesAnySegment(f))
       .sort((a, b) => best(b) - best(a))
       .slice(0, 8);
     ranked.forEach((p, i) => {

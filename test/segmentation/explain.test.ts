@@ -92,9 +92,18 @@ describe('explainSegments', () => {
   });
 
   it('labels stay unique: colliding segments get more features', () => {
-    const t3 = table([ids(9), num('spend', [1, 2, 1, 50, 51, 50, 50, 51, 50]), cat('colour', ['g', 'g', 'g', 'r', 'r', 'r', 'b', 'b', 'b'])]);
+    // segments 1 and 2 have the same (high) spend, their first feature; colour (r / b) tells them apart, less
+    const spend = [...[1, 2, 1, 2, 1, 2, 1, 2, 1, 2], ...[50, 51, 50, 51, 50, 51, 50, 51, 50, 51], ...[50, 51, 50, 51, 50, 51, 50, 51, 50, 51]];
+    const colour = [...'rbrbrbrbrb', ...'rrrrrrbbbb', ...'rrrrbbbbbb'];
+    const t3 = table([ids(30), num('spend', spend), cat('colour', colour)]);
     const e3 = engineerFeatures(t3, { userId: 'id' });
-    const s3 = explainSegments(t3, e3, Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2, 2]), 3, { labelFeatures: 1 });
+    const s3 = explainSegments(
+      t3,
+      e3,
+      Int32Array.from({ length: 30 }, (_, i) => Math.floor(i / 10)),
+      3,
+      { labelFeatures: 1 },
+    );
     assert.deepEqual(
       s3.segments.map((x) => x.label),
       ['low spend', 'high spend, colour=r', 'high spend, colour=b'],
