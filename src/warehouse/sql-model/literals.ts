@@ -51,3 +51,17 @@ export function stringLiteral(text: string): string {
   }
   return `U&'${out}'`;
 }
+
+/**
+ * The WHEN branches and ELSE of a CASE picking the lowest c in 0..k-1 whose `value(c)` is <= every
+ * later one: the lowest index among the exact minima, the engine's tie rule (k >= 2).
+ */
+export function lowestMinimumBranches(k: number, value: (c: number) => string): string {
+  const whens: string[] = [];
+  for (let c = 0; c < k - 1; c++) {
+    const conds: string[] = [];
+    for (let o = c + 1; o < k; o++) conds.push(`${value(c)} <= ${value(o)}`);
+    whens.push(`WHEN ${conds.join(' AND ')} THEN ${c}`);
+  }
+  return `${whens.join('\n      ')}\n      ELSE ${k - 1}`;
+}

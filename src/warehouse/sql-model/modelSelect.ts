@@ -40,7 +40,7 @@ import { featureEntries, type BinaryValue, type FeatureEntry } from '../../segme
 import { SegmentationInputError, show } from '../../segmentation/errors';
 import { WarehouseInputError } from '../errors';
 import { parseTableRef, quoteIdentifier, quoteTableRef } from '../identifiers';
-import { doubleLiteral, stringLiteral } from './literals';
+import { doubleLiteral, lowestMinimumBranches, stringLiteral } from './literals';
 import { codeTextExpression, mayBeNonFinite, readExpression } from './read';
 import { reasonColumn, reasonExpressions } from './reasonsSelect';
 import type { Source } from '../warehouse';
@@ -281,17 +281,7 @@ export function modelSelect(modelInput: unknown, source: ModelSelectSource, opti
   });
 
   const k = model.k;
-  let argmin: string;
-  if (k === 1) argmin = '0';
-  else {
-    const whens: string[] = [];
-    for (let c = 0; c < k - 1; c++) {
-      const conds: string[] = [];
-      for (let o = c + 1; o < k; o++) conds.push(`${d(c)} <= ${d(o)}`);
-      whens.push(`WHEN ${conds.join(' AND ')} THEN ${c}`);
-    }
-    argmin = `CASE\n      ${whens.join('\n      ')}\n      ELSE ${k - 1}\n    END`;
-  }
+  const argmin = k === 1 ? '0' : `CASE\n      ${lowestMinimumBranches(k, d)}\n    END`;
   const segment = ok ? `CASE WHEN NOT autoseg_ok THEN CAST(NULL AS integer) ELSE ${argmin} END` : argmin;
 
   const labelText = (c: number): string => {

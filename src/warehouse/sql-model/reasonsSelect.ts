@@ -12,7 +12,7 @@
 import type { SegmentationModel } from '../../segmentation/artifact';
 import { featureEntries } from '../../segmentation/dictionary';
 import { quoteIdentifier } from '../identifiers';
-import { doubleLiteral, stringLiteral } from './literals';
+import { doubleLiteral, lowestMinimumBranches, stringLiteral } from './literals';
 
 /** The output column of the t-th reason (1-based). */
 export const reasonColumn = (t: number): string => `reason_${t}`;
@@ -27,17 +27,7 @@ export function reasonExpressions(model: SegmentationModel, top: number, x: (j: 
   const k = model.k;
   const dim = model.featureColumns.length;
   const e = (c: number): string => `(CASE WHEN ${segment} = ${c} THEN infinity() ELSE ${d(c)} END)`;
-  let runner: string;
-  if (k < 2) runner = 'CAST(NULL AS integer) AS autoseg_runner_up';
-  else {
-    const whens: string[] = [];
-    for (let c = 0; c < k - 1; c++) {
-      const conds: string[] = [];
-      for (let o = c + 1; o < k; o++) conds.push(`${e(c)} <= ${e(o)}`);
-      whens.push(`WHEN ${conds.join(' AND ')} THEN ${c}`);
-    }
-    runner = `CASE WHEN ${segment} IS NULL THEN CAST(NULL AS integer)\n      ${whens.join('\n      ')}\n      ELSE ${k - 1}\n    END AS autoseg_runner_up`;
-  }
+  const runner = k < 2 ? 'CAST(NULL AS integer) AS autoseg_runner_up' : `CASE WHEN ${segment} IS NULL THEN CAST(NULL AS integer)\n      ${lowestMinimumBranches(k, e)}\n    END AS autoseg_runner_up`;
   // Column j's centroid values as a constant array: element_at(array, segment + 1).
   const centroid = (j: number, which: string): string => `element_at(ARRAY[${model.centroids.map((row) => doubleLiteral(row[j])).join(', ')}], ${which} + 1)`;
   const features = featureEntries(model.dictionary);
