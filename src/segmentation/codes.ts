@@ -125,6 +125,7 @@ export function codeWarning(
   const d = s.distinctCount;
   if (d > CODE_MAX_DISTINCT || d * CODE_MIN_ROWS_PER_VALUE > rowCount) return null;
   // With more values than 1 / minCategoryShare, some fall under the share: say how to keep the frequent ones.
-  const rare = d * minCategoryShare > 1 + 1e-9 ? `, with keepTopCategories (--keep-top-categories N) to keep its N most frequent values if none is on ${+(minCategoryShare * 100).toFixed(1)}% of rows` : '';
+  const rare =
+    d * minCategoryShare > 1 + 1e-9 ? `, with keepTopCategories (--keep-top-categories N) to keep its N most frequent values if none is on ${+(minCategoryShare * 100).toFixed(1)}% of rows` : '';
   return `looks like a code, not a quantity: ${d} distinct integer values (${s.min} to ${s.max}) on ${rowCount} rows and a key-like name, yet it is scaled as a number, so nearby codes count as similar. If the numbers are labels, list it in categorical (--categorical ${column})${rare}.`;
 }
