@@ -5,7 +5,7 @@ import { explainSegments, type ExplainOptions, type SegmentationSummary } from '
 import { kmeans } from './kmeans';
 import { kCandidates, type SegmentationOptionsInput } from './options';
 import { canonicalOrder } from './relabel';
-import { scoreK, type KScore } from './scoring';
+import { scoreKs, type KScore } from './scoring';
 import { selectK, type KSelection } from './selectK';
 import type { ColumnarTable } from './table';
 import { segmentDrivers } from './drivers';
@@ -30,7 +30,8 @@ export { matrix, takeRows, type Matrix } from './matrix';
 export { kCandidates, parseOptions, segmentationOptionsSchema, type PriorityTier, type SegmentationOptions, type SegmentationOptionsInput } from './options';
 export { canonicalOrder } from './relabel';
 export { Rng, sampleIndices } from './rng';
-export { scoreK, type KScore } from './scoring';
+export { scoreK, scoreKs, type KScore } from './scoring';
+export { silhouetteScores } from './silhouette';
 export { clusterStructure, selectK, type ClusterStructure, type KScoreLike, type KSelection, type SelectKOptions } from './selectK';
 export { permutationImportance, type FeatureImportance, type ImportanceOptions } from './importance';
 export { attributeRow, customerReasons, featureGroups, segmentAttribution, topFeatures, type RowAttribution, type SegmentAttribution } from './attribution';
@@ -69,7 +70,7 @@ export function segment(table: ColumnarTable, options: SegmentationOptionsInput,
   const opts = engineered.options;
   const m = engineered.matrix;
   const ks = kCandidates(opts, m.rows, table.name);
-  const scores = ks.map((k) => scoreK(m, { k, seed: opts.seed, sampleSize: opts.sampleSize, nInit: opts.nInit }));
+  const scores = scoreKs(m, ks, { seed: opts.seed, sampleSize: opts.sampleSize, nInit: opts.nInit });
   const selection = selectK(scores, { k: opts.k, selection: opts.selection });
   const k = selection.chosenK;
   const fit = kmeans(m, { k, seed: opts.seed, nInit: opts.nInit, maxIter: opts.maxIter, tol: opts.tol });

@@ -1,80 +1,17 @@
 import { nearestCentroids } from './distance';
 import type { Matrix } from './matrix';
-
-/** Rows per tile of the pairwise silhouette loop: two tiles of 20 features stay in L1. */
-const SIL_TILE = 128;
-
-/** Checks labels against the matrix and returns the size of each cluster. */
-function clusterSizes(m: Matrix, labels: Int32Array, k: number, what: string): Float64Array {
-  if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`${what}: k must be a positive integer, got ${k}`);
-  if (labels.length !== m.rows) throw new RangeError(`${what}: ${labels.length} labels for ${m.rows} rows`);
-  const sizes = new Float64Array(k);
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (!(l >= 0 && l < k)) throw new RangeError(`${what}: label ${l} of row ${i} is outside [0, ${k})`);
-    sizes[l] += 1;
-  }
-  let present = 0;
-  for (let c = 0; c < k; c++) if (sizes[c] > 0) present++;
-  if (present < 2 || present > m.rows - 1) {
-    throw new RangeError(`${what}: needs between 2 and rows - 1 (${m.rows - 1}) non-empty clusters, got ${present}`);
-  }
-  return sizes;
-}
+import { clusterSizes, silhouetteScores } from './silhouette';
 
 /**
  * Mean silhouette coefficient over all rows, exactly as scikit-learn's `silhouette_score`
  * (Euclidean): a = mean distance to the other members of the own cluster, b = lowest mean
  * distance to another non-empty cluster, s = (b - a) / max(a, b), s = 0 for singleton clusters.
  *
- * O(n^2 d) time, O(n k) memory: the pairwise distances are computed once per unordered pair,
- * tile by tile (SIL_TILE rows against SIL_TILE rows, both in L1), and folded into per-row,
- * per-cluster distance sums; nothing is allocated per pair.
+ * O(n^2 d) time, O(n k) memory: {@link silhouetteScores} with one labeling (distances once per
+ * unordered pair, tile by tile, by the WebAssembly SIMD kernel when available).
  */
 export function silhouetteScore(m: Matrix, labels: Int32Array, k: number): number {
-  const sizes = clusterSizes(m, labels, k, 'silhouette');
-  const n = m.rows;
-  const d = m.cols;
-  const x = m.data;
-  const sums = new Float64Array(n * k);
-  for (let bi = 0; bi < n; bi += SIL_TILE) {
-    const iEnd = Math.min(n, bi + SIL_TILE);
-    for (let bj = bi; bj < n; bj += SIL_TILE) {
-      const jEnd = Math.min(n, bj + SIL_TILE);
-      for (let i = bi; i < iEnd; i++) {
-        const io = i * d;
-        const li = labels[i];
-        const si = i * k;
-        for (let j = bj === bi ? i + 1 : bj; j < jEnd; j++) {
-          const jo = j * d;
-          let s = 0;
-          for (let t = 0; t < d; t++) {
-            const u = x[io + t] - x[jo + t];
-            s += u * u;
-          }
-          const dist = Math.sqrt(s);
-          sums[si + labels[j]] += dist;
-          sums[j * k + li] += dist;
-        }
-      }
-    }
-  }
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const li = labels[i];
-    const own = sizes[li];
-    if (own <= 1) continue; // s = 0
-    const a = sums[i * k + li] / (own - 1);
-    let b = Infinity;
-    for (let c = 0; c < k; c++) {
-      if (c === li || sizes[c] === 0) continue;
-      const v = sums[i * k + c] / sizes[c];
-      if (v < b) b = v;
-    }
-    const den = a > b ? a : b;
-    if (den > 0) total += (b - a) / den;
-  }
-  return total / n;
+  return silhouetteScores(m, [labels], [k])[0];
 }
 
 /**

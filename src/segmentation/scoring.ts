@@ -4,6 +4,7 @@ import { matrix, takeRows, type Matrix } from './matrix';
 import { adjustedRandIndex, calinskiHarabasz, inertiaOf, silhouetteScore } from './metrics';
 import { nearestCentroids } from './distance';
 import { Rng, sampleIndices } from './rng';
+import { silhouetteScores } from './silhouette';
 
 export { adjustedRandIndex, calinskiHarabasz, inertiaOf, silhouetteScore } from './metrics';
 
@@ -103,28 +104,63 @@ export function referenceSilhouette(sample: Matrix, k: number, seed: number): nu
   return silhouetteScore(m, fit.labels, k);
 }
 
+/** The seeded sample that {@link scoreK} scores (the rows themselves when sampleSize >= rows). */
+function scoringSample(m: Matrix, seed: number, sampleSize: number): Matrix {
+  validateMatrix(m);
+  if (!Number.isSafeInteger(sampleSize) || sampleSize < 3) throw new RangeError(`sampleSize must be an integer >= 3, got ${sampleSize}`);
+  const rows = Math.min(sampleSize, m.rows);
+  return rows === m.rows ? m : takeRows(m, sampleIndices(m.rows, rows, seed));
+}
+
+/** Everything of a {@link KScore} but the silhouette, for one k on the sample. */
+function fitK(sample: Matrix, k: number, seed: number, nInit: number | undefined): { labels: Int32Array; score: Omit<KScore, 'silhouette'> } {
+  validateK(k, sample.rows);
+  const fit = kmeans(sample, { k, seed, nInit });
+  return {
+    labels: fit.labels,
+    score: {
+      k,
+      inertia: fit.inertia,
+      calinskiHarabasz: calinskiHarabasz(sample, fit.labels, k),
+      sampleSize: sample.rows,
+      referenceSilhouette: referenceSilhouette(sample, k, seed),
+      stability: stability(sample, k, seed),
+    },
+  };
+}
+
+function withSilhouette(s: Omit<KScore, 'silhouette'>, silhouette: number): KScore {
+  const { k, inertia, calinskiHarabasz: ch, sampleSize, referenceSilhouette: ref, stability: st } = s;
+  return { k, inertia, silhouette, calinskiHarabasz: ch, sampleSize, referenceSilhouette: ref, stability: st };
+}
+
 /**
  * Scores one k, so the pipeline can fan out one call per k: a seeded sample of the rows
  * (`sampleIndices(rows, sampleSize, seed)`, the same rows for every k with the same seed),
  * k-means fitted on it, and the inertia, silhouette and Calinski-Harabasz index of that fit.
  */
 export function scoreK(m: Matrix, opts: ScoreKOptions): KScore {
-  validateMatrix(m);
-  const { k, seed, sampleSize } = opts;
-  if (!Number.isSafeInteger(sampleSize) || sampleSize < 3) throw new RangeError(`sampleSize must be an integer >= 3, got ${sampleSize}`);
-  const rows = Math.min(sampleSize, m.rows);
-  validateK(k, rows);
-  const sample = rows === m.rows ? m : takeRows(m, sampleIndices(m.rows, rows, seed));
-  const fit = kmeans(sample, { k, seed, nInit: opts.nInit });
-  return {
-    k,
-    inertia: fit.inertia,
-    silhouette: silhouetteScore(sample, fit.labels, k),
-    calinskiHarabasz: calinskiHarabasz(sample, fit.labels, k),
-    sampleSize: rows,
-    referenceSilhouette: referenceSilhouette(sample, k, seed),
-    stability: stability(sample, k, seed),
-  };
+  const sample = scoringSample(m, opts.seed, opts.sampleSize);
+  const { labels, score } = fitK(sample, opts.k, opts.seed, opts.nInit);
+  return withSilhouette(score, silhouetteScores(sample, [labels], [opts.k])[0]);
+}
+
+/**
+ * {@link scoreK} for several k at once, one result per k in the order given, each equal to
+ * `scoreK(m, { ...opts, k })`: every k is fitted on the same seeded sample, then all silhouettes
+ * come from one pass over the sample's pairwise distances ({@link silhouetteScores}) instead of
+ * one pass per k.
+ */
+export function scoreKs(m: Matrix, ks: readonly number[], opts: Omit<ScoreKOptions, 'k'>): KScore[] {
+  if (ks.length === 0) return [];
+  const sample = scoringSample(m, opts.seed, opts.sampleSize);
+  const fits = ks.map((k) => fitK(sample, k, opts.seed, opts.nInit));
+  const sil = silhouetteScores(
+    sample,
+    fits.map((f) => f.labels),
+    ks,
+  );
+  return fits.map((f, q) => withSilhouette(f.score, sil[q]));
 }
 
 /** Inertia of the full matrix against centroids fitted elsewhere (e.g. on the sample). */
