@@ -3,6 +3,7 @@ that bench/reference/setup.sh creates; reads matrices in the format of bench/mat
 
   reference.py bench  <job.json>   ms per Lloyd iteration of KMeans at 1 and 2 threads
   reference.py parity <job.json>   KMeans(n_init=10) inertia, silhouette, CH, kneed elbows
+  reference.py wide   <job.json>   seconds of KMeans(n_init) + silhouette_score per k (bench/wide.ts)
 
 Both print one JSON document on stdout.
 """
@@ -79,6 +80,26 @@ def parity(job):
     return out
 
 
+def wide(job):
+    """Per thread count: seconds to fit KMeans(k, n_init) and score silhouette_score for each k."""
+    X = read(job["matrix"])
+    out = {"versions": versions(), "threadpools": threadpool_info(), "results": []}
+    for threads in job["threads"]:
+        with threadpool_limits(limits=threads):
+            fit = sil = 0.0
+            scores = {}
+            for k in job["ks"]:
+                t = time.perf_counter()
+                km = KMeans(n_clusters=k, n_init=job["nInit"], random_state=job["seed"]).fit(X)
+                t1 = time.perf_counter()
+                scores[str(k)] = float(silhouette_score(X, km.labels_))
+                t2 = time.perf_counter()
+                fit += t1 - t
+                sil += t2 - t1
+            out["results"].append({"threads": threads, "fitSeconds": fit, "silhouetteSeconds": sil, "silhouette": scores})
+    return out
+
+
 def versions():
     return {"python": sys.version.split()[0], "numpy": np.__version__, "sklearn": sklearn.__version__, "kneed": getattr(kneed, "__version__", "?")}
 
@@ -87,4 +108,4 @@ if __name__ == "__main__":
     mode, path = sys.argv[1], sys.argv[2]
     with open(path) as f:
         job = json.load(f)
-    print(json.dumps({"bench": bench, "parity": parity}[mode](job)))
+    print(json.dumps({"bench": bench, "parity": parity, "wide": wide}[mode](job)))

@@ -13,7 +13,7 @@ export function referencePython(): string {
   return lines[lines.length - 1];
 }
 
-export function runReference<T>(mode: 'bench' | 'parity', job: unknown, workDir: string): T {
+export function runReference<T>(mode: 'bench' | 'parity' | 'wide', job: unknown, workDir: string): T {
   const python = referencePython();
   const jobPath = join(workDir, `${mode}-job.json`);
   writeFileSync(jobPath, JSON.stringify(job));
