@@ -140,7 +140,8 @@ test('`autoseg run` SIGKILLed on the embedded default leaves no Temporal dev ser
     const cliPid = cli.pid!;
     let exitedEarly = false;
     cli.once('exit', () => (exitedEarly = true));
-    const isServer = (p: Proc) => p.argv[1] === 'server' && p.argv[2] === 'start-dev';
+    // The server itself, not the CLI's short `server start-dev --help` probe for its flags.
+    const isServer = (p: Proc) => p.argv[1] === 'server' && p.argv[2] === 'start-dev' && p.argv.includes('--port');
     const server = await waitFor('the dev server to start', 120_000, () => {
       if (exitedEarly) throw new Error(`autoseg run exited before its dev server started:\n${output()}`);
       return descendants(cliPid).find(isServer);
