@@ -203,7 +203,10 @@ export class TrinoConnection {
       schema: config.schema,
       auth: config.password !== undefined && https ? new BasicAuth(config.user, config.password) : undefined,
       // Requests outside a query (cancel) need the user too; the client's default is $USER, often unset.
-      extraHeaders: { 'X-Trino-User': config.user },
+      // No gzip: axios asks for it by default, and then Trino compresses every result page on the
+      // coordinator (measured on tpch.sf10.customer, 265 MB of JSON: 68k rows/s with gzip against
+      // 250k+ uncompressed, Trino's CPU being the bottleneck). Pages cross a data-centre network.
+      extraHeaders: { 'X-Trino-User': config.user, 'Accept-Encoding': 'identity' },
       ssl: config.ssl,
     });
   }
