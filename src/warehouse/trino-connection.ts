@@ -32,6 +32,11 @@ export interface TrinoConfig {
    * rename on connectors that report NOT_SUPPORTED, e.g. the memory connector).
    */
   readonly replaceStrategy?: 'auto' | 'replace' | 'rename';
+  /**
+   * Concurrent queries a scan with a user id splits into (disjoint hash ranges of the id); env
+   * TRINO_SCAN_STREAMS, default 1. See TrinoWarehouse.scan for when more than one pays.
+   */
+  readonly scanStreams?: number;
 }
 
 export interface ResolvedTrinoConfig {
@@ -44,6 +49,7 @@ export interface ResolvedTrinoConfig {
   readonly ssl?: SecureContextOptions;
   readonly maxStatementChars: number;
   readonly replaceStrategy: 'auto' | 'replace' | 'rename';
+  readonly scanStreams: number;
 }
 
 /**
@@ -83,7 +89,16 @@ export function resolveTrinoConfig(config: TrinoConfig = {}, env: NodeJS.Process
     ssl: config.ssl ?? trinoTlsFromEnv(env),
     maxStatementChars: config.maxStatementChars ?? 900_000,
     replaceStrategy: config.replaceStrategy ?? 'auto',
+    scanStreams: scanStreams(config.scanStreams ?? nonEmpty(env.TRINO_SCAN_STREAMS)),
   };
+}
+
+/** 1..16 concurrent scan queries; anything else is a configuration error, not a reason to guess. */
+function scanStreams(value: number | string | undefined): number {
+  if (value === undefined) return 1;
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new WarehouseInputError('INVALID_VALUE', `TRINO_SCAN_STREAMS must be a whole number from 1 to 16, not ${String(value)}`);
+  return n;
 }
 
 /** `scheme://user:password@host:port` -> the URL without credentials, and the credentials. */

@@ -10,7 +10,7 @@ import type { ColumnarTable } from '../segmentation/table';
 import { columnBuilder } from './column-builder';
 import { WarehouseInputError } from './errors';
 import { checkIdentifier, parseTableRef, quoteIdentifier, quoteTableRef, type TableRef } from './identifiers';
-import { TrinoConnection, resolveTrinoConfig, type TrinoConfig } from './trino-connection';
+import { TrinoConnection, resolveTrinoConfig, type PageHandler, type TrinoConfig } from './trino-connection';
 export type { RunOutputs, RunWriteOptions, RunWriteResult } from './trino-run-write';
 import { checkTrinoWritable } from './trino-check';
 import { cleanupRun, runLayout, writeRunOutputs, type RunOutputs, type RunWriteOptions, type RunWriteResult } from './trino-run-write';
@@ -38,6 +38,15 @@ export function selectExpression(name: string, sqlType: string, asUserId: boolea
       if (/^varbinary/i.test(sqlType)) return `to_hex(${col})`;
       return `CAST(${col} AS varchar)`;
   }
+}
+
+/**
+ * The hash range (0..streams-1) a row's user id (already text, see selectExpression) falls in: xxhash64 of the id's text,
+ * so any id type is spread evenly, and a NULL id goes to range 0: read exactly once, like every
+ * row, and then refused by the extract stage's id check.
+ */
+function streamKey(userId: string, streams: number): string {
+  return `coalesce(abs(mod(from_big_endian_64(xxhash64(to_utf8(${quoteIdentifier(userId)}))), ${streams})), 0)`;
 }
 
 /** Finds a caller-named column among the described ones (Trino names are case-insensitive). */
@@ -115,17 +124,43 @@ export class TrinoWarehouse implements Warehouse {
 
     const builders = selected.map((c) => (c === userId ? columnBuilder(c.name, c.sqlType, 'categorical') : columnBuilder(c.name, c.sqlType, c.kind)));
     const list = selected.map((c) => `${selectExpression(c.name, c.sqlType, c === userId)} AS ${quoteIdentifier(c.name)}`).join(', ');
+    const select = `SELECT ${list} FROM ${from.sql}`;
+    // A SQL source is re-run by every stream: only a table is sure to give each the same rows.
+    const streams = userId && source.kind === 'table' ? this.connection.config.scanStreams : 1;
     let rowsRead = 0;
     let batches = 0;
-    await this.connection.execute(`SELECT ${list} FROM ${from.sql}`, async (_columns, rows) => {
+    // JavaScript runs one page handler at a time, so pages of several streams go into the same
+    // builders whole, in any order (the extract stage sorts by user id afterwards).
+    const onPage = async (_columns: unknown, rows: unknown[][]): Promise<void> => {
       for (const row of rows) for (let j = 0; j < builders.length; j++) builders[j].push(row[j]);
       rowsRead += rows.length;
       batches++;
       if (options.onBatch) await options.onBatch({ rowsRead, batches });
-    });
+    };
+    if (streams === 1) await this.connection.execute(select, onPage);
+    else await this.scanStreams(select, streamKey(userId!.name, streams), streams, onPage);
     return { name: from.name, rowCount: rowsRead, columns: builders.map((b) => b.finish()) };
   }
 
+  /**
+   * One query per hash range of the user id, run concurrently. The first failure (a Trino error,
+   * or onBatch throwing because the run was cancelled) cancels the other queries and is rethrown.
+   */
+  private async scanStreams(select: string, key: string, streams: number, onPage: PageHandler): Promise<void> {
+    const stop = new AbortController();
+    let first: { error: unknown } | undefined;
+    await Promise.all(
+      Array.from({ length: streams }, (_, i) =>
+        this.connection.execute(`SELECT * FROM (${select}) AS autoseg_scan WHERE ${key} = ${i}`, onPage, stop.signal).catch((error: unknown) => {
+          if (!first) {
+            first = { error };
+            stop.abort(error);
+          }
+        }),
+      ),
+    );
+    if (first) throw first.error;
+  }
   async tableExists(target: string): Promise<boolean> {
     return trinoTableExists(this.connection, this.resolveTable(target));
   }
