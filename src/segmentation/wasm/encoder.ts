@@ -8,8 +8,8 @@
  * and fixed-width SIMD specifications.
  */
 
-export type ValType = 'i32' | 'i64' | 'f64' | 'v128';
-const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f64: 0x7c, v128: 0x7b };
+export type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** Unsigned LEB128. */
 export function uleb(v: number): number[] {
@@ -53,6 +53,11 @@ const OPS = {
   'i32.add': [0x6a],
   'i32.sub': [0x6b],
   'i32.mul': [0x6c],
+  'i32.ctz': [0x68],
+  'i32.popcnt': [0x69],
+  'i32.shl': [0x74],
+  'f32.add': [0x92],
+  'f32.mul': [0x94],
   'f64.eq': [0x61],
   'f64.lt': [0x63],
   'f64.add': [0xa0],
@@ -63,16 +68,25 @@ const OPS = {
   'f64x2.add': [0xfd, 0xf0, 0x01],
   'f64x2.sub': [0xfd, 0xf1, 0x01],
   'f64x2.mul': [0xfd, 0xf2, 0x01],
+  'f32x4.splat': [0xfd, 0x13],
+  'f32x4.lt': [0xfd, 0x43],
+  'f32x4.add': [0xfd, 0xe4, 0x01],
+  'f32x4.sub': [0xfd, 0xe5, 0x01],
+  'f32x4.mul': [0xfd, 0xe6, 0x01],
+  'f32x4.pmin': [0xfd, 0xea, 0x01],
+  'i32x4.bitmask': [0xfd, 0xa4, 0x01],
 } as const;
 export type Op = keyof typeof OPS;
 
 /** Memory instructions: text name -> [opcode bytes, natural alignment log2]. */
 const MEM_OPS = {
   'i32.load': [[0x28], 2],
+  'f32.load': [[0x2a], 2],
   'f64.load': [[0x2b], 3],
   'i32.store': [[0x36], 2],
   'f64.store': [[0x39], 3],
   'v128.load': [[0xfd, 0x00], 4],
+  'v128.load32_splat': [[0xfd, 0x09], 2],
   'v128.load64_splat': [[0xfd, 0x0a], 3],
   'v128.store': [[0xfd, 0x0b], 4],
 } as const;
@@ -153,6 +167,22 @@ export class FnBuilder {
   brIf(depth: number): this {
     return this.put(`br_if ${depth}`, 0x0d, ...uleb(depth));
   }
+  /** `if` producing one value of type t; close with elseBranch() and op('end'). */
+  ifResult(t: ValType): this {
+    return this.put(`if (result ${t})`, 0x04, VALTYPE[t]);
+  }
+  elseBranch(): this {
+    return this.put('else', 0x05);
+  }
+  /** Calls function `index` of the module (functions are numbered in the order given to encodeModule). */
+  call(index: number): this {
+    return this.put(`call ${index}`, 0x10, ...uleb(index));
+  }
+  /** i8x16.shuffle of the two v128 on the stack by 16 lane indices (0-31). */
+  shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16 || lanes.some((l) => !Number.isInteger(l) || l < 0 || l > 31)) throw new RangeError(`shuffle lanes ${lanes.join(',')}`);
+    return this.put(`i8x16.shuffle ${lanes.join(' ')}`, 0xfd, 0x0d, ...lanes);
+  }
 
   /** The code-section entry: locals (runs of one type, in order) and the body with its final `end`. */
   encode(): number[] {
@@ -195,10 +225,17 @@ export const MAX_PAGES = 65536;
 
 /**
  * A module that imports `env.memory` (shared, MIN_PAGES..MAX_PAGES) and exports the given
- * functions under their names. Each function gets its own type.
+ * functions under their names. Functions of the same signature share a type.
  */
 export function encodeModule(fns: ReadonlyArray<{ name: string; fn: FnBuilder }>): Uint8Array {
-  const types = fns.map(({ fn }) => [0x60, ...vec(fn.params.map((t) => [VALTYPE[t]])), ...vec(fn.result ? [[VALTYPE[fn.result]]] : [])]);
+  // one type per distinct signature, in order of first use (as wabt assembles the text)
+  const types: number[][] = [];
+  const typeOf = fns.map(({ fn }) => {
+    const t = [0x60, ...vec(fn.params.map((v) => [VALTYPE[v]])), ...vec(fn.result ? [[VALTYPE[fn.result]]] : [])];
+    let at = types.findIndex((u) => u.length === t.length && u.every((b, q) => b === t[q]));
+    if (at < 0) at = types.push(t) - 1;
+    return at;
+  });
   const memImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(MIN_PAGES), ...uleb(MAX_PAGES)];
   const out = [
     0x00,
@@ -211,7 +248,7 @@ export function encodeModule(fns: ReadonlyArray<{ name: string; fn: FnBuilder }>
     0x00,
     ...section(1, vec(types)),
     ...section(2, vec([memImport])),
-    ...section(3, vec(fns.map((_, i) => uleb(i)))),
+    ...section(3, vec(typeOf.map((t) => uleb(t)))),
     ...section(7, vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(fns.map(({ fn }) => fn.encode()))),
   ];

@@ -11,6 +11,7 @@
 import type { Matrix } from '../matrix';
 import { MAX_PAGES } from './encoder';
 import { kernelModuleBytes, pairsOf } from './kernels';
+import { F32_MAX_ABS, HEADER, HEADER_BYTES, quadsOf, screenThreshold } from './lloyd32';
 
 const PAGE = 65536;
 
@@ -39,6 +40,10 @@ export interface WasmLayout {
   readonly labels: number;
   readonly partSums: number;
   readonly partCounts: number;
+  /** The float32 screening data (lloyd32.ts), or -1 each when they do not fit the memory. */
+  readonly x32: number;
+  readonly nx: number;
+  readonly cf: number;
   readonly pages: number;
 }
 
@@ -50,7 +55,7 @@ function align16(v: number): number {
 export function wasmLayout(n: number, d: number, k: number, block: number): WasmLayout | undefined {
   const np = pairsOf(k);
   const nBlocks = Math.max(1, Math.ceil(n / block));
-  let at = 0;
+  let at = HEADER_BYTES;
   const take = (bytes: number): number => {
     const p = at;
     at = align16(at + bytes);
@@ -62,9 +67,17 @@ export function wasmLayout(n: number, d: number, k: number, block: number): Wasm
   const labels = take(n * 4);
   const partSums = take(nBlocks * k * d * 8);
   const partCounts = take(nBlocks * k * 8);
-  const pages = Math.max(1, Math.ceil(at / PAGE));
-  if (pages > MAX_PAGES - 1) return undefined;
-  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, pages };
+  const pagesOf = (bytes: number): number => Math.max(1, Math.ceil(bytes / PAGE));
+  const base = pagesOf(at);
+  if (base > MAX_PAGES - 1) return undefined;
+  const q = quadsOf(k);
+  const x32 = take(n * d * 4);
+  const nx = take(n * 4);
+  const cf = take(((d + 1) * q + 1) * 16);
+  const pages = pagesOf(at);
+  // without room for the float32 copy, the float64 kernel alone runs (same results, slower)
+  if (pages > MAX_PAGES - 1) return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, pages: base };
+  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, pages };
 }
 
 let support: boolean | undefined;
@@ -115,6 +128,8 @@ export class WasmMatrix {
   readonly moduleBytes: Uint8Array;
   private readonly cl: Float64Array;
   private readonly cn: Float64Array;
+  private readonly cf: Float32Array | undefined;
+  private readonly header: Int32Array;
 
   constructor(
     m: Matrix,
@@ -132,6 +147,37 @@ export class WasmMatrix {
     this.cl = new Float64Array(buf, L.cl, (L.d + 1) * np * 2);
     this.cn = new Float64Array(buf, L.cn, L.d * np * 2);
     this.moduleBytes = kernelModuleBytes(k, L.d);
+    this.header = new Int32Array(buf, 0, HEADER_BYTES / 4);
+    this.cf = this.initFloat32(m) ? new Float32Array(buf, L.cf, ((L.d + 1) * quadsOf(k) + 1) * 4) : undefined;
+  }
+
+  /**
+   * Fills x32 and nx and turns the float32 screening on, when the layout has room for it and
+   * every |x| <= F32_MAX_ABS (lloyd32.ts); returns whether it is on.
+   */
+  private initFloat32(m: Matrix): boolean {
+    const L = this.layout;
+    if (L.x32 < 0) return false;
+    const x = m.data;
+    for (let t = 0; t < x.length; t++) if (!(Math.abs(x[t]) <= F32_MAX_ABS)) return false;
+    const buf = this.memory.buffer;
+    new Float32Array(buf, L.x32, L.n * L.d).set(x);
+    const nx = new Float32Array(buf, L.nx, L.n);
+    for (let i = 0; i < L.n; i++) {
+      let s = 0;
+      for (let j = 0; j < L.d; j++) s += x[i * L.d + j] * x[i * L.d + j];
+      nx[i] = Math.fround(Math.sqrt(s) * (1 + 2 ** -20)); // rounded up: the threshold needs an upper bound
+    }
+    this.header[HEADER.x32 / 4] = L.x32;
+    this.header[HEADER.nx / 4] = L.nx;
+    this.header[HEADER.cf / 4] = L.cf;
+    this.header[HEADER.on / 4] = 1;
+    return true;
+  }
+
+  /** Rows the float32 screening sent to the float64 recomputation so far (a benchmark figure; approximate with threads). */
+  get fallbacks(): number {
+    return this.header[HEADER.fallbacks / 4];
   }
 
   /** Packs the centroids (k x d) as lane pairs, and the half norms for the Lloyd kernel. */
@@ -145,7 +191,30 @@ export class WasmMatrix {
         this.cn[at] = c < k ? centers[c * d + j] : Infinity;
       }
     }
-    if (halfNorms !== undefined) for (let c = 0; c < 2 * np; c++) this.cl[d * np * 2 + c] = c < k ? halfNorms[c] : Infinity;
+    if (halfNorms !== undefined) {
+      for (let c = 0; c < 2 * np; c++) this.cl[d * np * 2 + c] = c < k ? halfNorms[c] : Infinity;
+      if (this.cf !== undefined) this.setFloat32Centers(centers, halfNorms);
+    }
+  }
+
+  /** The float32 centroid quads, half norms and the screening threshold's alpha, beta. */
+  private setFloat32Centers(centers: Float64Array, halfNorms: Float64Array): void {
+    const { k, d } = this.layout;
+    const cf = this.cf as Float32Array;
+    const q4 = quadsOf(k) * 4;
+    let maxHalf = 0;
+    let maxNorm2 = 0;
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += centers[c * d + j] * centers[c * d + j];
+      maxNorm2 = Math.max(maxNorm2, s);
+      maxHalf = Math.max(maxHalf, Math.abs(halfNorms[c]));
+    }
+    for (let j = 0; j < d; j++) for (let c = 0; c < q4; c++) cf[j * q4 + c] = c < k ? centers[c * d + j] : 0;
+    for (let c = 0; c < q4; c++) cf[d * q4 + c] = c < k ? halfNorms[c] : Infinity;
+    const { alpha, beta } = screenThreshold(d, maxHalf, Math.sqrt(maxNorm2) * (1 + 2 ** -40));
+    cf[(d + 1) * q4] = alpha;
+    cf[(d + 1) * q4 + 1] = beta;
   }
 
   /** An instance of the kernels on this memory (one per thread). */

@@ -18,66 +18,15 @@
  * Argmin: lane-wise over the pairs (a later pair wins only when strictly smaller), then the two
  * lanes (lane 1 wins when smaller, or equal with a lower index): the lowest index among the
  * minima, as the sequential `if (s < bv)` scan.
+ *
+ * The exported `lloyd` runs lloyd32.ts's float32 screening when the memory's header turns it on
+ * (same labels, sums and counts as `lloyd64` here, see there), else `lloyd64`.
  */
+import { argmin, argminLocals, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
 import { encodeModule, FnBuilder, moduleWat } from './encoder';
+import { exactRowFn, lloyd32Fn, lloydDispatchFn } from './lloyd32';
 
-export interface KernelShape {
-  readonly k: number;
-  readonly d: number;
-}
-
-/** Number of centroid pairs (lanes of two). */
-export function pairsOf(k: number): number {
-  return Math.ceil(k / 2);
-}
-
-interface ArgminLocals {
-  cur: number;
-  ci: number;
-  msk: number;
-  v0: number;
-  v1: number;
-  i0: number;
-  i1: number;
-  pick: number;
-}
-
-function argminLocals(f: FnBuilder): ArgminLocals {
-  return {
-    cur: f.local('v128'),
-    ci: f.local('v128'),
-    msk: f.local('v128'),
-    v0: f.local('f64'),
-    v1: f.local('f64'),
-    i0: f.local('i32'),
-    i1: f.local('i32'),
-    pick: f.local('i32'),
-  };
-}
-
-/** Leaves nothing on the stack; sets `best` (i32 local) and, if given, `bv` (f64 local). */
-function argmin(f: FnBuilder, L: ArgminLocals, acc: number[], best: number, bv?: number): void {
-  f.get(acc[0]).set(L.cur).i64x2(0, 1).set(L.ci);
-  for (let p = 1; p < acc.length; p++) {
-    f.get(acc[p]).get(L.cur).op('f64x2.lt').set(L.msk);
-    f.get(acc[p]).get(L.cur).get(L.msk).op('v128.bitselect').set(L.cur);
-    f.i64x2(2 * p, 2 * p + 1)
-      .get(L.ci)
-      .get(L.msk)
-      .op('v128.bitselect')
-      .set(L.ci);
-  }
-  f.get(L.cur).lane('f64x2.extract_lane', 0).set(L.v0);
-  f.get(L.cur).lane('f64x2.extract_lane', 1).set(L.v1);
-  f.get(L.ci).lane('i64x2.extract_lane', 0).op('i32.wrap_i64').set(L.i0);
-  f.get(L.ci).lane('i64x2.extract_lane', 1).op('i32.wrap_i64').set(L.i1);
-  // pick lane 1 = v1 < v0 | (v1 == v0 & i1 < i0)
-  f.get(L.v1).get(L.v0).op('f64.lt');
-  f.get(L.v1).get(L.v0).op('f64.eq').get(L.i1).get(L.i0).op('i32.lt_s').op('i32.and');
-  f.op('i32.or').set(L.pick);
-  f.get(L.i1).get(L.i0).get(L.pick).op('select').set(best);
-  if (bv !== undefined) f.get(L.v1).get(L.v0).get(L.pick).op('select').set(bv);
-}
+export { pairsOf, type KernelShape } from './common';
 
 /** Shared prologue: i = start, xo = x + start * d * 8, lp = labels + start * 4. */
 function prologue(f: FnBuilder, d: number, P: { x: number; lab: number; start: number }, i: number, xo: number, lp: number): void {
@@ -163,42 +112,7 @@ export function lloydFn({ k, d }: KernelShape): FnBuilder {
     }
     for (let r = 0; r < rows; r++) {
       argmin(f, L, acc[r], best);
-      f.get(changed)
-        .get(lp)
-        .mem('i32.load', r * 4)
-        .get(best)
-        .op('i32.ne')
-        .op('i32.add')
-        .set(changed);
-      f.get(lp)
-        .get(best)
-        .mem('i32.store', r * 4);
-      f.get(sums)
-        .get(best)
-        .i32(d * 8)
-        .op('i32.mul')
-        .op('i32.add')
-        .set(so);
-      const xr = r * d * 8;
-      for (let j = 0; j + 1 < d; j += 2) {
-        f.get(so)
-          .get(so)
-          .mem('v128.load', j * 8)
-          .get(xo)
-          .mem('v128.load', xr + j * 8)
-          .op('f64x2.add')
-          .mem('v128.store', j * 8);
-      }
-      if (d % 2 === 1)
-        f.get(so)
-          .get(so)
-          .mem('f64.load', (d - 1) * 8)
-          .get(xo)
-          .mem('f64.load', xr + (d - 1) * 8)
-          .op('f64.add')
-          .mem('f64.store', (d - 1) * 8);
-      f.get(counts).get(best).i32(8).op('i32.mul').op('i32.add').set(so);
-      f.get(so).get(so).mem('f64.load', 0).f64(1).op('f64.add').mem('f64.store', 0);
+      storeLabelAndAdd(f, d, { lp, best, changed, sums, counts, so, xo }, r);
     }
   });
   f.get(changed);
@@ -257,8 +171,12 @@ function functions(shape: KernelShape): Array<{ name: string; fn: FnBuilder }> {
     throw new RangeError(`kernel shape must be positive integers, got k=${shape.k}, d=${shape.d}`);
   }
   return [
-    { name: 'lloyd', fn: lloydFn(shape) },
+    // indices matter: lloyd dispatches to 3 (float32 screening) or 2 (float64); 3 calls 4
+    { name: 'lloyd', fn: lloydDispatchFn(3, 2) },
     { name: 'nearest', fn: nearestFn(shape) },
+    { name: 'lloyd64', fn: lloydFn(shape) },
+    { name: 'lloyd32', fn: lloyd32Fn(shape, 4) },
+    { name: 'exactRow', fn: exactRowFn(shape) },
   ];
 }
 

@@ -1,0 +1,257 @@
+/**
+ * The Lloyd assignment with a float32 screening pass (f32x4: four centroids per vector, twice
+ * the lanes of f64x2) that yields exactly the labels of the float64 kernel (kernels.ts).
+ *
+ * Each row's scores h_c - x.c are computed in float32 from float32 copies of the row, the
+ * centroids and the half norms. Their distance to the float64 kernel's scores is bounded (see
+ * {@link screenThreshold}) by e = (d + 4) 2^-24 (1.001) (max_c h_c + ||x|| max_c ||c||) plus a
+ * tiny absolute term for underflow. A row's float32 minimum m is accepted only when exactly one
+ * centroid scores below m + T with T >= 4e: then every other centroid's float64 score is
+ * strictly larger than the winner's, so the float64 kernel picks the same centroid. Otherwise
+ * (a near-tie, or anything non-finite) the row is recomputed by the float64 sequence itself
+ * (`exactRow`). Labels, and hence the float64 sums and counts added in row order, are
+ * therefore bit-identical to the float64 kernel and to the JavaScript kernel.
+ *
+ * The float32 pass runs only when every |x| <= 2^50 (engine.ts checks once per matrix): then
+ * centroids (means of rows) stay below it too, products and sums cannot overflow float32, and
+ * underflow costs at most (d + 4) 2^-98 in absolute terms, covered by the threshold's
+ * absolute term. Rows are processed R at a time so each centroid quad is loaded once for R rows.
+ *
+ * Memory: a header at address 0 (HEADER_BYTES) holds the float32 switch and the addresses of
+ * x32 (the rows as float32), nx (each row's Euclidean norm, rounded up, float32) and cf (per
+ * feature j, Q quads of float32 centroid values; then Q quads of half norms; then alpha, beta:
+ * T = alpha + beta * ||x||). The exported `lloyd` reads the switch and runs the float32 or the
+ * float64 kernel with the same arguments.
+ */
+import { FnBuilder } from './encoder';
+import { argmin, argminLocals, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
+
+/** Header layout (byte offsets from address 0). */
+export const HEADER = { on: 0, x32: 4, nx: 8, cf: 12, fallbacks: 16 } as const;
+export const HEADER_BYTES = 64;
+
+/** Number of float32 centroid quads (lanes of four). */
+export function quadsOf(k: number): number {
+  return Math.ceil(k / 4);
+}
+
+/** Largest |x| for which the float32 pass is used (see the header comment). */
+export const F32_MAX_ABS = 2 ** 50;
+
+/**
+ * The float32 acceptance threshold T = alpha + beta * ||x|| for the current centroids, with
+ * 2x margin over the 2e the proof needs (so the float32 evaluation of T and m + T, a few ulps,
+ * cannot matter); rounded up to float32.
+ */
+export function screenThreshold(d: number, maxHalfNorm: number, maxNorm: number): { alpha: number; beta: number } {
+  const g = (d + 4) * 2 ** -22;
+  const up = (v: number): number => Math.fround(v * (1 + 2 ** -20));
+  return { alpha: up(g * maxHalfNorm + (d + 4) * 2 ** -80), beta: up(g * maxNorm) };
+}
+
+/**
+ * exactRow(xo, cl) -> label: the float64 kernel's score sequence ((h_c - x_0 c_0) - x_1 c_1)...
+ * and argmin (lowest index among the minima) for the one row at xo.
+ */
+export function exactRowFn({ k, d }: KernelShape): FnBuilder {
+  const f = new FnBuilder(['i32', 'i32'], 'i32');
+  const [xo, cl] = [0, 1];
+  const np = pairsOf(k);
+  const best = f.local('i32');
+  const cv = f.local('v128');
+  const xs = f.local('v128');
+  const acc = Array.from({ length: np }, () => f.local('v128'));
+  const L = argminLocals(f);
+  for (let p = 0; p < np; p++)
+    f.get(cl)
+      .mem('v128.load', (d * np + p) * 16)
+      .set(acc[p]);
+  for (let j = 0; j < d; j++) {
+    f.get(xo)
+      .mem('v128.load64_splat', j * 8)
+      .set(xs);
+    for (let p = 0; p < np; p++) {
+      f.get(cl)
+        .mem('v128.load', (j * np + p) * 16)
+        .set(cv);
+      f.get(acc[p]).get(xs).get(cv).op('f64x2.mul').op('f64x2.sub').set(acc[p]);
+    }
+  }
+  argmin(f, L, acc, best);
+  f.get(best);
+  return f;
+}
+
+/** Rows per group: as many as keep the accumulators (R * Q vectors) in registers. */
+export function rowsPerGroup(k: number): number {
+  const q = quadsOf(k);
+  return q <= 2 ? 4 : q <= 4 ? 2 : 1;
+}
+
+/** Horizontal float32 minimum: every lane of `v` becomes the minimum of its four lanes. */
+function hmin(f: FnBuilder, v: number, t: number): void {
+  const swap = (a: number[]): number[] => a.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+  f.get(v)
+    .get(v)
+    .shuffle(swap([2, 3, 0, 1]))
+    .set(t);
+  f.get(v).get(t).op('f32x4.pmin').set(v);
+  f.get(v)
+    .get(v)
+    .shuffle(swap([1, 0, 3, 2]))
+    .set(t);
+  f.get(v).get(t).op('f32x4.pmin').set(v);
+}
+
+/**
+ * lloyd32(x, cl, labels, start, end, sums, counts) -> changed: the float64 kernel's contract
+ * (kernels.ts lloydFn), labels screened in float32 as described above; `exactIndex` is the
+ * module index of exactRow.
+ */
+export function lloyd32Fn({ k, d }: KernelShape, exactIndex: number): FnBuilder {
+  const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'i32');
+  const [x, cl, lab, start, end, sums, counts] = [0, 1, 2, 3, 4, 5, 6];
+  const Q = quadsOf(k);
+  const R = rowsPerGroup(k);
+  const i = f.local('i32');
+  const xo = f.local('i32');
+  const x32 = f.local('i32');
+  const np = f.local('i32');
+  const cf = f.local('i32');
+  const lp = f.local('i32');
+  const changed = f.local('i32');
+  const best = f.local('i32');
+  const so = f.local('i32');
+  const bits = f.local('i32');
+  const alpha = f.local('f32');
+  const beta = f.local('f32');
+  const cv = f.local('v128');
+  const m = f.local('v128');
+  const t = f.local('v128');
+  const xs = Array.from({ length: R }, () => f.local('v128'));
+  const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => f.local('v128')));
+  // pointers: x64 row, x32 row, norm, label
+  f.get(start).set(i);
+  f.get(x)
+    .get(start)
+    .i32(d * 8)
+    .op('i32.mul')
+    .op('i32.add')
+    .set(xo);
+  f.i32(0)
+    .mem('i32.load', HEADER.x32)
+    .get(start)
+    .i32(d * 4)
+    .op('i32.mul')
+    .op('i32.add')
+    .set(x32);
+  f.i32(0).mem('i32.load', HEADER.nx).get(start).i32(4).op('i32.mul').op('i32.add').set(np);
+  f.i32(0).mem('i32.load', HEADER.cf).set(cf);
+  f.get(lab).get(start).i32(4).op('i32.mul').op('i32.add').set(lp);
+  f.get(cf)
+    .mem('f32.load', (d + 1) * Q * 16)
+    .set(alpha);
+  f.get(cf)
+    .mem('f32.load', (d + 1) * Q * 16 + 4)
+    .set(beta);
+  const sink = { lp, best, changed, sums, counts, so, xo };
+  const body = (rows: number): void => {
+    for (let r = 0; r < rows; r++)
+      for (let q = 0; q < Q; q++)
+        f.get(cf)
+          .mem('v128.load', (d * Q + q) * 16)
+          .set(acc[r][q]);
+    for (let j = 0; j < d; j++) {
+      for (let r = 0; r < rows; r++)
+        f.get(x32)
+          .mem('v128.load32_splat', (r * d + j) * 4)
+          .set(xs[r]);
+      for (let q = 0; q < Q; q++) {
+        f.get(cf)
+          .mem('v128.load', (j * Q + q) * 16)
+          .set(cv);
+        for (let r = 0; r < rows; r++) f.get(acc[r][q]).get(xs[r]).get(cv).op('f32x4.mul').op('f32x4.sub').set(acc[r][q]);
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      f.get(acc[r][0]).set(m);
+      for (let q = 1; q < Q; q++) f.get(m).get(acc[r][q]).op('f32x4.pmin').set(m);
+      hmin(f, m, t);
+      // threshold: m + (alpha + beta * ||x||) in every lane
+      f.get(m)
+        .get(alpha)
+        .get(beta)
+        .get(np)
+        .mem('f32.load', r * 4)
+        .op('f32.mul')
+        .op('f32.add')
+        .op('f32x4.splat')
+        .op('f32x4.add')
+        .set(t);
+      for (let q = 0; q < Q; q++) {
+        f.get(acc[r][q]).get(t).op('f32x4.lt').op('i32x4.bitmask');
+        if (q > 0)
+          f.i32(4 * q)
+            .op('i32.shl')
+            .get(bits)
+            .op('i32.or');
+        f.set(bits);
+      }
+      f.get(bits).op('i32.popcnt').i32(1).op('i32.eq').ifResult('i32');
+      f.get(bits).op('i32.ctz');
+      f.elseBranch();
+      // counted for benchmarks only (threads may race on it; results never read it)
+      f.i32(0).i32(0).mem('i32.load', HEADER.fallbacks).i32(1).op('i32.add').mem('i32.store', HEADER.fallbacks);
+      f.get(xo)
+        .i32(r * d * 8)
+        .op('i32.add')
+        .get(cl)
+        .call(exactIndex);
+      f.op('end').set(best);
+      storeLabelAndAdd(f, d, sink, r);
+    }
+  };
+  const step = (rows: number): void => {
+    f.block().loop();
+    f.get(i)
+      .i32(rows - 1)
+      .op('i32.add')
+      .get(end)
+      .op('i32.ge_s')
+      .brIf(1);
+    body(rows);
+    for (const [p, bytes] of [
+      [xo, 8 * d],
+      [x32, 4 * d],
+      [np, 4],
+      [lp, 4],
+      [i, 1],
+    ])
+      f.get(p)
+        .i32(rows * bytes)
+        .op('i32.add')
+        .set(p);
+    f.br(0).op('end').op('end');
+  };
+  step(R);
+  if (R > 1) step(1);
+  f.get(changed);
+  return f;
+}
+
+/**
+ * lloyd(x, cl, labels, start, end, sums, counts): the exported entry; runs lloyd32 when the
+ * header's switch is on, else the float64 kernel (module indices given).
+ */
+export function lloydDispatchFn(f32Index: number, f64Index: number): FnBuilder {
+  const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'i32');
+  const args = (): void => {
+    for (let a = 0; a < 7; a++) f.get(a);
+  };
+  f.i32(0).mem('i32.load', HEADER.on).ifResult('i32');
+  args();
+  f.call(f32Index).elseBranch();
+  args();
+  f.call(f64Index).op('end');
+  return f;
+}

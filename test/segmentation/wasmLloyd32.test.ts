@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ROW_BLOCK } from '../../src/segmentation/distance';
+import { kernels } from '../../src/segmentation/kernels';
+import { matrix, type Matrix } from '../../src/segmentation/matrix';
+import { Rng } from '../../src/segmentation/rng';
+import { wasmLayout, wasmSimdSupported, WasmMatrix } from '../../src/segmentation/wasm/engine';
+import { F32_MAX_ABS, HEADER } from '../../src/segmentation/wasm/lloyd32';
+
+const maybe = wasmSimdSupported() ? test : test.skip;
+
+function halfNormsOf(c: Float64Array, k: number, d: number): Float64Array {
+  const h = new Float64Array(k);
+  for (let q = 0; q < k; q++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += c[q * d + j] * c[q * d + j];
+    h[q] = 0.5 * s;
+  }
+  return h;
+}
+
+/** Rows placed on or within 1e-9 of the bisector of two centroids, with a large common offset. */
+function nearTies(n: number, d: number, offset: number, seed: number): { m: Matrix; centers: Float64Array; k: number } {
+  const rng = new Rng(seed);
+  const k = 6;
+  const centers = new Float64Array(k * d);
+  for (let t = 0; t < centers.length; t++) centers[t] = offset + rng.nextFloat();
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const a = rng.nextInt(k);
+    const b = (a + 1 + rng.nextInt(k - 1)) % k;
+    const w = 0.5 + (i % 3 === 0 ? 0 : (rng.nextFloat() - 0.5) * 1e-9);
+    for (let j = 0; j < d; j++) data[i * d + j] = w * centers[a * d + j] + (1 - w) * centers[b * d + j];
+  }
+  return { m: matrix(n, d, data), centers, k };
+}
+
+/** Runs the wasm Lloyd kernel (float32 screening on when possible) and the JavaScript kernel; compares bits. */
+function compare(m: Matrix, centers: Float64Array, k: number): { fallbacks: number; screened: boolean } {
+  const d = m.cols;
+  const n = m.rows;
+  const L = wasmLayout(n, d, k, ROW_BLOCK);
+  assert.ok(L !== undefined);
+  const wm = new WasmMatrix(m, k, L);
+  const screened = new Int32Array(wm.memory.buffer, 0, 8)[HEADER.on / 4] === 1;
+  const halfNorms = halfNormsOf(centers, k, d);
+  const inst = wm.instance();
+  const js = kernels(k, d);
+  const jsLabels = new Int32Array(n).fill(-1);
+  wm.labels.fill(-1);
+  wm.setCenters(centers, halfNorms);
+  for (let b = 0; b < L.nBlocks; b++) {
+    const start = b * ROW_BLOCK;
+    const end = Math.min(n, start + ROW_BLOCK);
+    const sums = new Float64Array(k * d);
+    const counts = new Float64Array(k);
+    assert.equal(inst.lloydBlock(b), js.lloyd(m.data, centers, halfNorms, start, end, jsLabels, sums, counts));
+    assert.deepEqual(wm.partSums.subarray(b * k * d, (b + 1) * k * d), sums);
+    assert.deepEqual(wm.partCounts.subarray(b * k, (b + 1) * k), counts);
+  }
+  assert.deepEqual(wm.labels, jsLabels);
+  return { fallbacks: wm.fallbacks, screened };
+}
+
+void maybe('float32 screening: near-ties go to the float64 recomputation and labels equal the JavaScript kernel', () => {
+  for (const [d, offset] of [
+    [20, 0],
+    [7, 1000],
+    [33, 1e6],
+    [264, 0],
+  ] as const) {
+    const n = ROW_BLOCK + 301;
+    const { m, centers, k } = nearTies(n, d, offset, d);
+    const r = compare(m, centers, k);
+    assert.ok(r.screened, `d=${d}: screening on`);
+    assert.ok(r.fallbacks >= n / 3, `d=${d} offset=${offset}: exact ties (every third row) are recomputed, got ${r.fallbacks}`);
+  }
+});
+
+void maybe('float32 screening is off beyond F32_MAX_ABS, and the float64 kernel gives the same bits', () => {
+  const n = 500;
+  const d = 5;
+  const rng = new Rng(3);
+  const data = Float64Array.from({ length: n * d }, () => rng.nextFloat());
+  data[17] = 2 * F32_MAX_ABS;
+  const m = matrix(n, d, data);
+  const centers = data.slice(0, 4 * d);
+  const r = compare(m, centers, 4);
+  assert.equal(r.screened, false);
+  assert.equal(r.fallbacks, 0);
+});
+
+void maybe('float32 screening: well separated rows rarely need the float64 recomputation', () => {
+  const n = 4 * ROW_BLOCK;
+  const d = 12;
+  const rng = new Rng(8);
+  const data = Float64Array.from({ length: n * d }, () => rng.nextFloat());
+  const m = matrix(n, d, data);
+  const r = compare(m, data.slice(0, 8 * d), 8);
+  assert.ok(r.screened);
+  assert.ok(r.fallbacks < n / 100, `fallbacks ${r.fallbacks} of ${n}`);
+});
