@@ -1,5 +1,8 @@
 import { confinePath } from '../config/fileAccess';
 import { sortByUserId } from '../segmentation/rowOrder';
+import { droppedByDistinctCount } from '../segmentation/profile';
+import { parseOptions } from '../segmentation/options';
+import { engineOptions } from './engineOptions';
 import type { Extracted, RunRef } from './types';
 import { activity, heartbeat, stageStore, throwIfCancelled, toSource, warehouseFor, workerFileAccess } from './runtime';
 
@@ -13,9 +16,12 @@ export async function extractSource({ runId, config }: RunRef): Promise<Extracte
   return activity(async () => {
     const source = config.source.kind === 'file' ? { ...config.source, path: await confinePath(config.source.path, workerFileAccess(), 'source file') } : config.source;
     const warehouse = warehouseFor(source);
+    const { minCategoryShare } = parseOptions(engineOptions(config));
     try {
       const scanned = await warehouse.scan(toSource(source), {
         userId: config.userId,
+        // Free text and near-unique codes: counted in the warehouse, never read (profile.ts decides alike).
+        countOnly: (column, distinct, rows) => droppedByDistinctCount(column, distinct, rows, minCategoryShare),
         // Each page or batch: report progress, and stop (cancelling the query) once cancelled.
         onBatch: (p) => {
           throwIfCancelled();

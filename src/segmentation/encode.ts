@@ -3,7 +3,7 @@ import type { CategoryValue, DataDictionary, FeatureColumn, FeatureEntry } from 
 import { featureEntries } from './dictionary';
 import { SegmentationInputError, show } from './errors';
 import { matrix, type Matrix } from './matrix';
-import type { ColumnarTable, InputColumn } from './table';
+import { readColumn, type ColumnarTable, type InputColumn } from './table';
 
 /**
  * Turns table rows into the engineered matrix, by the data dictionary, a scaler and per-column
@@ -115,9 +115,10 @@ export function dummyCodes(c: Extract<InputColumn, { kind: 'categorical' }>, kep
 }
 
 /** 0 / 1 per row of a binary feature (1 exactly when the row holds `oneValue`). */
-export function binaryBits(table: ColumnarTable, c: InputColumn, oneValue: string | number | null): Uint8Array {
+export function binaryBits(table: ColumnarTable, column: InputColumn, oneValue: string | number | null): Uint8Array {
   const n = table.rowCount;
   const out = new Uint8Array(n);
+  const c = readColumn(column);
   if (c.kind === 'numeric') {
     const v = c.values;
     const nulls = c.nulls;

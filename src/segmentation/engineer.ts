@@ -84,6 +84,7 @@ export function validateTable(table: ColumnarTable): void {
   for (const c of table.columns) {
     if (seen.has(c.name)) throw new SegmentationInputError('BAD_TABLE', `table ${table.name} has two columns named ${show(c.name)}; rename one.`, { table: table.name, column: c.name });
     seen.add(c.name);
+    if (c.kind === 'counted') continue; // counted by the warehouse over the same rows: no values to check
     const bad = c.values.length !== table.rowCount || (c.kind === 'numeric' && c.nulls.length !== table.rowCount);
     if (bad) {
       throw new SegmentationInputError(
@@ -120,6 +121,7 @@ function priorityTiers(table: { readonly name: string; readonly columns: Readonl
 
 function countNulls(c: InputColumn): number {
   let k = 0;
+  if (c.kind === 'counted') return c.nullCount;
   if (c.kind === 'numeric') {
     const nulls = c.nulls;
     for (let i = 0; i < nulls.length; i++) if (nulls[i] !== 0) k++;
@@ -251,7 +253,7 @@ export function engineerFeatures(table: ColumnarTable, options: SegmentationOpti
     {
       name: table.name,
       rowCount: n,
-      columns: table.columns,
+      columns: table.columns.map((c) => ({ name: c.name, kind: c.kind === 'counted' ? 'categorical' : c.kind, sourceType: c.sourceType })),
       nullCount: (j) => countNulls(table.columns[j]),
       checkFinite: (j, asText) => {
         const c = table.columns[j];

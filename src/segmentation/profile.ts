@@ -96,11 +96,20 @@ export function isIdentifierByCount(name: string, distinct: number, rowCount: nu
  * value is kept).
  */
 export function topLength(name: string, byCount: readonly { count: number }[], distinct: number, rowCount: number, minShare: number, keepTop = 0): number {
-  if (distinct > 1 && isIdentifierByCount(name, distinct, rowCount)) return 0;
-  if (distinct >= 3 && noValueCanBeKept(distinct, rowCount, minShare)) return 0;
+  if (droppedByDistinctCount(name, distinct, rowCount, minShare)) return 0;
   let kept = 0;
   while (kept < byCount.length && byCount[kept].count / rowCount >= minShare) kept++;
   return Math.min(distinct, (kept === 0 ? keepTop : kept) + OTHER_VALUES_LISTED);
+}
+
+/**
+ * True when a categorical column of `rowCount` rows with `distinct` distinct values (NULL as one)
+ * is dropped whatever its values are: an identifier by count, or too many values for any to be
+ * kept (keepTopCategories does not revive either). A warehouse may then skip reading its values
+ * and deliver its counts only (a `counted` column, table.ts).
+ */
+export function droppedByDistinctCount(name: string, distinct: number, rowCount: number, minShare: number): boolean {
+  return (distinct > 1 && isIdentifierByCount(name, distinct, rowCount)) || (distinct >= 3 && noValueCanBeKept(distinct, rowCount, minShare));
 }
 
 /**
@@ -133,6 +142,13 @@ export interface ProfileSettings {
 export function profileColumn(rowCount: number, c: InputColumn, minCategoryShare: number, analyse = true, settings: ProfileSettings = {}): ColumnProfile {
   const sourceType = c.sourceType ?? null;
   const keepTop = settings.keepTop ?? 0;
+  if (c.kind === 'counted') {
+    // Only a warehouse that checked droppedByDistinctCount makes these; a differing minShare here would profile it wrongly.
+    if (!droppedByDistinctCount(c.name, c.distinctCount, rowCount, minCategoryShare)) {
+      throw new Error(`column ${c.name} was read as counts only, but ${c.distinctCount} distinct values on ${rowCount} rows do not drop it at minCategoryShare ${minCategoryShare}`);
+    }
+    return { name: c.name, kind: 'categorical', sourceType, rowCount, nullCount: c.nullCount, stats: analyse ? { distinctCount: c.distinctCount, top: [] } : null };
+  }
   if (c.kind === 'categorical') {
     let nullCount = 0;
     for (let i = 0; i < rowCount; i++) if (c.values[i] === null) nullCount++;

@@ -21,7 +21,7 @@
  */
 import { featureEntries, type DataDictionary, type FeatureEntry } from './dictionary';
 import { sampleIndices } from './rng';
-import { column, type ColumnarTable } from './table';
+import { column, readColumn, type ColumnarTable } from './table';
 
 export type RuleCondition =
   | { readonly feature: string; readonly op: '<=' | '>'; readonly value: number; readonly text: string }
@@ -59,8 +59,9 @@ const same = (a: unknown, b: unknown): boolean => a === b || (a !== null && b !=
 function featuresOf(table: ColumnarTable, dictionary: DataDictionary, rows: Int32Array): Feature[] {
   const out: Feature[] = [];
   for (const e of featureEntries(dictionary)) {
-    const col = column(table, e.column);
-    if (!col) continue;
+    const found = column(table, e.column);
+    if (!found) continue;
+    const col = readColumn(found);
     const at = (i: number): string | number | null => (col.kind === 'numeric' ? (col.nulls[rows[i]] ? null : col.values[rows[i]]) : col.values[rows[i]]);
     if (e.treatment === 'continuous') {
       const values = Float64Array.from(rows, (_, i) => (at(i) as number | null) ?? e.median);

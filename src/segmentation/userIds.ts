@@ -14,6 +14,7 @@ export function readUserIds(table: ColumnarTable, userId: string): string[] {
       { table: table.name, column: userId, details: { columns: names } },
     );
   }
+  if (c.kind === 'counted') throw new Error(`user id column ${userId} was only counted, not read`);
   const n = table.rowCount;
   const ids: string[] = new Array<string>(n);
   const seen = new Set<string>();

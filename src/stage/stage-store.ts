@@ -74,7 +74,9 @@ async function secureDir(dir: string): Promise<void> {
 
 type Kind = 'table' | 'matrix' | 'labels' | 'json';
 
-type ColumnMeta = { readonly name: string; readonly kind: 'numeric'; readonly sourceType?: string } | { readonly name: string; readonly kind: 'categorical'; readonly sourceType?: string };
+type ColumnMeta =
+  | { readonly name: string; readonly kind: 'numeric' | 'categorical'; readonly sourceType?: string }
+  | { readonly name: string; readonly kind: 'counted'; readonly sourceType?: string; readonly distinctCount: number; readonly nullCount: number };
 
 interface TableMeta {
   readonly name: string;
@@ -234,6 +236,10 @@ export class StageStore {
     const segments: ArrayBufferView[] = [];
     const columns: ColumnMeta[] = [];
     for (const c of table.columns) {
+      if (c.kind === 'counted') {
+        columns.push({ name: c.name, kind: 'counted', sourceType: c.sourceType, distinctCount: c.distinctCount, nullCount: c.nullCount });
+        continue;
+      }
       if (c.values.length !== table.rowCount) throw new Error(`column ${c.name} has ${c.values.length} values, table has ${table.rowCount} rows`);
       if (c.kind === 'numeric') {
         segments.push(c.values, c.nulls);
@@ -248,9 +254,12 @@ export class StageStore {
 
   async getTable(runId: string, stage: string): Promise<ColumnarTable> {
     const { meta, segments } = await this.read<TableMeta>(runId, stage, 'table');
-    const columns: InputColumn[] = meta.columns.map((c, j) => {
-      const [a, b] = [segments[2 * j], segments[2 * j + 1]];
+    let next = 0; // counted columns have no segments: two per read column, in column order
+    const columns: InputColumn[] = meta.columns.map((c) => {
       const sourceType = c.sourceType === undefined ? {} : { sourceType: c.sourceType };
+      if (c.kind === 'counted') return { name: c.name, kind: 'counted', ...sourceType, distinctCount: c.distinctCount, nullCount: c.nullCount };
+      const [a, b] = [segments[next], segments[next + 1]];
+      next += 2;
       return c.kind === 'numeric'
         ? { name: c.name, kind: 'numeric', ...sourceType, values: new Float64Array(a), nulls: new Uint8Array(b) }
         : { name: c.name, kind: 'categorical', ...sourceType, values: decodeCategorical(a, b) };

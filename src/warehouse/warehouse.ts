@@ -29,6 +29,12 @@ export interface ScanOptions {
   readonly columns?: readonly string[];
   /** Rows per batch where the warehouse lets us choose (DuckDB); Trino's pages are sized by the server. */
   readonly batchSize?: number;
+  /**
+   * Text columns (not the user id) for which this returns true on their exact distinct count
+   * (NULL as one value) over `rowCount` rows arrive as `counted` columns: counted in the
+   * warehouse, their values never read. Warehouses that cannot count first read every value.
+   */
+  readonly countOnly?: (column: string, distinctCount: number, rowCount: number) => boolean;
   /** Called after every batch/page: the place for an activity heartbeat. Throwing aborts (and cancels) the scan. */
   readonly onBatch?: (progress: ScanProgress) => void | Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { BasicAuth, Trino } from 'trino-client';
 import { DuckDBWarehouse, TrinoWarehouse } from '../../src/warehouse';
+import { readColumn } from '../../src/segmentation/table';
 import { join } from 'node:path';
 
 /** The Trino server started by `npm test` (scripts/run-tests.ts). */
@@ -49,11 +50,13 @@ export async function loadExampleCustomers(target: string): Promise<void> {
   } finally {
     await duck.close();
   }
-  const columns = csv.columns.map((c) =>
-    c.kind === 'categorical'
-      ? { name: c.name, sqlType: 'varchar', values: c.values }
-      : { name: c.name, sqlType: /int/i.test(c.sourceType ?? '') ? 'bigint' : 'double', values: Array.from(c.values, (v, i) => (c.nulls[i] !== 0 ? null : v)) },
-  );
+  const columns = csv.columns
+    .map(readColumn)
+    .map((c) =>
+      c.kind === 'categorical'
+        ? { name: c.name, sqlType: 'varchar', values: c.values }
+        : { name: c.name, sqlType: /int/i.test(c.sourceType ?? '') ? 'bigint' : 'double', values: Array.from(c.values, (v, i) => (c.nulls[i] !== 0 ? null : v)) },
+    );
   await queryRows(`DROP TABLE IF EXISTS ${target}`);
   const w = new TrinoWarehouse({ server: trinoUrl(), user: 'autoseg-test', catalog: 'memory', schema: 'default' });
   try {

@@ -9,7 +9,7 @@ import { parseRunConfig } from '../../src/config/runConfig';
 import type { DataDictionary, DictionaryEntry } from '../../src/segmentation/dictionary';
 import type { CategoricalProfile, ContinuousProfile, SegmentationSummary } from '../../src/segmentation/explain';
 import { segment, type SegmentationOptionsInput, type SegmentationResult } from '../../src/segmentation';
-import type { ColumnarTable, InputColumn } from '../../src/segmentation/table';
+import { readColumn, type ColumnarTable, type InputColumn } from '../../src/segmentation/table';
 import { DuckDBWarehouse } from '../../src/warehouse/duckdb';
 
 export const EXAMPLE_CSV = resolve(__dirname, '../../examples/customers.csv');
@@ -30,7 +30,7 @@ export async function loadExample(): Promise<ColumnarTable> {
 
 /** The example with `preferred_channel` renamed to {@link HOSTILE_COLUMN} and its `email` value replaced by {@link HOSTILE_VALUE}. */
 export function hostile(table: ColumnarTable): ColumnarTable {
-  const columns = table.columns.map((c): InputColumn => {
+  const columns = table.columns.map(readColumn).map((c): InputColumn => {
     if (c.name !== 'preferred_channel' || c.kind !== 'categorical') return c;
     return { ...c, name: HOSTILE_COLUMN, values: c.values.map((v) => (v === 'email' ? HOSTILE_VALUE : v)) };
   });
@@ -41,7 +41,7 @@ export function hostile(table: ColumnarTable): ColumnarTable {
 export function replicated(table: ColumnarTable, rows: number): ColumnarTable {
   const n = table.rowCount;
   const jitter = (i: number) => 1 + 0.02 * (((i * 2654435761) >>> 0) / 2 ** 32 - 0.5);
-  const columns = table.columns.map((c): InputColumn => {
+  const columns = table.columns.map(readColumn).map((c): InputColumn => {
     if (c.kind === 'numeric') {
       const values = new Float64Array(rows);
       const nulls = new Uint8Array(rows);

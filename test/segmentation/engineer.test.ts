@@ -10,7 +10,7 @@ import { cat, ids, num, rep, table } from './tables';
 const N = 20;
 
 function run(cols: InputColumn[], opts: Partial<SegmentationOptionsInput> = {}): EngineeredFeatures {
-  return engineerFeatures(table([ids(cols[0]?.values.length ?? N), ...cols]), { userId: 'id', ...opts });
+  return engineerFeatures(table([ids(cols[0]?.values?.length ?? N), ...cols]), { userId: 'id', ...opts });
 }
 
 function entry(e: EngineeredFeatures, column: string): DictionaryEntry {

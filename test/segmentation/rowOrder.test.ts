@@ -35,3 +35,29 @@ test('a table in any row order gives the same sorted table', () => {
   const plain = (t: ColumnarTable) => JSON.stringify(t.columns.map((c) => [c.name, Array.from(c.values as ArrayLike<unknown>)]));
   assert.equal(plain(backward), plain(forward));
 });
+
+test('integer ids (the native-sort path) and the same ids as text (the comparing path) give one order', () => {
+  // Shuffled canonical integers of mixed lengths with duplicates, then the same with one non-integer id.
+  const n = 5000;
+  const ints = Array.from({ length: n }, (_, i) => String(((i * 7919) % 3001) * (i % 3 === 0 ? 1000 : 1)));
+  const order = (ids: (string | null)[]) => {
+    const t: ColumnarTable = {
+      name: 't',
+      rowCount: ids.length,
+      columns: [
+        { name: 'id', kind: 'categorical', values: ids },
+        { name: 'row', kind: 'numeric', values: Float64Array.from(ids.keys()), nulls: new Uint8Array(ids.length) },
+      ],
+    };
+    return Array.from(sortByUserId(t, 'id').columns[1].values as Float64Array);
+  };
+  const compared = (ids: (string | null)[]) =>
+    Array.from(ids.keys()).sort((a, b) => {
+      const [x, y] = [ids[a], ids[b]];
+      if (x === null || y === null) return x === y ? a - b : x === null ? 1 : -1;
+      return x.length - y.length || (x < y ? -1 : x > y ? 1 : a - b);
+    });
+  assert.deepEqual(order(ints), compared(ints));
+  const mixed = [...ints.slice(0, 100), 'x7', null, '007', ...ints.slice(100, 200)];
+  assert.deepEqual(order(mixed), compared(mixed));
+});

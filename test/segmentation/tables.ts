@@ -29,7 +29,7 @@ export function ids(n: number, name = 'id'): InputColumn {
 
 /** A table from columns; rowCount from the first column. */
 export function table(columns: InputColumn[], name = 'test.customers'): ColumnarTable {
-  return { name, rowCount: columns[0]?.values.length ?? 0, columns };
+  return { name, rowCount: columns[0]?.values?.length ?? 0, columns };
 }
 
 /** `value` repeated `count` times. */

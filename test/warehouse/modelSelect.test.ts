@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { queryRows, trinoUrl } from '../helpers/trino';
 import { runCli } from '../helpers/cli';
 import { assign, encodeWithModel, segment, type SegmentationModel } from '../../src/segmentation';
-import type { ColumnarTable } from '../../src/segmentation/table';
+import { readColumn, type ColumnarTable } from '../../src/segmentation/table';
 import { TrinoWarehouse, type OutputTable, type Source } from '../../src/warehouse';
 import { DuckDBWarehouse } from '../../src/warehouse/duckdb';
 import { modelSelect } from '../../src/warehouse/sql-model/modelSelect';
@@ -122,7 +122,7 @@ async function loadExample(): Promise<void> {
   }
   const out: OutputTable = {
     rowCount: csv.rowCount,
-    columns: csv.columns.map((c) => {
+    columns: csv.columns.map(readColumn).map((c) => {
       if (c.kind === 'categorical') return { name: c.name, sqlType: 'varchar', values: c.values };
       const integer = /int/i.test(c.sourceType ?? '');
       return { name: c.name, sqlType: integer ? 'bigint' : 'double', values: Array.from(c.values, (v, i) => (c.nulls[i] ? null : v)) };
