@@ -92,16 +92,24 @@ interface ScriptResult {
   seconds: Record<'read' | 'engineer' | 'score_k' | 'silhouette' | 'final_fit' | 'write', number>;
 }
 
-function parseArgs(argv: string[]): { rows: number; keep: boolean } {
-  let rows = 1_500_000;
-  let keep = false;
+interface Args {
+  rows: number;
+  keep: boolean;
+  /** OpenMP / OpenBLAS threads of the script; null: the libraries' default (every core), as a user runs it. */
+  scriptThreads: number | null;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { rows: 1_500_000, keep: false, scriptThreads: null };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--rows') rows = Number(argv[++i]);
-    else if (argv[i] === '--keep') keep = true;
-    else throw new Error(`unknown argument ${argv[i]}; usage: npm run bench:e2e [-- --rows N] [--keep]`);
+    if (argv[i] === '--rows') args.rows = Number(argv[++i]);
+    else if (argv[i] === '--keep') args.keep = true;
+    else if (argv[i] === '--script-threads') args.scriptThreads = Number(argv[++i]);
+    else throw new Error(`unknown argument ${argv[i]}; usage: npm run bench:e2e [-- --rows N] [--script-threads N] [--keep]`);
   }
-  if (!Number.isSafeInteger(rows) || rows < 100) throw new Error(`--rows must be an integer >= 100, got ${rows}`);
-  return { rows, keep };
+  if (!Number.isSafeInteger(args.rows) || args.rows < 100) throw new Error(`--rows must be an integer >= 100, got ${args.rows}`);
+  if (args.scriptThreads !== null && !(Number.isSafeInteger(args.scriptThreads) && args.scriptThreads >= 1)) throw new Error(`--script-threads must be an integer >= 1`);
+  return args;
 }
 
 const f1 = (x: number): string => x.toFixed(1);
@@ -113,7 +121,7 @@ async function warmPageCache(path: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { rows, keep } = parseArgs(process.argv.slice(2));
+  const { rows, keep, scriptThreads } = parseArgs(process.argv.slice(2));
   const work = mkdtempSync(join(tmpdir(), 'autoseg-e2e-'));
   const data = await customerCsv(rows);
   console.log(`data: ${data.path} (${rows.toLocaleString('en-US')} rows, ${(data.bytes / 1e6).toFixed(0)} MB, ${data.generated ? `generated in ${f1(data.seconds)} s` : 'reused from the cache'})`);
@@ -130,16 +138,19 @@ async function main(): Promise<void> {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  // On a shared machine OpenMP's spinning threads can make scikit-learn's small fits far slower at 2
+  // threads than at 1; --script-threads shows how much of the script's time that is.
+  if (scriptThreads !== null) for (const v of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) env[v] = String(scriptThreads);
   const py = await measure(python, [join(__dirname, 'reference', 'e2e.py'), data.path, USER_ID, join(work, 'script-out')], env, join(work, 'script.log'));
   if (py.code !== 0) throw new Error(`e2e.py exited ${py.code}:\n${lastLines(py.stderr)}`);
   const script = JSON.parse(py.stdout.trim().split('\n').pop()!) as ScriptResult;
 
-  report(rows, as, summary, py, script, [load1, load2]);
+  report(rows, as, summary, py, script, [load1, load2], scriptThreads);
   if (keep) console.log(`\nkept: ${work}`);
   else rmSync(work, { recursive: true, force: true });
 }
 
-function report(rows: number, as: Run, summary: Summary, py: Run, script: ScriptResult, loads: string[][]): void {
+function report(rows: number, as: Run, summary: Summary, py: Run, script: ScriptResult, loads: string[][], scriptThreads: number | null): void {
   const stage = (name: string): number => (summary.timings.find((t) => t.stage === name)?.ms ?? 0) / 1000;
   const s = script.seconds;
   const asStages = [stage('check') + stage('extract'), stage('engineer'), stage('score'), stage('cluster'), stage('write')];
@@ -160,7 +171,9 @@ function report(rows: number, as: Run, summary: Summary, py: Run, script: Script
   console.log(
     `\nautoseg stages (summary.json): ${summary.timings.map((t) => `${t.stage} ${f1(t.ms / 1000)}`).join(', ')}; "read" = check + extract, "final fit" = cluster; "other" = wall time outside the five stages (start-up, Temporal, choose, explain, report, exit).`,
   );
-  console.log(`script: silhouettes ${f1(s.silhouette)} s of its score k; "other" = interpreter start, imports, exit.`);
+  console.log(
+    `script: ${scriptThreads === null ? 'default threads (every core)' : `${scriptThreads} thread(s)`}; silhouettes ${f1(s.silhouette)} s of its score k; "other" = interpreter start, imports, exit.`,
+  );
   console.log(`\nwall time: autoseg / script = ${wallRatio.toFixed(2)}x (target <= 1.0x): ${verdict(wallRatio <= 1)}`);
   console.log(`peak RSS:  autoseg tree / script = ${rssRatio.toFixed(2)}x (target <= 1.0x): ${verdict(rssRatio <= 1)}  [CLI process alone: ${(as.selfPeakMb / py.treePeakMb).toFixed(2)}x]`);
 
