@@ -1,4 +1,4 @@
-import { kmeansPlusPlus } from './kmeansInit';
+import { kmeansPlusPlus, seederFor } from './kmeansInit';
 import { resolveKMeansOptions, type KMeansOptions } from './kmeansParams';
 import { lloydEngine, runLloydOn, type LloydResult } from './lloyd';
 import { LloydPool } from './lloydParallel';
@@ -65,9 +65,10 @@ export function kmeans(m: Matrix, opts: KMeansOptions): KMeansResult {
   const o = resolveKMeansOptions(m, opts);
   const tolAbs = absoluteTolerance(m, o.tol);
   const engine = lloydEngine(m, o.k);
+  const seeder = seederFor(m, o.k);
   let best: LloydResult | undefined;
   for (const rng of restartRngs(o.seed, o.nInit)) {
-    const init = kmeansPlusPlus(m, o.k, rng);
+    const init = kmeansPlusPlus(m, o.k, rng, seeder);
     const run = runLloydOn(engine, m, init, o.k, o.maxIter, tolAbs);
     if (better(best, run)) best = run;
   }
@@ -86,9 +87,10 @@ export async function kmeansParallel(m: Matrix, opts: KMeansOptions): Promise<KM
   const tolAbs = absoluteTolerance(m, o.tol);
   const pool = new LloydPool(m, o.k, o.threads);
   try {
+    const seeder = seederFor(m, o.k);
     let best: LloydResult | undefined;
     for (const rng of restartRngs(o.seed, o.nInit)) {
-      const init = kmeansPlusPlus(m, o.k, rng);
+      const init = kmeansPlusPlus(m, o.k, rng, seeder);
       const run = await pool.run(init, o.maxIter, tolAbs);
       if (better(best, run)) best = run;
     }

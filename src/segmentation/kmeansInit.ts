@@ -1,6 +1,49 @@
 import type { Matrix } from './matrix';
 import { compileKernel, UNROLL_LIMIT } from './kernels';
 import type { Rng } from './rng';
+import { wasmEnabled } from './wasm/engine';
+import { WasmSeeder } from './wasm/seeding';
+
+/**
+ * Where the candidate pass runs: buffers (`closest`: n, `trial`: trials * n, `candRows`:
+ * trials * d) and run(pots), which fills trial and adds each candidate's potential to pots.
+ * The JavaScript and the WebAssembly versions compute the same bits.
+ */
+export interface Seeder {
+  readonly closest: Float64Array;
+  readonly trial: Float64Array;
+  readonly candRows: Float64Array;
+  run(pots: Float64Array): void;
+}
+
+/** Candidates per k-means++ step (scikit-learn's 2 + floor(ln k)). */
+export function trialsFor(k: number): number {
+  return 2 + Math.floor(Math.log(k));
+}
+
+/** The JavaScript candidate pass (the fallback; tests compare it with the WebAssembly one). */
+export function jsSeeder(m: Matrix, trials: number): Seeder {
+  const kernel = trialKernelFor(trials, m.cols);
+  const s = { closest: new Float64Array(m.rows), trial: new Float64Array(trials * m.rows), candRows: new Float64Array(trials * m.cols) };
+  return { ...s, run: (pots) => kernel(m.data, s.candRows, s.closest, m.rows, s.trial, pots) };
+}
+
+/**
+ * A seeder for k-means++ on `m` with k centres, reusable across restarts: the WebAssembly kernel
+ * (wasm/seeding.ts) when the Lloyd kernels run as WebAssembly too and the memory can be had,
+ * else the JavaScript kernel.
+ */
+export function seederFor(m: Matrix, k: number): Seeder {
+  const trials = trialsFor(k);
+  if (wasmEnabled()) {
+    try {
+      return new WasmSeeder(m, trials);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
+  }
+  return jsSeeder(m, trials);
+}
 
 /**
  * Greedy k-means++ seeding as scikit-learn does it (`_kmeans_plusplus`): the first centre is a
@@ -12,16 +55,16 @@ import type { Rng } from './rng';
  * All candidates of a round are evaluated in one pass over the rows (each row read once).
  * Returns the k x cols row-major centres.
  */
-export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng): Float64Array {
+export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng, seeder: Seeder = seederFor(m, k)): Float64Array {
   const n = m.rows;
   const d = m.cols;
   const x = m.data;
   const centers = new Float64Array(k * d);
-  const nTrials = 2 + Math.floor(Math.log(k));
+  const nTrials = trialsFor(k);
 
   const first = rng.nextInt(n);
   centers.set(x.subarray(first * d, first * d + d), 0);
-  const closest = new Float64Array(n);
+  const { closest, trial, candRows } = seeder;
   let pot = 0;
   for (let i = 0; i < n; i++) {
     const o = i * d;
@@ -37,11 +80,8 @@ export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng): Float64Array {
 
   const cumsum = new Float64Array(n);
   const candidates = new Int32Array(nTrials);
-  const candRows = new Float64Array(nTrials * d);
   // trial[t * n + i]: min(closest[i], dist(i, candidate t)); one buffer per trial, the winner becomes `closest`.
-  const trial = new Float64Array(nTrials * n);
   const pots = new Float64Array(nTrials);
-  const trialKernel = trialKernelFor(nTrials, d);
 
   for (let c = 1; c < k; c++) {
     let acc = 0;
@@ -55,7 +95,7 @@ export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng): Float64Array {
       candRows.set(x.subarray(candidates[t] * d, candidates[t] * d + d), t * d);
     }
     pots.fill(0);
-    trialKernel(x, candRows, closest, n, trial, pots);
+    seeder.run(pots);
     let best = 0;
     for (let t = 1; t < nTrials; t++) if (pots[t] < pots[best]) best = t;
     pot = pots[best];

@@ -6,6 +6,8 @@ import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { Rng } from '../../src/segmentation/rng';
 import { wasmLayout, wasmSimdSupported, WasmMatrix } from '../../src/segmentation/wasm/engine';
 import { F32_MAX_ABS, HEADER } from '../../src/segmentation/wasm/lloyd32';
+import { jsSeeder, kmeansPlusPlus, seederFor, trialsFor } from '../../src/segmentation/kmeansInit';
+import { trialsModuleBytes, trialsModuleWat, WasmSeeder } from '../../src/segmentation/wasm/seeding';
 
 const maybe = wasmSimdSupported() ? test : test.skip;
 
@@ -99,4 +101,43 @@ void maybe('float32 screening: well separated rows rarely need the float64 recom
   const r = compare(m, data.slice(0, 8 * d), 8);
   assert.ok(r.screened);
   assert.ok(r.fallbacks < n / 100, `fallbacks ${r.fallbacks} of ${n}`);
+});
+
+void maybe('k-means++ on the WebAssembly candidate pass gives the same bits as on the JavaScript one', () => {
+  for (const [k, d] of [
+    [2, 1],
+    [3, 7],
+    [8, 20],
+    [10, 264],
+    [21, 5],
+  ] as const) {
+    const n = 1001;
+    const rng = new Rng(k * d);
+    const data = Float64Array.from({ length: n * d }, () => Math.floor(rng.nextFloat() * 3) + rng.nextFloat() * 1e-6);
+    const m = matrix(n, d, data);
+    const a = kmeansPlusPlus(m, k, new Rng(5), jsSeeder(m, trialsFor(k)));
+    const seeder = seederFor(m, k);
+    assert.ok(seeder instanceof WasmSeeder);
+    const b = kmeansPlusPlus(m, k, new Rng(5), seeder);
+    assert.deepEqual(b, a, `k=${k} d=${d}`);
+    assert.deepEqual(kmeansPlusPlus(m, k, new Rng(6), seeder), kmeansPlusPlus(m, k, new Rng(6), jsSeeder(m, trialsFor(k))), 'the seeder is reusable');
+  }
+});
+
+test('the k-means++ module is the bytes wabt assembles from its text', async () => {
+  const wabt = await (
+    require('wabt') as () => Promise<{
+      parseWat(f: string, s: string, o: object): { validate(o: object): void; toBinary(o: object): { buffer: Uint8Array } };
+    }>
+  )();
+  const features = { simd: true, threads: true };
+  for (const [t, d] of [
+    [2, 1],
+    [3, 5],
+    [4, 20],
+  ] as const) {
+    const parsed = wabt.parseWat(`trials-${t}-${d}.wat`, trialsModuleWat(t, d), features);
+    parsed.validate(features);
+    assert.ok(Buffer.from(parsed.toBinary({ canonicalize_lebs: true }).buffer).equals(Buffer.from(trialsModuleBytes(t, d))));
+  }
 });

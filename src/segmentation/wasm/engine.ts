@@ -108,6 +108,11 @@ export function setKernelBackend(b: KernelBackend): void {
   backend = b;
 }
 
+/** Whether WebAssembly kernels are allowed (not forced off) and supported here. */
+export function wasmEnabled(): boolean {
+  return backend === 'auto' && wasmSimdSupported();
+}
+
 /** Whether the WebAssembly kernels will run for this shape. */
 export function useWasm(n: number, d: number, k: number, block: number): boolean {
   return backend === 'auto' && wasmSimdSupported() && wasmLayout(n, d, k, block) !== undefined;
