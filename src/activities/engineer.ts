@@ -28,7 +28,7 @@ export async function engineerJob({ runId, config, engine }: EngineRef): Promise
   const { matrix, userIds, ...rest } = result;
   await store.putMatrix(runId, 'matrix', matrix);
   // The ids apart: only write-back needs them, and at a million customers they dwarf the rest.
-  await store.putJson(runId, 'userIds', userIds);
+  await store.putStrings(runId, 'userIds', userIds);
   await store.putJson(runId, 'features', rest satisfies StagedFeatures);
   const entries = result.dictionary.columns;
   return {

@@ -77,7 +77,7 @@ export async function writeSegments(input: WriteInput): Promise<Written> {
     const store = stageStore();
     const [features, userIds, fit, labels, summary, model] = await Promise.all([
       store.getJson<StagedFeatures>(runId, 'features'),
-      store.getJson<string[]>(runId, 'userIds'),
+      store.getStrings(runId, 'userIds') as Promise<string[]>, // engineering rejected null ids
       store.getJson<StagedFit>(runId, 'fit'),
       store.getLabels(runId, 'labels'),
       store.getJson<SegmentationSummary>(runId, 'explain'),

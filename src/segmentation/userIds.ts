@@ -17,7 +17,10 @@ export function readUserIds(table: ColumnarTable, userId: string): string[] {
   if (c.kind === 'counted') throw new Error(`user id column ${userId} was only counted, not read`);
   const n = table.rowCount;
   const ids: string[] = new Array<string>(n);
-  const seen = new Set<string>();
+  // Rows in user-id order (the extract stage sorts them) hold duplicates side by side: then
+  // comparing neighbours finds the same first duplicate as a set of millions of strings would.
+  let sorted = true;
+  let seen: Set<string> | undefined;
   for (let i = 0; i < n; i++) {
     let id: string;
     if (c.kind === 'numeric') {
@@ -36,7 +39,14 @@ export function readUserIds(table: ColumnarTable, userId: string): string[] {
       if (v === null) throw nullId(table, userId, i);
       id = v;
     }
-    if (seen.has(id)) {
+    if (sorted && i > 0) {
+      const prev = ids[i - 1];
+      if (id.length < prev.length || (id.length === prev.length && id < prev)) {
+        sorted = false;
+        seen = new Set(ids.slice(0, i));
+      }
+    }
+    if (sorted ? i > 0 && ids[i - 1] === id : seen!.has(id)) {
       const before = ids.indexOf(id);
       throw new SegmentationInputError(
         'USER_ID_DUPLICATE',
@@ -44,7 +54,7 @@ export function readUserIds(table: ColumnarTable, userId: string): string[] {
         { table: table.name, column: userId, value: id, row: i, details: { firstRow: before } },
       );
     }
-    seen.add(id);
+    seen?.add(id);
     ids[i] = id;
   }
   return ids;

@@ -72,10 +72,11 @@ async function secureDir(dir: string): Promise<void> {
   if ((info.mode & 0o077) !== 0) await chmod(dir, STAGE_DIR_MODE);
 }
 
-type Kind = 'table' | 'matrix' | 'labels' | 'json';
+type Kind = 'table' | 'matrix' | 'labels' | 'json' | 'strings';
 
 type ColumnMeta =
-  | { readonly name: string; readonly kind: 'numeric' | 'categorical'; readonly sourceType?: string }
+  | { readonly name: string; readonly kind: 'numeric'; readonly sourceType?: string }
+  | { readonly name: string; readonly kind: 'categorical'; readonly sourceType?: string; readonly encoding: StringEncoding }
   | { readonly name: string; readonly kind: 'counted'; readonly sourceType?: string; readonly distinctCount: number; readonly nullCount: number };
 
 interface TableMeta {
@@ -101,11 +102,21 @@ function checkStage(stage: string): string {
   return stage;
 }
 
-/** Strings as a dictionary (UTF-8 JSON) plus one Int32 code per row (-1 for null). */
-function encodeCategorical(values: ReadonlyArray<string | null>): [Uint8Array, Int32Array] {
+/**
+ * How a string column is stored: `integers` when every value is a canonical non-negative
+ * integer below 2^53 (user ids, mostly: one float64 each, NaN for null, no string kept);
+ * else `dict`, a dictionary (UTF-8 JSON) plus one Int32 code per row (-1 for null), unless
+ * more than half the values are distinct, when `plain` (one JSON array) is cheaper than the map.
+ */
+type StringEncoding = 'integers' | 'dict' | 'plain';
+
+function encodeStrings(values: ReadonlyArray<string | null>): { encoding: StringEncoding; segments: ArrayBufferView[] } {
+  const asIntegers = canonicalIntegers(values);
+  if (asIntegers) return { encoding: 'integers', segments: [asIntegers] };
   const index = new Map<string, number>();
   const dict: string[] = [];
   const codes = new Int32Array(values.length);
+  const limit = values.length / 2;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v === null) {
@@ -114,18 +125,47 @@ function encodeCategorical(values: ReadonlyArray<string | null>): [Uint8Array, I
     }
     let code = index.get(v);
     if (code === undefined) {
+      if (dict.length >= limit) return { encoding: 'plain', segments: [Buffer.from(JSON.stringify(values), 'utf8')] };
       code = dict.length;
       index.set(v, code);
       dict.push(v);
     }
     codes[i] = code;
   }
-  return [Buffer.from(JSON.stringify(dict), 'utf8'), codes];
+  return { encoding: 'dict', segments: [Buffer.from(JSON.stringify(dict), 'utf8'), codes] };
 }
 
-function decodeCategorical(dictBytes: ArrayBuffer, codesBytes: ArrayBuffer): (string | null)[] {
-  const dict = JSON.parse(Buffer.from(dictBytes).toString('utf8')) as string[];
-  const codes = new Int32Array(codesBytes);
+/** The values as float64 (NaN for null) when each is digits without a leading zero, below 2^53; else undefined. */
+function canonicalIntegers(values: ReadonlyArray<string | null>): Float64Array | undefined {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null) {
+      out[i] = NaN;
+      continue;
+    }
+    if (v.length === 0 || v.length > 15 || (v.length > 1 && v.charCodeAt(0) === 48)) return undefined;
+    for (let j = 0; j < v.length; j++) {
+      const ch = v.charCodeAt(j);
+      if (ch < 48 || ch > 57) return undefined;
+    }
+    out[i] = Number(v);
+  }
+  return out;
+}
+
+const SEGMENTS_OF: Record<StringEncoding, number> = { integers: 1, dict: 2, plain: 1 };
+
+function decodeStrings(encoding: StringEncoding, segments: readonly ArrayBuffer[]): (string | null)[] {
+  if (encoding === 'plain') return JSON.parse(Buffer.from(segments[0]).toString('utf8')) as (string | null)[];
+  if (encoding === 'integers') {
+    const v = new Float64Array(segments[0]);
+    const out = new Array<string | null>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = v[i] !== v[i] ? null : String(v[i]);
+    return out;
+  }
+  const dict = JSON.parse(Buffer.from(segments[0]).toString('utf8')) as string[];
+  const codes = new Int32Array(segments[1]);
   const out = new Array<string | null>(codes.length);
   for (let i = 0; i < codes.length; i++) out[i] = codes[i] < 0 ? null : dict[codes[i]];
   return out;
@@ -138,7 +178,7 @@ function decodeCategorical(dictBytes: ArrayBuffer, codesBytes: ArrayBuffer): (st
  * non-retryable) instead of misreading it. A run directory without the file predates versions
  * and is read as is.
  */
-export const STAGE_LAYOUT_VERSION = 2;
+export const STAGE_LAYOUT_VERSION = 3;
 const LAYOUT_STAGE = '_layout';
 
 export class StageLayoutError extends Error {
@@ -245,8 +285,9 @@ export class StageStore {
         segments.push(c.values, c.nulls);
         columns.push({ name: c.name, kind: 'numeric', sourceType: c.sourceType });
       } else {
-        segments.push(...encodeCategorical(c.values));
-        columns.push({ name: c.name, kind: 'categorical', sourceType: c.sourceType });
+        const encoded = encodeStrings(c.values);
+        segments.push(...encoded.segments);
+        columns.push({ name: c.name, kind: 'categorical', sourceType: c.sourceType, encoding: encoded.encoding });
       }
     }
     await writeContainer<TableMeta>(await this.prepare(runId, stage, 'table'), { name: table.name, rowCount: table.rowCount, columns }, segments);
@@ -254,15 +295,14 @@ export class StageStore {
 
   async getTable(runId: string, stage: string): Promise<ColumnarTable> {
     const { meta, segments } = await this.read<TableMeta>(runId, stage, 'table');
-    let next = 0; // counted columns have no segments: two per read column, in column order
+    let next = 0; // each column's segments in column order: none for a counted one
+    const take = (count: number): ArrayBuffer[] => segments.slice(next, (next += count));
     const columns: InputColumn[] = meta.columns.map((c) => {
       const sourceType = c.sourceType === undefined ? {} : { sourceType: c.sourceType };
       if (c.kind === 'counted') return { name: c.name, kind: 'counted', ...sourceType, distinctCount: c.distinctCount, nullCount: c.nullCount };
-      const [a, b] = [segments[next], segments[next + 1]];
-      next += 2;
-      return c.kind === 'numeric'
-        ? { name: c.name, kind: 'numeric', ...sourceType, values: new Float64Array(a), nulls: new Uint8Array(b) }
-        : { name: c.name, kind: 'categorical', ...sourceType, values: decodeCategorical(a, b) };
+      if (c.kind === 'categorical') return { name: c.name, kind: 'categorical', ...sourceType, values: decodeStrings(c.encoding, take(SEGMENTS_OF[c.encoding])) };
+      const [a, b] = take(2);
+      return { name: c.name, kind: 'numeric', ...sourceType, values: new Float64Array(a), nulls: new Uint8Array(b) };
     });
     return { name: meta.name, rowCount: meta.rowCount, columns };
   }
@@ -284,6 +324,17 @@ export class StageStore {
   async getLabels(runId: string, stage: string): Promise<Int32Array> {
     const { segments } = await this.read<{ length: number }>(runId, stage, 'labels');
     return new Int32Array(segments[0]);
+  }
+
+  /** A list of strings (e.g. the user ids), stored as a table column is. */
+  async putStrings(runId: string, stage: string, values: ReadonlyArray<string | null>): Promise<void> {
+    const { encoding, segments } = encodeStrings(values);
+    await writeContainer(await this.prepare(runId, stage, 'strings'), { encoding }, segments);
+  }
+
+  async getStrings(runId: string, stage: string): Promise<(string | null)[]> {
+    const { meta, segments } = await this.read<{ encoding: StringEncoding }>(runId, stage, 'strings');
+    return decodeStrings(meta.encoding, segments);
   }
 
   async putJson(runId: string, stage: string, value: unknown): Promise<void> {

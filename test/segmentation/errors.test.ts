@@ -62,6 +62,12 @@ describe('bad input gives typed errors that name the culprit', () => {
       ...good().slice(1),
     ];
     throwsInput(() => engineerFeatures(table(numeric), { userId: 'nid' }), 'USER_ID_DUPLICATE', '"1"');
+    // Ids in user-id order (as the extract stage leaves them): found by comparing neighbours, same rows named.
+    cols[0] = cat(
+      'id',
+      rep('', N).map((_, i) => String(i < 9 ? i : i - 1)),
+    );
+    throwsInput(() => engineerFeatures(table(cols), { userId: 'id' }), 'USER_ID_DUPLICATE', '"8"', 'rows 8 and 9');
   });
 
   it('NO_FEATURES lists every dropped column and why', () => {

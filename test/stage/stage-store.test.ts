@@ -34,6 +34,23 @@ test('a ColumnarTable round-trips exactly, including nulls, sourceType and unico
     assert.ok(back.columns[1].kind === 'numeric' && back.columns[1].values instanceof Float64Array);
   }));
 
+test('string columns round-trip in each stored form: integers (with nulls), a dictionary, plain; putStrings too', () =>
+  withStore(async (store) => {
+    const cases: Record<string, (string | null)[]> = {
+      integers: ['0', '42', null, '999999999999999', '7'],
+      notCanonical: ['007', '1', '2', '3', '4'], // a leading zero must survive: stored as text
+      dict: ['a', 'b', 'a', null, 'a', 'b', 'a'],
+      plain: ['x1', 'x2', 'x3', null, 'x1', 'é"\n'],
+    };
+    for (const [name, values] of Object.entries(cases)) {
+      const table: ColumnarTable = { name, rowCount: values.length, columns: [{ name: 'c', kind: 'categorical', values }] };
+      await store.putTable('r', name, table);
+      assert.deepEqual(await store.getTable('r', name), table, name);
+      await store.putStrings('r', `${name}-ids`, values);
+      assert.deepEqual(await store.getStrings('r', `${name}-ids`), values, name);
+    }
+  }));
+
 test('matrix, labels and JSON round-trip', () =>
   withStore(async (store) => {
     const data = new Float64Array(3 * 2).map((_, i) => i / 7);
