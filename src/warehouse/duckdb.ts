@@ -8,9 +8,10 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { ColumnarTable, CountedColumn } from '../segmentation/table';
+import type { ColumnarTable } from '../segmentation/table';
 import { replaceFileAtomically } from '../shared/atomicFile';
 import { columnBuilder } from './column-builder';
+import { checkCountedRows, countCandidates, countedColumns, countQuery, type CountedScan } from './counted-columns';
 import { writeCsvFileAtomic } from './csv-file';
 import { WarehouseInputError } from './errors';
 import { checkIdentifier, parseTableRef, quoteIdentifier, quoteTableRef, type TableRef } from './identifiers';
@@ -166,7 +167,9 @@ export class DuckDBWarehouse implements Warehouse {
     }
     if (selected.length === 0) throw new WarehouseInputError('COLUMN_NOT_FOUND', `no columns selected from ${from.name}`, { table: from.name });
 
-    const counted = await this.countOnly(from, selected, userId, options);
+    const candidates = countCandidates(selected, userId, options);
+    const counted: CountedScan =
+      candidates.length === 0 ? { columns: new Map() } : countedColumns((await this.run(from.name, (c) => c.runAndReadAll(countQuery(from.sql, candidates)))).getRows()[0], candidates, options);
     const read = selected.filter((c) => !counted.columns.has(c.name));
     const builders = read.map((c) => columnBuilder(c.name, c.sqlType, c === userId ? 'categorical' : c.kind));
     const list = read.map((c) => `${selectExpression(c.name, c.sqlType, c === userId)} AS ${quoteIdentifier(c.name)}`).join(', ');
@@ -195,38 +198,9 @@ export class DuckDBWarehouse implements Warehouse {
       batches++;
       if (options.onBatch) await options.onBatch({ rowsRead, batches });
     }
-    if (counted.rowCount !== undefined && counted.rowCount !== rowsRead) {
-      throw new Error(`${from.name} changed while it was read: ${counted.rowCount} rows counted, then ${rowsRead} rows read; run again`);
-    }
+    checkCountedRows(counted, rowsRead, from.name);
     const built = new Map(builders.map((b, j) => [read[j].name, b.finish()]));
     return { name: from.name, rowCount: rowsRead, columns: selected.map((c) => counted.columns.get(c.name) ?? built.get(c.name)!) };
-  }
-
-  /**
-   * The text columns `options.countOnly` lets us leave unread, by one aggregate query (DuckDB
-   * counts distinct strings natively, in parallel): free text and near-unique codes that the
-   * dictionary drops by their distinct count alone never become JavaScript strings.
-   */
-  private async countOnly(
-    from: { sql: string; name: string },
-    selected: readonly ColumnInfo[],
-    userId: ColumnInfo | undefined,
-    options: ScanOptions,
-  ): Promise<{ rowCount?: number; columns: Map<string, CountedColumn> }> {
-    const decide = options.countOnly;
-    const candidates = decide ? selected.filter((c) => c !== userId && classifySqlType(c.sqlType) === 'text') : [];
-    if (!decide || candidates.length === 0) return { columns: new Map() };
-    const aggregates = candidates.map((c, j) => `count(DISTINCT ${quoteIdentifier(c.name)}) AS d${j}, count(*) - count(${quoteIdentifier(c.name)}) AS n${j}`);
-    const reader = await this.run(from.name, (conn) => conn.runAndReadAll(`SELECT count(*) AS rows, ${aggregates.join(', ')} FROM ${from.sql}`));
-    const row = reader.getRows()[0].map((v) => Number(v));
-    const rowCount = row[0];
-    const columns = new Map<string, CountedColumn>();
-    candidates.forEach((c, j) => {
-      const nullCount = row[2 + 2 * j];
-      const distinctCount = row[1 + 2 * j] + (nullCount > 0 ? 1 : 0);
-      if (decide(c.name, distinctCount, rowCount)) columns.set(c.name, { name: c.name, kind: 'counted', sourceType: c.sqlType, distinctCount, nullCount });
-    });
-    return { rowCount, columns };
   }
 
   async tableExists(target: string): Promise<boolean> {
