@@ -37,6 +37,8 @@ export interface TrinoConfig {
    * TRINO_SCAN_STREAMS, default 1. See TrinoWarehouse.scan for when more than one pays.
    */
   readonly scanStreams?: number;
+  /** INSERTs into a staging table run at once (after the CREATE TABLE AS of the first batch); default 2. */
+  readonly insertStreams?: number;
 }
 
 export interface ResolvedTrinoConfig {
@@ -50,6 +52,7 @@ export interface ResolvedTrinoConfig {
   readonly maxStatementChars: number;
   readonly replaceStrategy: 'auto' | 'replace' | 'rename';
   readonly scanStreams: number;
+  readonly insertStreams: number;
 }
 
 /**
@@ -90,6 +93,7 @@ export function resolveTrinoConfig(config: TrinoConfig = {}, env: NodeJS.Process
     maxStatementChars: config.maxStatementChars ?? 900_000,
     replaceStrategy: config.replaceStrategy ?? 'auto',
     scanStreams: scanStreams(config.scanStreams ?? nonEmpty(env.TRINO_SCAN_STREAMS)),
+    insertStreams: Math.max(1, Math.floor(config.insertStreams ?? 2)),
   };
 }
 

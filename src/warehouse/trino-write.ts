@@ -15,11 +15,12 @@
  *      renames (one metadata call, milliseconds) the target does not exist. A crash in that window
  *      is repaired by the retry: it rewrites staging and renames it in; the old copy is dropped.
  *
- * Rows travel as one JSON array of strings per column, UNNESTed and CAST inside Trino: about ten
- * times faster for Trino to parse and plan than a multi-row VALUES list of the same size, and
- * the text form keeps ids exact. Statements are cut to stay under `maxStatementChars`.
+ * Rows travel as one JSON array per column, UNNESTed and CAST inside Trino (trino-batch.ts): about
+ * ten times faster for Trino to parse and plan than a multi-row VALUES list of the same size, ids
+ * kept exact. Statements are cut to stay under `maxStatementChars`; after the first, up to
+ * `insertStreams` INSERTs run at once.
  */
-import { encodeValue, outputClass } from './encode';
+import { BatchEncoder } from './trino-batch';
 import { WarehouseInputError, WarehouseUnavailableError } from './errors';
 import { checkIdentifier, checkOutputType, quoteIdentifier, quoteTableRef, runTag, tableName, withTableName, type TableRef } from './identifiers';
 import type { TrinoConnection } from './trino-connection';
@@ -59,68 +60,70 @@ export interface FillOptions {
 }
 
 /**
- * Writes all rows into `staging` in statements of at most `maxChars` characters: the first one
- * creates it (CREATE TABLE ... AS SELECT, so an empty table still gets its columns), the others
- * INSERT. A staging table left by a crashed attempt of the same run is dropped and recreated.
+ * Writes all rows into `staging` in statements of at most `maxChars` characters (trino-batch.ts):
+ * the first one creates it (CREATE TABLE ... AS SELECT, so an empty table still gets its
+ * columns), the others INSERT, up to `parallel` at a time (Trino parses, casts and inserts each
+ * on its own threads). A staging table left by a crashed attempt of the same run is dropped and
+ * recreated. The first failed INSERT stops the rest; the caller's row count check catches an
+ * insert lost any other way.
  */
-async function writeRows(conn: TrinoConnection, staging: TableRef, table: OutputTable, maxChars: number, options: FillOptions): Promise<void> {
-  const cols = table.columns;
-  const classes = cols.map((c) => outputClass(c.sqlType));
-  const aliases = cols.map((_, j) => `c${j}`);
-  const select = cols.map((c, j) => `CAST(${aliases[j]} AS ${c.sqlType}) AS ${quoteIdentifier(c.name)}`).join(', ');
+async function writeRows(conn: TrinoConnection, staging: TableRef, table: OutputTable, maxChars: number, parallel: number, options: FillOptions): Promise<void> {
   const create = `CREATE TABLE ${quoteTableRef(staging)} AS `;
   const insert = `INSERT INTO ${quoteTableRef(staging)} `;
-  const head = `SELECT ${select} FROM UNNEST(`;
-  const tail = `) AS u(${aliases.join(', ')})`;
-  const perColumnOverhead = "CAST(json_parse('[]') AS array(varchar)), ".length;
-  const fixed = Math.max(create.length, insert.length) + head.length + tail.length + cols.length * perColumnOverhead;
+  const batches = new BatchEncoder(table, maxChars, Math.max(create.length, insert.length));
 
-  let parts: string[][] = cols.map(() => []);
-  let size = fixed;
-  let batchRows = 0;
   let written = 0;
-  let created = false;
-  const flush = async (): Promise<void> => {
-    if (batchRows === 0 && created) return;
-    const arrays = parts.map((p) => `CAST(json_parse('[${p.join(',')}]') AS array(varchar))`).join(', ');
-    const query = head + arrays + tail;
-    if (created) {
-      await conn.execute(insert + query, undefined, options.signal);
-    } else {
-      try {
-        await conn.execute(create + query, undefined, options.signal);
-      } catch (err) {
-        const name = (err as { trinoErrorName?: string }).trinoErrorName;
-        if (!(err instanceof WarehouseInputError && (name === 'TABLE_ALREADY_EXISTS' || name === 'ALREADY_EXISTS'))) throw err;
-        await conn.execute(`DROP TABLE IF EXISTS ${quoteTableRef(staging)}`, undefined, options.signal);
-        await conn.execute(create + query, undefined, options.signal);
-      }
-      created = true;
-    }
-    written += batchRows;
-    parts = cols.map(() => []);
-    size = fixed;
-    batchRows = 0;
+  const done = async (rows: number): Promise<void> => {
+    written += rows;
     if (options.onBatch) await options.onBatch({ rowsWritten: written });
   };
-  const rowParts = new Array<string>(cols.length);
-  for (let i = 0; i < table.rowCount; i++) {
-    let rowSize = 0;
-    for (let j = 0; j < cols.length; j++) {
-      const text = encodeValue(cols[j].values[i], classes[j], cols[j].name, i);
-      // JSON inside a SQL string literal: quotes doubled for SQL, everything else JSON-escaped.
-      rowParts[j] = text === null ? 'null' : JSON.stringify(text).replace(/'/g, "''");
-      rowSize += rowParts[j].length + 1;
+  const createWith = async (select: string): Promise<void> => {
+    try {
+      await conn.execute(create + select, undefined, options.signal);
+    } catch (err) {
+      const name = (err as { trinoErrorName?: string }).trinoErrorName;
+      if (!(err instanceof WarehouseInputError && (name === 'TABLE_ALREADY_EXISTS' || name === 'ALREADY_EXISTS'))) throw err;
+      await conn.execute(`DROP TABLE IF EXISTS ${quoteTableRef(staging)}`, undefined, options.signal);
+      await conn.execute(create + select, undefined, options.signal);
     }
-    if (fixed + rowSize > maxChars) {
-      throw new WarehouseInputError('INVALID_VALUE', `row ${i} is too large for one Trino statement (${rowSize} characters)`);
+  };
+
+  let created = false;
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const send = async (): Promise<void> => {
+    const { select, rows } = batches.take();
+    if (!created) {
+      // The table must exist before any INSERT: the first statement runs alone.
+      await createWith(select);
+      created = true;
+      await done(rows);
+      return;
     }
-    if (size + rowSize > maxChars) await flush();
-    for (let j = 0; j < cols.length; j++) parts[j].push(rowParts[j]);
-    size += rowSize;
-    batchRows++;
+    const p: Promise<void> = conn
+      .execute(insert + select, undefined, options.signal)
+      .then(() => done(rows))
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    while (inFlight.size >= parallel && !failure) await Promise.race(inFlight);
+  };
+  try {
+    for (let i = 0; i < table.rowCount && !failure; i++) {
+      if (!batches.add(i)) {
+        await send();
+        if (failure) break;
+        batches.add(i);
+      }
+    }
+    if (!failure && (batches.pendingRows > 0 || !created)) await send();
+  } finally {
+    // Never return (or retry) while a statement of this write may still be running.
+    await Promise.all(inFlight);
   }
-  await flush();
+  if (failure) throw failure.error;
 }
 
 /** Shape, column names and types of a table to write, checked before any SQL runs. */
@@ -137,7 +140,7 @@ export function checkWritableTable(table: OutputTable): void {
  * it (someone else wrote into it, or an insert was lost: retry from scratch).
  */
 export async function fillStaging(conn: TrinoConnection, staging: TableRef, table: OutputTable, options: FillOptions = {}): Promise<void> {
-  await writeRows(conn, staging, table, conn.config.maxStatementChars, options);
+  await writeRows(conn, staging, table, conn.config.maxStatementChars, conn.config.insertStreams, options);
 }
 
 export function stagingCountError(staging: TableRef, staged: number, expected: number): WarehouseUnavailableError {
