@@ -116,6 +116,41 @@ const f1 = (x: number): string => x.toFixed(1);
 const gb = (mb: number): string => (mb / 1024).toFixed(2);
 const lastLines = (text: string, n = 20): string => text.trim().split('\n').slice(-n).join('\n');
 
+/** user id -> segment from a segments.csv (first two fields; ids and segments hold no comma or quote here). */
+function segmentsOf(path: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const lines = readFileSync(path, 'utf8').split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i] === '') continue;
+    const [id, seg] = lines[i].split(',', 2);
+    out.set(id, Number(seg));
+  }
+  return out;
+}
+
+/**
+ * Share of customers in the same segment in both outputs once segment numbers are matched (k-means
+ * numbers its clusters arbitrarily): greedy matching on the contingency table, largest cell first.
+ */
+function agreement(a: Map<string, number>, b: Map<string, number>): number {
+  const cells = new Map<string, number>();
+  for (const [id, sa] of a) {
+    const key = `${sa},${b.get(id) ?? -1}`;
+    cells.set(key, (cells.get(key) ?? 0) + 1);
+  }
+  const usedA = new Set<string>();
+  const usedB = new Set<string>();
+  let same = 0;
+  for (const [key, n] of [...cells].sort((x, y) => y[1] - x[1])) {
+    const [sa, sb] = key.split(',');
+    if (sb === '-1' || usedA.has(sa) || usedB.has(sb)) continue;
+    usedA.add(sa);
+    usedB.add(sb);
+    same += n;
+  }
+  return same / a.size;
+}
+
 async function warmPageCache(path: string): Promise<void> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) void chunk;
 }
@@ -145,7 +180,12 @@ async function main(): Promise<void> {
   if (py.code !== 0) throw new Error(`e2e.py exited ${py.code}:\n${lastLines(py.stderr)}`);
   const script = JSON.parse(py.stdout.trim().split('\n').pop()!) as ScriptResult;
 
+  const featureNames = (JSON.parse(readFileSync(join(asOut, 'model.json'), 'utf8')) as { featureColumns: { name: string }[] }).featureColumns.map((c) => c.name);
+  const agree = agreement(segmentsOf(join(asOut, 'segments.csv')), segmentsOf(join(work, 'script-out', 'segments.csv')));
   report(rows, as, summary, py, script, [load1, load2], scriptThreads);
+  const sameFeatures = JSON.stringify(featureNames) === JSON.stringify(script.columns);
+  console.log(`matrix columns: ${sameFeatures ? 'the same, in the same order' : `DIFFERENT: autoseg ${featureNames.join(', ')}; script ${script.columns.join(', ')}`}`);
+  console.log(`segments: the same customer in the same segment for ${(agree * 100).toFixed(3)}% of customers (segment numbers matched)`);
   if (keep) console.log(`\nkept: ${work}`);
   else rmSync(work, { recursive: true, force: true });
 }
@@ -179,9 +219,7 @@ function report(rows: number, as: Run, summary: Summary, py: Run, script: Script
 
   const sameK = summary.k === script.k;
   const rel = Math.abs(summary.inertia - script.inertia) / script.inertia;
-  console.log(
-    `\nk: autoseg ${summary.k} (elbow ${summary.elbowK ?? 'none'}), script ${script.k} (elbow ${script.elbowK ?? 'none'}): ${sameK ? 'same k' : 'DIFFERENT k'}; features ${summary.features} vs ${script.columns.length}`,
-  );
+  console.log(`\nk: autoseg ${summary.k} (elbow ${summary.elbowK ?? 'none'}), script ${script.k} (elbow ${script.elbowK ?? 'none'}): ${sameK ? 'same k' : 'DIFFERENT k'}`);
   console.log(
     `final inertia: autoseg ${summary.inertia.toFixed(4)}, script ${script.inertia.toFixed(4)}, autoseg / script = ${(summary.inertia / script.inertia).toFixed(6)} (|diff| ${rel.toExponential(2)} relative)`,
   );
