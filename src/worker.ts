@@ -1,6 +1,7 @@
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as activities from './activities';
 import { setFileAccess } from './activities/runtime';
+import { workflowBundle } from './embedded/workflowBundle';
 import { fileAccessFromEnv, type FileAccess } from './config/fileAccess';
 import { TASK_QUEUE } from './shared/constants';
 import { temporalFromEnv } from './shared/env';
@@ -19,11 +20,13 @@ export interface AutosegWorkerOptions extends Partial<WorkerOptions> {
 export async function createWorker(connection: NativeConnection, options: AutosegWorkerOptions = {}): Promise<Worker> {
   const { fileAccess, ...workerOptions } = options;
   setFileAccess(fileAccess ?? fileAccessFromEnv());
+  // The built bundle from the cache (embedded/workflowBundle.ts) unless the caller brings its own code.
+  const code = workerOptions.workflowBundle || workerOptions.workflowsPath ? {} : { workflowBundle: await workflowBundle() };
   return Worker.create({
     connection,
     namespace: workerOptions.namespace ?? temporalFromEnv().namespace,
     taskQueue: workerOptions.taskQueue ?? TASK_QUEUE,
-    workflowsPath: require.resolve('./workflows'),
+    ...code,
     activities,
     // A cancellation reaches an activity only in the answer to a heartbeat: heartbeats are sent
     // at least every second (the SDK default waits up to 80% of the heartbeat timeout).

@@ -6,6 +6,7 @@ import { startTemporalDevServer } from '../embedded/temporal';
 import { TASK_QUEUE } from '../shared/constants';
 import { temporalFromEnv } from '../shared/env';
 import { createWorker } from '../worker';
+import { workflowBundle } from '../embedded/workflowBundle';
 import { externalUiUrl } from './temporalUi';
 
 export interface TemporalSession {
@@ -43,6 +44,9 @@ export async function withTemporal<T>(body: (session: TemporalSession) => Promis
   // workflow task warning, in colour) goes through the same logger, not straight into the progress lines.
   const level = process.env.AUTOSEG_VERBOSE ? 'INFO' : 'ERROR';
   Runtime.install({ logger: redactingLogger(level), telemetryOptions: { logging: { forward: {}, filter: { core: level, other: level } } } });
+  // The workflow bundle (cached, else two seconds of webpack) while the dev server starts.
+  const bundle = opts.embeddedWorker === false ? undefined : workflowBundle();
+  bundle?.catch(() => undefined); // awaited below; an early failure must not be an unhandled rejection
   const server = await startTemporalDevServer({ namespace, ui: true });
   process.stderr.write(`autoseg: embedded Temporal dev server on ${server.address}, Web UI at ${server.uiUrl ?? '(none)'} (both stop when this command ends)\n`);
   try {
@@ -53,7 +57,7 @@ export async function withTemporal<T>(body: (session: TemporalSession) => Promis
       const session: TemporalSession = { client, taskQueue: TASK_QUEUE, namespace, embedded: true, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) };
       if (opts.embeddedWorker === false) return await body(session);
       // This worker serves only the user who typed the command: their own paths are theirs to use.
-      const worker = await createWorker(nativeConnection, { namespace, taskQueue: TASK_QUEUE, fileAccess: ANY_FILE });
+      const worker = await createWorker(nativeConnection, { namespace, taskQueue: TASK_QUEUE, fileAccess: ANY_FILE, workflowBundle: await bundle });
       return await worker.runUntil(body(session));
     } finally {
       await nativeConnection.close();
