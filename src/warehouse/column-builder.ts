@@ -45,8 +45,17 @@ export class NumericColumnBuilder implements ColumnBuilder {
   }
 }
 
+/** Distinct values a categorical builder shares one string object for; past this the column is too unique to gain from it. */
+const INTERN_LIMIT = 4096;
+
+/**
+ * Strings as delivered, except that up to INTERN_LIMIT distinct values are interned: a driver
+ * hands over a new string object for every row (JSON.parse, DuckDB's vectors), so a segment
+ * column of 1.5M rows would otherwise hold 1.5M copies of a handful of words.
+ */
 export class CategoricalColumnBuilder implements ColumnBuilder {
   private readonly values: (string | null)[] = [];
+  private interned: Map<string, string> | undefined = new Map();
 
   constructor(
     private readonly name: string,
@@ -55,9 +64,20 @@ export class CategoricalColumnBuilder implements ColumnBuilder {
 
   push(value: unknown): void {
     if (value === null || value === undefined) this.values.push(null);
-    else if (typeof value === 'string') this.values.push(value);
-    else if (typeof value === 'object') this.values.push(JSON.stringify(value));
-    else this.values.push(String(value));
+    else this.values.push(this.intern(typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value)));
+  }
+
+  private intern(text: string): string {
+    const interned = this.interned;
+    if (interned === undefined) return text;
+    const known = interned.get(text);
+    if (known !== undefined) return known;
+    if (interned.size >= INTERN_LIMIT) {
+      this.interned = undefined;
+      return text;
+    }
+    interned.set(text, text);
+    return text;
   }
 
   finish(): InputColumn {
