@@ -4,7 +4,9 @@ import { ROW_BLOCK } from '../../src/segmentation/distance';
 import { kernels } from '../../src/segmentation/kernels';
 import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { Rng } from '../../src/segmentation/rng';
-import { wasmLayout, wasmSimdSupported, WasmMatrix } from '../../src/segmentation/wasm/engine';
+import { wasmLayout, wasmMatrixFor, wasmSimdSupported, WasmMatrix } from '../../src/segmentation/wasm/engine';
+import { jsEngine, runLloydOn, wasmEngine } from '../../src/segmentation/lloyd';
+import { blobs } from './blobs';
 import { F32_MAX_ABS, HEADER } from '../../src/segmentation/wasm/lloyd32';
 import { jsSeeder, kmeansPlusPlus, seederFor, trialsFor } from '../../src/segmentation/kmeansInit';
 import { trialsModuleBytes, trialsModuleWat, WasmSeeder } from '../../src/segmentation/wasm/seeding';
@@ -140,4 +142,24 @@ test('the k-means++ module is the bytes wabt assembles from its text', async () 
     parsed.validate(features);
     assert.ok(Buffer.from(parsed.toBinary({ canonicalize_lebs: true }).buffer).equals(Buffer.from(trialsModuleBytes(t, d))));
   }
+});
+
+void maybe('distance bounds skip rows once centres settle; Lloyd runs (engine reused, relocations) equal the JavaScript engine', () => {
+  const { m } = blobs(7, 6000, 12, 2, 11);
+  const k = 9; // more centres than blobs: slow convergence, some relocations
+  const wm = wasmMatrixFor(m, k, ROW_BLOCK);
+  assert.ok(wm !== undefined);
+  const wasm = wasmEngine(m, k, wm);
+  const js = jsEngine(m, k);
+  for (let s = 0; s < 4; s++) {
+    const init = kmeansPlusPlus(m, k, new Rng(s));
+    if (s === 3) init.fill(0, 0, m.cols); // centre 0 far from every row: empty, relocated
+    const a = runLloydOn(wasm, m, init, k, 300, 0);
+    const b = runLloydOn(js, m, init, k, 300, 0);
+    assert.deepEqual(a.labels, b.labels, `restart ${s}: labels`);
+    assert.deepEqual(a.centroids, b.centroids, `restart ${s}: centroids`);
+    assert.equal(a.inertia, b.inertia);
+    assert.equal(a.iterations, b.iterations);
+  }
+  assert.ok(wm.skips > 0, 'some rows were skipped');
 });

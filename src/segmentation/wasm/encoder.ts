@@ -61,6 +61,12 @@ const OPS = {
   'f64.eq': [0x61],
   'f64.lt': [0x63],
   'f64.add': [0xa0],
+  'f64.sub': [0xa1],
+  'f64.mul': [0xa2],
+  'f64.gt': [0x64],
+  'f64.sqrt': [0x9f],
+  'f64.max': [0xa5],
+  'f64.promote_f32': [0xbb],
   'i32.wrap_i64': [0xa7],
   'v128.bitselect': [0xfd, 0x52],
   'f64x2.splat': [0xfd, 0x14],
@@ -69,6 +75,7 @@ const OPS = {
   'f64x2.sub': [0xfd, 0xf1, 0x01],
   'f64x2.mul': [0xfd, 0xf2, 0x01],
   'f32x4.splat': [0xfd, 0x13],
+  'f32x4.eq': [0xfd, 0x41],
   'f32x4.lt': [0xfd, 0x43],
   'f32x4.add': [0xfd, 0xe4, 0x01],
   'f32x4.sub': [0xfd, 0xe5, 0x01],
@@ -93,7 +100,7 @@ const MEM_OPS = {
 export type MemOp = keyof typeof MEM_OPS;
 
 /** Lane instructions: text name -> opcode bytes (the lane index follows). */
-const LANE_OPS = { 'i64x2.extract_lane': [0xfd, 0x1d], 'f64x2.extract_lane': [0xfd, 0x21] } as const;
+const LANE_OPS = { 'i64x2.extract_lane': [0xfd, 0x1d], 'f32x4.extract_lane': [0xfd, 0x1f], 'f64x2.extract_lane': [0xfd, 0x21] } as const;
 export type LaneOp = keyof typeof LANE_OPS;
 
 /** The body of one function: bytes and text, built instruction by instruction. */
@@ -140,6 +147,11 @@ export class FnBuilder {
     return this.put(`f64.const ${v === Infinity ? 'inf' : v}`, 0x44, ...b);
   }
 
+  f32(v: number): this {
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    return this.put(`f32.const ${v === Infinity ? 'inf' : v}`, 0x43, ...b);
+  }
+
   /** v128.const from two i64 lanes (small non-negative integers). */
   i64x2(a: number, b: number): this {
     const buf = new BigInt64Array([BigInt(a), BigInt(b)]);
@@ -170,6 +182,10 @@ export class FnBuilder {
   /** `if` producing one value of type t; close with elseBranch() and op('end'). */
   ifResult(t: ValType): this {
     return this.put(`if (result ${t})`, 0x04, VALTYPE[t]);
+  }
+  /** `if` without a value; close with op('end') (optionally elseBranch() first). */
+  ifVoid(): this {
+    return this.put('if', 0x04, 0x40);
   }
   elseBranch(): this {
     return this.put('else', 0x05);

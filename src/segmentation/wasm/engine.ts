@@ -11,6 +11,7 @@
 import type { Matrix } from '../matrix';
 import { MAX_PAGES } from './encoder';
 import { kernelModuleBytes, pairsOf } from './kernels';
+import { centreMoves } from './bounds';
 import { F32_MAX_ABS, HEADER, HEADER_BYTES, quadsOf, screenThreshold } from './lloyd32';
 
 const PAGE = 65536;
@@ -44,6 +45,11 @@ export interface WasmLayout {
   readonly x32: number;
   readonly nx: number;
   readonly cf: number;
+  /** Distance bounds (bounds.ts): per row ub, lb, ||x||^2; the centres' moves. */
+  readonly ub: number;
+  readonly lb: number;
+  readonly nsq: number;
+  readonly dl: number;
   readonly pages: number;
 }
 
@@ -74,10 +80,14 @@ export function wasmLayout(n: number, d: number, k: number, block: number): Wasm
   const x32 = take(n * d * 4);
   const nx = take(n * 4);
   const cf = take(((d + 1) * q + 1) * 16);
+  const ub = take(n * 8);
+  const lb = take(n * 8);
+  const nsq = take(n * 8);
+  const dl = take((k + 1) * 8);
   const pages = pagesOf(at);
   // without room for the float32 copy, the float64 kernel alone runs (same results, slower)
-  if (pages > MAX_PAGES - 1) return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, pages: base };
-  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, pages };
+  if (pages > MAX_PAGES - 1) return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, ub: -1, lb: -1, nsq: -1, dl: -1, pages: base };
+  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, ub, lb, nsq, dl, pages };
 }
 
 let support: boolean | undefined;
@@ -135,6 +145,9 @@ export class WasmMatrix {
   private readonly cn: Float64Array;
   private readonly cf: Float32Array | undefined;
   private readonly header: Int32Array;
+  private readonly dl: Float64Array;
+  /** The centres of the previous Lloyd assignment; undefined after anything else set them. */
+  private prevCenters: Float64Array | undefined;
 
   constructor(
     m: Matrix,
@@ -153,6 +166,7 @@ export class WasmMatrix {
     this.cn = new Float64Array(buf, L.cn, L.d * np * 2);
     this.moduleBytes = kernelModuleBytes(k, L.d);
     this.header = new Int32Array(buf, 0, HEADER_BYTES / 4);
+    this.dl = new Float64Array(buf, Math.max(0, L.dl), L.dl < 0 ? 0 : k + 1);
     this.cf = this.initFloat32(m) ? new Float32Array(buf, L.cf, ((L.d + 1) * quadsOf(k) + 1) * 4) : undefined;
   }
 
@@ -168,16 +182,27 @@ export class WasmMatrix {
     const buf = this.memory.buffer;
     new Float32Array(buf, L.x32, L.n * L.d).set(x);
     const nx = new Float32Array(buf, L.nx, L.n);
+    const nsq = new Float64Array(buf, L.nsq, L.n);
     for (let i = 0; i < L.n; i++) {
       let s = 0;
       for (let j = 0; j < L.d; j++) s += x[i * L.d + j] * x[i * L.d + j];
+      nsq[i] = s;
       nx[i] = Math.fround(Math.sqrt(s) * (1 + 2 ** -20)); // rounded up: the threshold needs an upper bound
     }
+    this.header[HEADER.ub / 4] = L.ub;
+    this.header[HEADER.lb / 4] = L.lb;
+    this.header[HEADER.nsq / 4] = L.nsq;
+    this.header[HEADER.dl / 4] = L.dl;
     this.header[HEADER.x32 / 4] = L.x32;
     this.header[HEADER.nx / 4] = L.nx;
     this.header[HEADER.cf / 4] = L.cf;
     this.header[HEADER.on / 4] = 1;
     return true;
+  }
+
+  /** Rows whose distances the bounds skipped so far (a benchmark figure; approximate with threads). */
+  get skips(): number {
+    return this.header[HEADER.skips / 4];
   }
 
   /** Rows the float32 screening sent to the float64 recomputation so far (a benchmark figure; approximate with threads). */
@@ -199,6 +224,8 @@ export class WasmMatrix {
     if (halfNorms !== undefined) {
       for (let c = 0; c < 2 * np; c++) this.cl[d * np * 2 + c] = c < k ? halfNorms[c] : Infinity;
       if (this.cf !== undefined) this.setFloat32Centers(centers, halfNorms);
+    } else {
+      this.prevCenters = undefined; // e.g. the final step: the bounds no longer follow the labels
     }
   }
 
@@ -220,6 +247,8 @@ export class WasmMatrix {
     const { alpha, beta } = screenThreshold(d, maxHalf, Math.sqrt(maxNorm2) * (1 + 2 ** -40));
     cf[(d + 1) * q4] = alpha;
     cf[(d + 1) * q4 + 1] = beta;
+    centreMoves(this.prevCenters, centers, k, d, this.dl);
+    this.prevCenters = Float64Array.from(centers);
   }
 
   /** An instance of the kernels on this memory (one per thread). */
