@@ -41,9 +41,9 @@ export function selectExpression(name: string, sqlType: string, asUserId: boolea
 }
 
 /**
- * The hash range (0..streams-1) a row's user id (already text, see selectExpression) falls in: xxhash64 of the id's text,
- * so any id type is spread evenly, and a NULL id goes to range 0: read exactly once, like every
- * row, and then refused by the extract stage's id check.
+ * The hash range (0..streams-1) a row's user id falls in: xxhash64 of the id's text (the scan
+ * reads it as text, see selectExpression), so any id type is spread evenly; a NULL id goes to
+ * range 0: read exactly once, like every row, and then refused by the extract stage's id check.
  */
 function streamKey(userId: string, streams: number): string {
   return `coalesce(abs(mod(from_big_endian_64(xxhash64(to_utf8(${quoteIdentifier(userId)}))), ${streams})), 0)`;
@@ -161,6 +161,7 @@ export class TrinoWarehouse implements Warehouse {
     );
     if (first) throw first.error;
   }
+
   async tableExists(target: string): Promise<boolean> {
     return trinoTableExists(this.connection, this.resolveTable(target));
   }
