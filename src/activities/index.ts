@@ -3,7 +3,7 @@ export { checkRun } from './check';
 export { extractSource } from './extract';
 export { sampleSource } from './sample';
 export { engineerFeatures } from './engineer';
-export { scoreCandidate } from './score';
+export { fitCandidate, scoreCandidate, scoreSilhouettes } from './score';
 export { fitSegments } from './cluster';
 export { explainSegments } from './explain';
 export { writeSegments } from './writeBack';

@@ -5,10 +5,12 @@
 import { clusterJob, trainJob } from './cluster';
 import { engineerJob } from './engineer';
 import { explainJob } from './explain';
-import { scoreJob } from './score';
+import { fitCandidateJob, scoreJob, scoreSilhouettesJob } from './score';
 
 export const engineer = engineerJob;
 export const score = scoreJob;
+export const fitCandidate = fitCandidateJob;
+export const silhouettes = scoreSilhouettesJob;
 export const cluster = clusterJob;
 export const train = trainJob;
 export const explain = explainJob;
@@ -16,6 +18,8 @@ export const explain = explainJob;
 export interface Jobs {
   engineer: typeof engineerJob;
   score: typeof scoreJob;
+  fitCandidate: typeof fitCandidateJob;
+  silhouettes: typeof scoreSilhouettesJob;
   cluster: typeof clusterJob;
   train: typeof trainJob;
   explain: typeof explainJob;

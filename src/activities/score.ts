@@ -1,5 +1,5 @@
 import type { Matrix } from '../segmentation/matrix';
-import { scoreK, type KScore } from '../segmentation/scoring';
+import { fitOnSample, sampleSilhouettes, scoreK, type KFit, type KScore } from '../segmentation/scoring';
 import type { RunRef } from './types';
 import { activity, cancellationSignal, stageStore, withHeartbeat } from './runtime';
 import { inThread } from './threadPool';
@@ -34,4 +34,36 @@ export async function scoreCandidate(input: RunRef & { k: number }): Promise<KSc
 export async function scoreJob({ runId, k, config }: RunRef & { k: number }): Promise<KScore> {
   const matrix = await matrixOf(runId);
   return scoreK(matrix, { k, seed: config.seed, sampleSize: config.sampleSize, nInit: config.nInit });
+}
+
+/**
+ * Stage 3 since the silhouettes are computed once for all k: one activity per k fits k-means on
+ * the seeded sample and stages the sample's labels (`sample-labels-<k>`); the silhouette is left
+ * to {@link scoreSilhouettes}. Idempotent: a retry fits the same labels and overwrites them.
+ */
+export async function fitCandidate(input: RunRef & { k: number }): Promise<KFit> {
+  return activity(() => withHeartbeat(inThread('fitCandidate', [input], cancellationSignal()), { stage: 'score', k: input.k }));
+}
+
+/** The body of {@link fitCandidate}, run on a pool thread. */
+export async function fitCandidateJob({ runId, k, config }: RunRef & { k: number }): Promise<KFit> {
+  const { labels, score } = fitOnSample(await matrixOf(runId), { k, seed: config.seed, sampleSize: config.sampleSize, nInit: config.nInit });
+  await stageStore().putLabels(runId, `sample-labels-${k}`, labels);
+  return score;
+}
+
+/**
+ * The silhouette of every k's fit, in the order of `ks`, from one pass over the sample's
+ * pairwise distances (O(n^2 d) once instead of once per k: on a 10,000 x 264 sample that is
+ * most of the scoring time). Pure function of the staged labels: a retry gives the same values.
+ */
+export async function scoreSilhouettes(input: RunRef & { ks: number[] }): Promise<number[]> {
+  return activity(() => withHeartbeat(inThread('silhouettes', [input], cancellationSignal()), { stage: 'score', step: 'silhouettes' }));
+}
+
+/** The body of {@link scoreSilhouettes}, run on a pool thread. */
+export async function scoreSilhouettesJob({ runId, ks, config }: RunRef & { ks: number[] }): Promise<number[]> {
+  const store = stageStore();
+  const labelings = await Promise.all(ks.map((k) => store.getLabels(runId, `sample-labels-${k}`)));
+  return sampleSilhouettes(await matrixOf(runId), { seed: config.seed, sampleSize: config.sampleSize }, labelings, ks);
 }

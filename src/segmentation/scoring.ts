@@ -163,5 +163,21 @@ export function scoreKs(m: Matrix, ks: readonly number[], opts: Omit<ScoreKOptio
   return fits.map((f, q) => withSilhouette(f.score, sil[q]));
 }
 
+/** A {@link KScore} before its silhouette: what one k's fit contributes when the silhouettes of all k come from one pass. */
+export type KFit = Omit<KScore, 'silhouette'>;
+
+/** {@link scoreK} but the silhouette, and the labels of the sample's rows that it needs. */
+export function fitOnSample(m: Matrix, opts: ScoreKOptions): { labels: Int32Array; score: KFit } {
+  return fitK(scoringSample(m, opts.seed, opts.sampleSize), opts.k, opts.seed, opts.nInit);
+}
+
+/**
+ * The silhouettes of several fits of the same seeded sample (from {@link fitOnSample}), in one
+ * pass over its pairwise distances; each equals the one {@link scoreK} gives for its k.
+ */
+export function sampleSilhouettes(m: Matrix, opts: Omit<ScoreKOptions, 'k'>, labelings: readonly Int32Array[], ks: readonly number[]): number[] {
+  return silhouetteScores(scoringSample(m, opts.seed, opts.sampleSize), labelings, ks);
+}
+
 /** Inertia of the full matrix against centroids fitted elsewhere (e.g. on the sample). */
 export const fullInertia = inertiaOf;

@@ -1,7 +1,7 @@
-import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, log, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, log, patched, proxyActivities, setHandler, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { parseRunConfig, RunConfigError, type RunConfig, type RunConfigInput } from '../config/runConfigSchema';
-import type { KScore } from '../segmentation/scoring';
+import type { KFit, KScore } from '../segmentation/scoring';
 import { selectK } from '../segmentation/selectK';
 import { progressQuery, type RunProgress, type StageName } from './progress';
 import type { RunSummary } from '../activities/types';
@@ -18,7 +18,19 @@ import type { RunSummary } from '../activities/types';
  * - then bump WORKFLOW_VERSION and save new fixtures (`npm run histories:save`), keeping the old
  *   ones: `npm test` replays them all against the current code (test/unit/replay.test.ts).
  */
-export const WORKFLOW_VERSION = 'v1';
+export const WORKFLOW_VERSION = 'v2';
+
+/**
+ * v2: the score stage fits every k (fitCandidate) and then computes all silhouettes in one
+ * activity (scoreSilhouettes) instead of one scoreCandidate per k; v1 histories replay the old path.
+ */
+const SILHOUETTES_IN_ONE_PASS = 'silhouettes-in-one-pass';
+
+/** A k's score with its silhouette, fields in the order scoreCandidate returns them (the summary's JSON is compared byte for byte). */
+function withSilhouette(f: KFit, silhouette: number): KScore {
+  const { k, inertia, calinskiHarabasz, sampleSize, referenceSilhouette, stability } = f;
+  return { k, inertia, silhouette, calinskiHarabasz, sampleSize, referenceSilhouette, stability };
+}
 
 /**
  * How each stage is retried. Input errors are raised as non-retryable failures by the
@@ -112,15 +124,27 @@ export async function segmentationWorkflow(input: RunConfigInput): Promise<RunSu
     const ks = engineered.ks;
     progress.kTotal = ks.length;
     const scorer = compute();
-    const scores: KScore[] = await stage('score', () =>
-      Promise.all(
+    const scores: KScore[] = await stage('score', async () => {
+      if (!patched(SILHOUETTES_IN_ONE_PASS)) {
+        return Promise.all(
+          ks.map(async (k) => {
+            const score = await scorer.scoreCandidate({ runId, k, config });
+            progress.kScored++;
+            return score;
+          }),
+        );
+      }
+      // Fit every k in parallel, then all silhouettes from one pass over the sample's pairwise distances.
+      const fits = await Promise.all(
         ks.map(async (k) => {
-          const score = await scorer.scoreCandidate({ runId, k, config });
+          const fit = await scorer.fitCandidate({ runId, k, config });
           progress.kScored++;
-          return score;
+          return fit;
         }),
-      ),
-    );
+      );
+      const silhouettes = await scorer.scoreSilhouettes({ runId, ks, config });
+      return fits.map((f, q) => withSilhouette(f, silhouettes[q]));
+    });
 
     const choice = await stage('choose', async () => selectK(scores, { k: config.k, selection: config.selection }));
     progress.chosenK = choice.chosenK;

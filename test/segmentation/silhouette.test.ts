@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { Rng } from '../../src/segmentation/rng';
-import { scoreK, scoreKs, silhouetteScore } from '../../src/segmentation/scoring';
+import { fitOnSample, sampleSilhouettes, scoreK, scoreKs, silhouetteScore } from '../../src/segmentation/scoring';
 import { silhouetteScores } from '../../src/segmentation/silhouette';
 import { pairwiseWasm, sqDistJs } from '../../src/segmentation/wasm/pairwise';
 import { wasmSimdSupported } from '../../src/segmentation/wasm/engine';
@@ -143,4 +143,21 @@ test('scoreKs returns exactly what scoreK returns for each k', () => {
     ks.map((k) => scoreK(m, { ...opts, k })),
   );
   assert.deepEqual(scoreKs(m, [], opts), []);
+});
+
+test('the workflow split (fitOnSample per k, then sampleSilhouettes once) gives exactly scoreK for each k', () => {
+  const { m } = blobs(4, 100, 3, 22);
+  const opts = { seed: 5, sampleSize: 250, nInit: 2 };
+  const ks = [2, 3, 4, 5];
+  const fits = ks.map((k) => fitOnSample(m, { ...opts, k }));
+  const silhouettes = sampleSilhouettes(
+    m,
+    opts,
+    fits.map((f) => f.labels),
+    ks,
+  );
+  ks.forEach((k, q) => {
+    const whole = scoreK(m, { ...opts, k });
+    assert.deepEqual({ ...fits[q].score, silhouette: silhouettes[q] }, { ...whole });
+  });
 });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure, Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { RunConfigInput } from '../../src/config/runConfigSchema';
-import type { KScore } from '../../src/segmentation/scoring';
+import type { KFit } from '../../src/segmentation/scoring';
 import { segmentationWorkflow } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/progress';
 import { temporalAddress } from '../helpers/temporal';
@@ -45,13 +45,17 @@ function stubs(options: { engine?: 'worker' | 'trino'; failWrite?: boolean; gate
       record('engineerFeatures', input);
       return { features: 4, ks };
     },
-    async scoreCandidate(input: { k: number }): Promise<KScore> {
-      record('scoreCandidate', input);
+    async fitCandidate(input: { k: number }): Promise<KFit> {
+      record('fitCandidate', input);
       if (++started === ks.length) releaseAll();
       // Sequential scoring would wait here forever: the barrier needs every k in flight.
       await Promise.race([allStarted, new Promise((_, reject) => setTimeout(() => reject(ApplicationFailure.nonRetryable('k scored one at a time, not in parallel')), 15_000))]);
       await options.gate;
-      return { k: input.k, inertia: inertia(input.k), silhouette: 0.5 - input.k / 100, calinskiHarabasz: 100, sampleSize: 200 };
+      return { k: input.k, inertia: inertia(input.k), calinskiHarabasz: 100, sampleSize: 200 };
+    },
+    async scoreSilhouettes(input: { ks: number[] }): Promise<number[]> {
+      record('scoreSilhouettes', input);
+      return input.ks.map((k) => 0.5 - k / 100);
     },
     async fitSegments(input: unknown) {
       record('fitSegments', input);
@@ -104,7 +108,7 @@ test('stages run in order, every k is scored at once, progress is queryable, the
     // While every k is in flight (held at the gate), the query shows the score stage.
     for (let i = 0; ; i++) {
       const p = await handle.query(progressQuery);
-      if (p.stage === 'score' && calls.filter((c) => c.name === 'scoreCandidate').length === 5) {
+      if (p.stage === 'score' && calls.filter((c) => c.name === 'fitCandidate').length === 5) {
         assert.equal(p.kTotal, 5);
         assert.equal(p.kScored, 0);
         assert.equal(p.engine?.mode, 'trino');
@@ -129,12 +133,12 @@ test('stages run in order, every k is scored at once, progress is queryable, the
       ['check', 'extract', 'engineer', 'score', 'choose', 'cluster', 'explain', 'write', 'report', 'finish'],
     );
   });
-  const order = calls.map((c) => c.name).filter((n, i, all) => n !== 'scoreCandidate' || all[i - 1] !== 'scoreCandidate');
+  const order = calls.map((c) => c.name).filter((n, i, all) => n !== 'fitCandidate' || all[i - 1] !== 'fitCandidate');
   // Pushdown: the sample, not a full extract.
-  assert.deepEqual(order, ['checkRun', 'sampleSource', 'engineerFeatures', 'scoreCandidate', 'fitSegments', 'explainSegments', 'writeSegments', 'writeReport', 'finishRun']);
+  assert.deepEqual(order, ['checkRun', 'sampleSource', 'engineerFeatures', 'fitCandidate', 'scoreSilhouettes', 'fitSegments', 'explainSegments', 'writeSegments', 'writeReport', 'finishRun']);
   assert.deepEqual(
     calls
-      .filter((c) => c.name === 'scoreCandidate')
+      .filter((c) => c.name === 'fitCandidate')
       .map((c) => c.input.k)
       .sort(),
     [2, 3, 4, 5, 6],
