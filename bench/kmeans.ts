@@ -14,7 +14,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLloydSync } from '../src/segmentation/lloyd';
+import { runLloydOn, runLloydSync, wasmEngine } from '../src/segmentation/lloyd';
+import { ROW_BLOCK } from '../src/segmentation/distance';
+import { wasmMatrixFor } from '../src/segmentation/wasm/engine';
 import { LloydPool } from '../src/segmentation/lloydParallel';
 import { matrix, type Matrix } from '../src/segmentation/matrix';
 import { Rng, sampleIndices } from '../src/segmentation/rng';
@@ -66,6 +68,19 @@ async function perIteration(run: (iters: number) => Promise<number> | number): P
   return (bestHigh - bestLow) / (HIGH - LOW);
 }
 
+/**
+ * Over one HIGH-iteration run: the share of row assignments the distance bounds skipped and the
+ * share the float32 screening sent to the float64 recomputation (wasm/lloyd32.ts, bounds.ts).
+ */
+function kernelShares(m: Matrix, init: Float64Array): string {
+  const wm = wasmMatrixFor(m, K, ROW_BLOCK);
+  if (wm === undefined) return `n = ${m.rows}: JavaScript kernel (no WebAssembly SIMD)`;
+  const r = runLloydOn(wasmEngine(m, K, wm), m, init, K, HIGH, 0);
+  const rowSteps = r.iterations * m.rows;
+  const pct = (v: number): string => `${((100 * v) / rowSteps).toFixed(2)}%`;
+  return `n = ${m.rows.toLocaleString('en-US')}, ${r.iterations} iterations: distances skipped by the bounds for ${pct(wm.skips)} of row assignments, float64 recomputation after float32 screening for ${pct(wm.fallbacks)}.`;
+}
+
 async function mlKmeans(m: Matrix, init: Float64Array): Promise<number> {
   const { kmeansGenerator } = (await import('ml-kmeans')) as typeof import('ml-kmeans', { with: { 'resolution-mode': 'import' } });
   const rows: number[][] = [];
@@ -87,6 +102,7 @@ async function mlKmeans(m: Matrix, init: Float64Array): Promise<number> {
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'autoseg-bench-'));
   const rows: Row[] = [];
+  const notes: string[] = [];
   const cases: Array<{ name: string; matrix: string; init: string }> = [];
   try {
     for (const n of SIZES) {
@@ -105,6 +121,7 @@ async function main(): Promise<void> {
         await pool.close();
       }
       rows.push({ n, impl: 'ml-kmeans', threads: 1, ms: await mlKmeans(m, init) });
+      notes.push(kernelShares(m, init));
       console.error(`n=${n}: autoseg done`);
     }
     const ref = runReference<{ versions: Record<string, string>; threadpools: unknown[]; results: Array<{ name: string; threads: number; msPerIter: number }> }>(
@@ -113,7 +130,7 @@ async function main(): Promise<void> {
       work,
     );
     for (const r of ref.results) rows.push({ n: Number(r.name), impl: 'scikit-learn', threads: r.threads, ms: r.msPerIter });
-    const table = render(rows);
+    const table = `${render(rows)}\n\n${notes.join('\n')}`;
     console.log(table);
     console.log('\nscikit-learn', JSON.stringify(ref.versions));
     console.log('threadpoolctl:', JSON.stringify(ref.threadpools));

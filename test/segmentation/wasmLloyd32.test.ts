@@ -8,6 +8,7 @@ import { wasmLayout, wasmMatrixFor, wasmSimdSupported, WasmMatrix } from '../../
 import { jsEngine, runLloydOn, wasmEngine } from '../../src/segmentation/lloyd';
 import { blobs } from './blobs';
 import { F32_MAX_ABS, HEADER } from '../../src/segmentation/wasm/lloyd32';
+import { useBounds } from '../../src/segmentation/wasm/lloyd32Bounds';
 import { jsSeeder, kmeansPlusPlus, seederFor, trialsFor } from '../../src/segmentation/kmeansInit';
 import { trialsModuleBytes, trialsModuleWat, WasmSeeder } from '../../src/segmentation/wasm/seeding';
 
@@ -145,8 +146,9 @@ test('the k-means++ module is the bytes wabt assembles from its text', async () 
 });
 
 void maybe('distance bounds skip rows once centres settle; Lloyd runs (engine reused, relocations) equal the JavaScript engine', () => {
-  const { m } = blobs(7, 6000, 12, 2, 11);
+  const { m } = blobs(7, 3000, 48, 2, 11);
   const k = 9; // more centres than blobs: slow convergence, some relocations
+  assert.ok(useBounds(k, m.cols), 'a shape that uses the bounds');
   const wm = wasmMatrixFor(m, k, ROW_BLOCK);
   assert.ok(wm !== undefined);
   const wasm = wasmEngine(m, k, wm);

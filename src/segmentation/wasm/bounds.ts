@@ -25,12 +25,16 @@ const DOWN = 1 - 2 ** -50;
 const WIDE_UP = 1 + 2 ** -40;
 const WIDE_DOWN = 1 - 2 ** -40;
 
-export interface BoundLocals {
+/** Pointers to one row's label, ub, lb, ||x||^2 and (float32) ||x||. */
+export interface RowPtrs {
   readonly lp: number;
   readonly ubp: number;
   readonly lbp: number;
   readonly nsqp: number;
   readonly np: number;
+}
+
+export interface BoundLocals {
   readonly dl: number;
   readonly alpha: number;
   readonly beta: number;
@@ -41,49 +45,31 @@ export interface BoundLocals {
   readonly skip: number;
 }
 
-/** tr = T of row r (float32 alpha + beta * ||x||, as the screening), as float64. */
-export function rowThreshold(f: FnBuilder, B: BoundLocals, r: number): void {
-  f.get(B.alpha)
-    .get(B.beta)
-    .get(B.np)
-    .mem('f32.load', r * 4)
-    .op('f32.mul')
-    .op('f32.add')
-    .op('f64.promote_f32')
-    .set(B.tr);
+/** tr = T of the row at P (float32 alpha + beta * ||x||, as the screening), as float64. */
+export function rowThreshold(f: FnBuilder, B: BoundLocals, P: RowPtrs): void {
+  f.get(B.alpha).get(B.beta).get(P.np).mem('f32.load', 0).op('f32.mul').op('f32.add').op('f64.promote_f32').set(B.tr);
 }
 
 /**
- * For row r: moves its bounds by the centres' moves, stores them, and ands into `skip` whether
+ * For the row at P: moves its bounds by the centres' moves, stores them, and ands into `skip` whether
  * the row may keep its label without computing (label >= 0 and the test above).
  */
-export function boundCheck(f: FnBuilder, B: BoundLocals, k: number, r: number): void {
-  f.get(B.lp)
-    .mem('i32.load', r * 4)
-    .set(B.a);
+export function boundCheck(f: FnBuilder, B: BoundLocals, P: RowPtrs, k: number): void {
+  f.get(P.lp).mem('i32.load', 0).set(B.a);
   // a label of -1 (first step) reads move 0; the row is computed anyway
   f.get(B.dl).get(B.a).i32(0).get(B.a).i32(0).op('i32.ge_s').op('select').i32(8).op('i32.mul').op('i32.add').mem('f64.load', 0);
-  f.get(B.ubp)
-    .mem('f64.load', r * 8)
-    .op('f64.add')
-    .f64(UP)
-    .op('f64.mul')
-    .set(B.u);
-  f.get(B.lbp)
-    .mem('f64.load', r * 8)
+  f.get(P.ubp).mem('f64.load', 0).op('f64.add').f64(UP).op('f64.mul').set(B.u);
+  f.get(P.lbp)
+    .mem('f64.load', 0)
     .get(B.dl)
     .mem('f64.load', k * 8)
     .op('f64.sub')
     .f64(DOWN)
     .op('f64.mul')
     .set(B.l);
-  f.get(B.ubp)
-    .get(B.u)
-    .mem('f64.store', r * 8);
-  f.get(B.lbp)
-    .get(B.l)
-    .mem('f64.store', r * 8);
-  rowThreshold(f, B, r);
+  f.get(P.ubp).get(B.u).mem('f64.store', 0);
+  f.get(P.lbp).get(B.l).mem('f64.store', 0);
+  rowThreshold(f, B, P);
   // skip &= a >= 0 & l > u & 0.5 (l - u)(l + u) > tr + 2^-50 l^2
   f.get(B.skip).get(B.a).i32(0).op('i32.ge_s').op('i32.and');
   f.get(B.l).get(B.u).op('f64.gt').op('i32.and');
@@ -101,14 +87,14 @@ export function boundCheck(f: FnBuilder, B: BoundLocals, k: number, r: number): 
 }
 
 /**
- * After row r was computed and accepted by the screening: `m` holds the minimum score in every
+ * After the row at P was computed and accepted by the screening: `m` holds the minimum score in every
  * lane, `second` the second smallest in every lane (float32); writes ub and lb.
  */
-export function boundRefresh(f: FnBuilder, B: BoundLocals, r: number, m: number, second: number): void {
-  rowThreshold(f, B, r);
-  f.get(B.ubp);
-  f.get(B.nsqp)
-    .mem('f64.load', r * 8)
+export function boundRefresh(f: FnBuilder, B: BoundLocals, P: RowPtrs, m: number, second: number): void {
+  rowThreshold(f, B, P);
+  f.get(P.ubp);
+  f.get(P.nsqp)
+    .mem('f64.load', 0)
     .f64(WIDE_UP)
     .op('f64.mul')
     .get(m)
@@ -124,10 +110,10 @@ export function boundRefresh(f: FnBuilder, B: BoundLocals, r: number, m: number,
     .op('f64.sqrt')
     .f64(WIDE_UP)
     .op('f64.mul')
-    .mem('f64.store', r * 8);
-  f.get(B.lbp);
-  f.get(B.nsqp)
-    .mem('f64.load', r * 8)
+    .mem('f64.store', 0);
+  f.get(P.lbp);
+  f.get(P.nsqp)
+    .mem('f64.load', 0)
     .f64(WIDE_DOWN)
     .op('f64.mul')
     .get(second)
@@ -143,17 +129,13 @@ export function boundRefresh(f: FnBuilder, B: BoundLocals, r: number, m: number,
     .op('f64.sqrt')
     .f64(WIDE_DOWN)
     .op('f64.mul')
-    .mem('f64.store', r * 8);
+    .mem('f64.store', 0);
 }
 
-/** Row r went to the float64 recomputation: ub = +inf, lb = 0 (no skip next time). */
-export function boundReset(f: FnBuilder, B: BoundLocals, r: number): void {
-  f.get(B.ubp)
-    .f64(Infinity)
-    .mem('f64.store', r * 8);
-  f.get(B.lbp)
-    .f64(0)
-    .mem('f64.store', r * 8);
+/** The row at P went to the float64 recomputation: ub = +inf, lb = 0 (no skip next time). */
+export function boundReset(f: FnBuilder, P: RowPtrs): void {
+  f.get(P.ubp).f64(Infinity).mem('f64.store', 0);
+  f.get(P.lbp).f64(0).mem('f64.store', 0);
 }
 
 /**

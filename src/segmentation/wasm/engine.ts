@@ -50,6 +50,7 @@ export interface WasmLayout {
   readonly lb: number;
   readonly nsq: number;
   readonly dl: number;
+  readonly todo: number;
   readonly pages: number;
 }
 
@@ -84,10 +85,11 @@ export function wasmLayout(n: number, d: number, k: number, block: number): Wasm
   const lb = take(n * 8);
   const nsq = take(n * 8);
   const dl = take((k + 1) * 8);
+  const todo = take(n * 4);
   const pages = pagesOf(at);
   // without room for the float32 copy, the float64 kernel alone runs (same results, slower)
-  if (pages > MAX_PAGES - 1) return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, ub: -1, lb: -1, nsq: -1, dl: -1, pages: base };
-  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, ub, lb, nsq, dl, pages };
+  if (pages > MAX_PAGES - 1) return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, ub: -1, lb: -1, nsq: -1, dl: -1, todo: -1, pages: base };
+  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, ub, lb, nsq, dl, todo, pages };
 }
 
 let support: boolean | undefined;
@@ -193,6 +195,7 @@ export class WasmMatrix {
     this.header[HEADER.lb / 4] = L.lb;
     this.header[HEADER.nsq / 4] = L.nsq;
     this.header[HEADER.dl / 4] = L.dl;
+    this.header[HEADER.todo / 4] = L.todo;
     this.header[HEADER.x32 / 4] = L.x32;
     this.header[HEADER.nx / 4] = L.nx;
     this.header[HEADER.cf / 4] = L.cf;

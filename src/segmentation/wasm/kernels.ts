@@ -25,6 +25,7 @@
 import { argmin, argminLocals, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
 import { encodeModule, FnBuilder, moduleWat } from './encoder';
 import { exactRowFn, lloyd32Fn, lloydDispatchFn } from './lloyd32';
+import { lloyd32BoundsFn, useBounds } from './lloyd32Bounds';
 
 export { pairsOf, type KernelShape } from './common';
 
@@ -175,7 +176,7 @@ function functions(shape: KernelShape): Array<{ name: string; fn: FnBuilder }> {
     { name: 'lloyd', fn: lloydDispatchFn(3, 2) },
     { name: 'nearest', fn: nearestFn(shape) },
     { name: 'lloyd64', fn: lloydFn(shape) },
-    { name: 'lloyd32', fn: lloyd32Fn(shape, 4) },
+    { name: 'lloyd32', fn: useBounds(shape.k, shape.d) ? lloyd32BoundsFn(shape, 4) : lloyd32Fn(shape, 4) },
     { name: 'exactRow', fn: exactRowFn(shape) },
   ];
 }

@@ -16,6 +16,7 @@
  * centroids (means of rows) stay below it too, products and sums cannot overflow float32, and
  * underflow costs at most (d + 4) 2^-98 in absolute terms, covered by the threshold's
  * absolute term. Rows are processed R at a time so each centroid quad is loaded once for R rows.
+ * Wide shapes get the same screening with distance bounds instead (lloyd32Bounds.ts).
  *
  * Memory: a header at address 0 (HEADER_BYTES) holds the float32 switch and the addresses of
  * x32 (the rows as float32), nx (each row's Euclidean norm, rounded up, float32) and cf (per
@@ -24,11 +25,10 @@
  * float64 kernel with the same arguments.
  */
 import { FnBuilder } from './encoder';
-import { boundCheck, boundRefresh, boundReset, type BoundLocals } from './bounds';
 import { argmin, argminLocals, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
 
 /** Header layout (byte offsets from address 0). */
-export const HEADER = { on: 0, x32: 4, nx: 8, cf: 12, fallbacks: 16, ub: 20, lb: 24, nsq: 28, dl: 32, skips: 36 } as const;
+export const HEADER = { on: 0, x32: 4, nx: 8, cf: 12, fallbacks: 16, ub: 20, lb: 24, nsq: 28, dl: 32, skips: 36, todo: 40 } as const;
 export const HEADER_BYTES = 64;
 
 /** Number of float32 centroid quads (lanes of four). */
@@ -90,7 +90,7 @@ export function rowsPerGroup(k: number): number {
 }
 
 /** Horizontal float32 minimum: every lane of `v` becomes the minimum of its four lanes. */
-function hmin(f: FnBuilder, v: number, t: number): void {
+export function hmin(f: FnBuilder, v: number, t: number): void {
   const swap = (a: number[]): number[] => a.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
   f.get(v)
     .get(v)
@@ -129,33 +129,8 @@ export function lloyd32Fn({ k, d }: KernelShape, exactIndex: number): FnBuilder 
   const cv = f.local('v128');
   const m = f.local('v128');
   const t = f.local('v128');
-  const sec = f.local('v128');
-  const inf = f.local('v128');
   const xs = Array.from({ length: R }, () => f.local('v128'));
   const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => f.local('v128')));
-  const B: BoundLocals = {
-    lp,
-    ubp: f.local('i32'),
-    lbp: f.local('i32'),
-    nsqp: f.local('i32'),
-    np,
-    dl: f.local('i32'),
-    alpha,
-    beta,
-    a: f.local('i32'),
-    u: f.local('f64'),
-    l: f.local('f64'),
-    tr: f.local('f64'),
-    skip: f.local('i32'),
-  };
-  f.f32(Infinity).op('f32x4.splat').set(inf);
-  for (const [p, h] of [
-    [B.ubp, HEADER.ub],
-    [B.lbp, HEADER.lb],
-    [B.nsqp, HEADER.nsq],
-  ])
-    f.i32(0).mem('i32.load', h).get(start).i32(8).op('i32.mul').op('i32.add').set(p);
-  f.i32(0).mem('i32.load', HEADER.dl).set(B.dl);
   // pointers: x64 row, x32 row, norm, label
   f.get(start).set(i);
   f.get(x)
@@ -182,22 +157,6 @@ export function lloyd32Fn({ k, d }: KernelShape, exactIndex: number): FnBuilder 
     .set(beta);
   const sink = { lp, best, changed, sums, counts, so, xo };
   const body = (rows: number): void => {
-    f.i32(1).set(B.skip);
-    for (let r = 0; r < rows; r++) boundCheck(f, B, k, r);
-    f.get(B.skip).ifVoid();
-    // counted for benchmarks only, like the fallbacks
-    f.i32(0).i32(0).mem('i32.load', HEADER.skips).i32(rows).op('i32.add').mem('i32.store', HEADER.skips);
-    for (let r = 0; r < rows; r++) {
-      f.get(lp)
-        .mem('i32.load', r * 4)
-        .set(best);
-      storeLabelAndAdd(f, d, sink, r);
-    }
-    f.elseBranch();
-    computed(rows);
-    f.op('end');
-  };
-  const computed = (rows: number): void => {
     for (let r = 0; r < rows; r++)
       for (let q = 0; q < Q; q++)
         f.get(cf)
@@ -240,17 +199,8 @@ export function lloyd32Fn({ k, d }: KernelShape, exactIndex: number): FnBuilder 
         f.set(bits);
       }
       f.get(bits).op('i32.popcnt').i32(1).op('i32.eq').ifResult('i32');
-      // second smallest: the minimum with the (single) minimal lane replaced by +inf
-      for (let q = 0; q < Q; q++) {
-        f.get(inf).get(acc[r][q]).get(acc[r][q]).get(m).op('f32x4.eq').op('v128.bitselect');
-        if (q > 0) f.get(sec).op('f32x4.pmin');
-        f.set(sec);
-      }
-      hmin(f, sec, t);
-      boundRefresh(f, B, r, m, sec);
       f.get(bits).op('i32.ctz');
       f.elseBranch();
-      boundReset(f, B, r);
       // counted for benchmarks only (threads may race on it; results never read it)
       f.i32(0).i32(0).mem('i32.load', HEADER.fallbacks).i32(1).op('i32.add').mem('i32.store', HEADER.fallbacks);
       f.get(xo)
@@ -276,9 +226,6 @@ export function lloyd32Fn({ k, d }: KernelShape, exactIndex: number): FnBuilder 
       [x32, 4 * d],
       [np, 4],
       [lp, 4],
-      [B.ubp, 8],
-      [B.lbp, 8],
-      [B.nsqp, 8],
       [i, 1],
     ])
       f.get(p)

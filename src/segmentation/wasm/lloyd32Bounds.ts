@@ -1,0 +1,204 @@
+/**
+ * The float32-screened Lloyd assignment of lloyd32.ts with Hamerly-style distance bounds
+ * (bounds.ts), so rows whose label cannot change skip their distances. Used for wide shapes
+ * only: the bounds' extra passes cost a few operations and a re-read of every row, which pays
+ * when the distances (d x k) dominate and not when they are cheap (measured: 10,000 x 264,
+ * k = 10: 11.2 -> 9.2 ms per iteration on uniform data, 69% of rows skipped on the wide bench
+ * data; 1M x 20, k = 8: 46 ms single pass vs 48 ms with bounds).
+ */
+import { boundCheck, boundRefresh, boundReset, type BoundLocals, type RowPtrs } from './bounds';
+import { storeLabelAndAdd, type KernelShape } from './common';
+import { FnBuilder } from './encoder';
+import { HEADER, hmin, quadsOf, rowsPerGroup } from './lloyd32';
+
+/** Whether the bounds pay for k centroids of d features: d * (centroid quads) >= 128, a guess between the two measured shapes. */
+export function useBounds(k: number, d: number): boolean {
+  return d * quadsOf(k) >= 128;
+}
+
+/**
+ * lloyd32 with distance bounds (bounds.ts), for shapes where distances dominate (see
+ * {@link useBounds}): the float64 kernel's contract (kernels.ts lloydFn), in three passes over the rows [start, end):
+ *  1. the bounds (bounds.ts) of every row; rows that may not keep their label go to a to-do list
+ *     (the block's own slots of the `todo` region, so threads never share one);
+ *  2. the to-do rows, R at a time (each centroid quad loaded once for R rows): float32
+ *     screening, float64 recomputation of near-ties (`exactIndex`: module index of exactRow),
+ *     new bounds, label;
+ *  3. every row added to sums[label] and counts[label] in row order, so the sums are those of
+ *     the float64 kernel bit for bit.
+ */
+export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBuilder {
+  const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'i32');
+  const [x, cl, lab, start, end, sums, counts] = [0, 1, 2, 3, 4, 5, 6];
+  const Q = quadsOf(k);
+  const R = rowsPerGroup(k);
+  const i32 = (): number => f.local('i32');
+  const i = i32();
+  const cnt = i32();
+  const g = i32();
+  const todo = i32();
+  const cf = i32();
+  const changed = i32();
+  const best = i32();
+  const so = i32();
+  const bits = i32();
+  const base = { x32: i32(), nx: i32(), ub: i32(), lb: i32(), nsq: i32() };
+  const alpha = f.local('f32');
+  const beta = f.local('f32');
+  const cv = f.local('v128');
+  const m = f.local('v128');
+  const t = f.local('v128');
+  const sec = f.local('v128');
+  const inf = f.local('v128');
+  const xs = Array.from({ length: R }, () => f.local('v128'));
+  const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => f.local('v128')));
+  // per row of a group: row index and pointers (x64 row, x32 row, bounds)
+  const rowPtrs = (): RowPtrs & { xo: number; x32o: number; ir: number } => ({ ir: i32(), xo: i32(), x32o: i32(), lp: i32(), ubp: i32(), lbp: i32(), nsqp: i32(), np: i32() });
+  const P = Array.from({ length: R }, rowPtrs);
+  const B: BoundLocals = { dl: i32(), alpha, beta, a: i32(), u: f.local('f64'), l: f.local('f64'), tr: f.local('f64'), skip: i32() };
+  f.f32(Infinity).op('f32x4.splat').set(inf);
+  for (const [loc, h] of [
+    [base.x32, HEADER.x32],
+    [base.nx, HEADER.nx],
+    [base.ub, HEADER.ub],
+    [base.lb, HEADER.lb],
+    [base.nsq, HEADER.nsq],
+    [B.dl, HEADER.dl],
+    [cf, HEADER.cf],
+    [todo, HEADER.todo],
+  ])
+    f.i32(0).mem('i32.load', h).set(loc);
+  f.get(cf)
+    .mem('f32.load', (d + 1) * Q * 16)
+    .set(alpha);
+  f.get(cf)
+    .mem('f32.load', (d + 1) * Q * 16 + 4)
+    .set(beta);
+  /** Sets the pointers of P[r] from the row index on the stack. */
+  const pointTo = (r: number): void => {
+    const p = P[r];
+    f.set(p.ir);
+    for (const [loc, b, bytes] of [
+      [p.xo, x, 8 * d],
+      [p.x32o, base.x32, 4 * d],
+      [p.lp, lab, 4],
+      [p.np, base.nx, 4],
+      [p.ubp, base.ub, 8],
+      [p.lbp, base.lb, 8],
+      [p.nsqp, base.nsq, 8],
+    ])
+      f.get(b).get(p.ir).i32(bytes).op('i32.mul').op('i32.add').set(loc);
+  };
+  /** A loop over i in [start, end): body, then i += 1. */
+  const rowLoop = (body: () => void): void => {
+    f.get(start).set(i);
+    f.block().loop();
+    f.get(i).get(end).op('i32.ge_s').brIf(1);
+    body();
+    f.get(i).i32(1).op('i32.add').set(i);
+    f.br(0).op('end').op('end');
+  };
+
+  // pass 1: bounds; todo[start + cnt] = i for every row to compute
+  rowLoop(() => {
+    f.get(i);
+    pointTo(0);
+    f.i32(1).set(B.skip);
+    boundCheck(f, B, P[0], k);
+    f.get(todo).get(start).get(cnt).op('i32.add').i32(4).op('i32.mul').op('i32.add').get(i).mem('i32.store', 0);
+    f.get(cnt).i32(1).op('i32.add').get(B.skip).op('i32.sub').set(cnt);
+  });
+  // counted for benchmarks only (threads may race on it; results never read it)
+  f.i32(0).i32(0).mem('i32.load', HEADER.skips).get(end).get(start).op('i32.sub').get(cnt).op('i32.sub').op('i32.add').mem('i32.store', HEADER.skips);
+
+  // pass 2: the to-do rows, `rows` at a time
+  const computed = (rows: number): void => {
+    for (let r = 0; r < rows; r++) {
+      f.get(todo)
+        .get(start)
+        .get(g)
+        .op('i32.add')
+        .i32(4)
+        .op('i32.mul')
+        .op('i32.add')
+        .mem('i32.load', r * 4);
+      pointTo(r);
+    }
+    for (let r = 0; r < rows; r++)
+      for (let q = 0; q < Q; q++)
+        f.get(cf)
+          .mem('v128.load', (d * Q + q) * 16)
+          .set(acc[r][q]);
+    for (let j = 0; j < d; j++) {
+      for (let r = 0; r < rows; r++)
+        f.get(P[r].x32o)
+          .mem('v128.load32_splat', j * 4)
+          .set(xs[r]);
+      for (let q = 0; q < Q; q++) {
+        f.get(cf)
+          .mem('v128.load', (j * Q + q) * 16)
+          .set(cv);
+        for (let r = 0; r < rows; r++) f.get(acc[r][q]).get(xs[r]).get(cv).op('f32x4.mul').op('f32x4.sub').set(acc[r][q]);
+      }
+    }
+    for (let r = 0; r < rows; r++) {
+      f.get(acc[r][0]).set(m);
+      for (let q = 1; q < Q; q++) f.get(m).get(acc[r][q]).op('f32x4.pmin').set(m);
+      hmin(f, m, t);
+      // threshold: m + (alpha + beta * ||x||) in every lane
+      f.get(m).get(alpha).get(beta).get(P[r].np).mem('f32.load', 0).op('f32.mul').op('f32.add').op('f32x4.splat').op('f32x4.add').set(t);
+      for (let q = 0; q < Q; q++) {
+        f.get(acc[r][q]).get(t).op('f32x4.lt').op('i32x4.bitmask');
+        if (q > 0)
+          f.i32(4 * q)
+            .op('i32.shl')
+            .get(bits)
+            .op('i32.or');
+        f.set(bits);
+      }
+      f.get(bits).op('i32.popcnt').i32(1).op('i32.eq').ifResult('i32');
+      // second smallest: the minimum with the (single) minimal lane replaced by +inf
+      for (let q = 0; q < Q; q++) {
+        f.get(inf).get(acc[r][q]).get(acc[r][q]).get(m).op('f32x4.eq').op('v128.bitselect');
+        if (q > 0) f.get(sec).op('f32x4.pmin');
+        f.set(sec);
+      }
+      hmin(f, sec, t);
+      boundRefresh(f, B, P[r], m, sec);
+      f.get(bits).op('i32.ctz');
+      f.elseBranch();
+      boundReset(f, P[r]);
+      // counted for benchmarks only, like the skips
+      f.i32(0).i32(0).mem('i32.load', HEADER.fallbacks).i32(1).op('i32.add').mem('i32.store', HEADER.fallbacks);
+      f.get(P[r].xo).get(cl).call(exactIndex);
+      f.op('end').set(best);
+      f.get(changed).get(P[r].lp).mem('i32.load', 0).get(best).op('i32.ne').op('i32.add').set(changed);
+      f.get(P[r].lp).get(best).mem('i32.store', 0);
+    }
+  };
+  const groups = (rows: number): void => {
+    f.block().loop();
+    f.get(g)
+      .i32(rows - 1)
+      .op('i32.add')
+      .get(cnt)
+      .op('i32.ge_s')
+      .brIf(1);
+    computed(rows);
+    f.get(g).i32(rows).op('i32.add').set(g);
+    f.br(0).op('end').op('end');
+  };
+  groups(R);
+  if (R > 1) groups(1);
+
+  // pass 3: sums and counts in row order (labels unchanged: adds 0 to `changed`)
+  const sink = { lp: P[0].lp, best, changed, sums, counts, so, xo: P[0].xo };
+  rowLoop(() => {
+    f.get(i);
+    pointTo(0);
+    f.get(P[0].lp).mem('i32.load', 0).set(best);
+    storeLabelAndAdd(f, d, sink, 0);
+  });
+  f.get(changed);
+  return f;
+}
