@@ -20,7 +20,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { customerCsv } from './e2eData';
 import { referencePython } from './reference/run';
@@ -214,6 +214,12 @@ function report(rows: number, as: Run, summary: Summary, py: Run, script: Script
   console.log(
     `script: ${scriptThreads === null ? 'default threads (every core)' : `${scriptThreads} thread(s)`}; silhouettes ${f1(s.silhouette)} s of its score k; "other" = interpreter start, imports, exit.`,
   );
+  if (scriptThreads === null && Number(loads[1][0]) > availableParallelism()) {
+    // Measured here: at load 3-10 on 2 cores the script's k-means on the sample took 3-5x longer at 2 threads than at 1.
+    console.log(
+      `note: load average ${loads[1][0]} > ${availableParallelism()} cores: scikit-learn's OpenMP threads wait on each other on a busy machine, which flatters autoseg; --script-threads 1 gives the stricter baseline.`,
+    );
+  }
   console.log(`\nwall time: autoseg / script = ${wallRatio.toFixed(2)}x (target <= 1.0x): ${verdict(wallRatio <= 1)}`);
   console.log(`peak RSS:  autoseg tree / script = ${rssRatio.toFixed(2)}x (target <= 1.0x): ${verdict(rssRatio <= 1)}  [CLI process alone: ${(as.selfPeakMb / py.treePeakMb).toFixed(2)}x]`);
 
