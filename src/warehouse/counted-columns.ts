@@ -6,7 +6,7 @@
  */
 import type { CountedColumn } from '../segmentation/table';
 import { quoteIdentifier } from './identifiers';
-import { classifySqlType, type ColumnInfo, type ScanOptions } from './warehouse';
+import { classifySqlType, type ColumnInfo, type ScanOptions, type Source } from './warehouse';
 
 export interface CountedScan {
   /** The source's row count at the time of the count (the scan that follows must read as many). */
@@ -14,9 +14,13 @@ export interface CountedScan {
   readonly columns: ReadonlyMap<string, CountedColumn>;
 }
 
-/** The columns worth counting: text, not the user id, and only when the caller gave a rule. */
-export function countCandidates(selected: readonly ColumnInfo[], userId: ColumnInfo | undefined, options: ScanOptions): ColumnInfo[] {
-  if (!options.countOnly) return [];
+/**
+ * The columns worth counting: text, not the user id, and only when the caller gave a rule and the
+ * source is a table or file. A SQL source is left alone: run twice, a query without a total order
+ * (a LIMIT, a sample) could count other rows than it then returns.
+ */
+export function countCandidates(source: Source, selected: readonly ColumnInfo[], userId: ColumnInfo | undefined, options: ScanOptions): ColumnInfo[] {
+  if (!options.countOnly || source.kind === 'sql') return [];
   return selected.filter((c) => c !== userId && classifySqlType(c.sqlType) === 'text');
 }
 

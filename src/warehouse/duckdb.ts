@@ -167,7 +167,7 @@ export class DuckDBWarehouse implements Warehouse {
     }
     if (selected.length === 0) throw new WarehouseInputError('COLUMN_NOT_FOUND', `no columns selected from ${from.name}`, { table: from.name });
 
-    const candidates = countCandidates(selected, userId, options);
+    const candidates = countCandidates(source, selected, userId, options);
     const counted: CountedScan =
       candidates.length === 0 ? { columns: new Map() } : countedColumns((await this.run(from.name, (c) => c.runAndReadAll(countQuery(from.sql, candidates)))).getRows()[0], candidates, options);
     const read = selected.filter((c) => !counted.columns.has(c.name));

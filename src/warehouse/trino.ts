@@ -7,6 +7,7 @@
  * the user id column is CAST to VARCHAR inside Trino and never travels as a number.
  */
 import type { ColumnarTable } from '../segmentation/table';
+import { checkCountedRows, countCandidates, countedColumns, countQuery, type CountedScan } from './counted-columns';
 import { columnBuilder } from './column-builder';
 import { WarehouseInputError } from './errors';
 import { checkIdentifier, parseTableRef, quoteIdentifier, quoteTableRef, type TableRef } from './identifiers';
@@ -122,8 +123,12 @@ export class TrinoWarehouse implements Warehouse {
     }
     if (selected.length === 0) throw new WarehouseInputError('COLUMN_NOT_FOUND', `no columns selected from ${from.name}`, { table: from.name });
 
-    const builders = selected.map((c) => (c === userId ? columnBuilder(c.name, c.sqlType, 'categorical') : columnBuilder(c.name, c.sqlType, c.kind)));
-    const list = selected.map((c) => `${selectExpression(c.name, c.sqlType, c === userId)} AS ${quoteIdentifier(c.name)}`).join(', ');
+    // Free text and near-unique codes that their distinct count alone drops: counted in Trino, never sent.
+    const candidates = countCandidates(source, selected, userId, options);
+    const counted: CountedScan = candidates.length === 0 ? { columns: new Map() } : countedColumns((await this.connection.execute(countQuery(from.sql, candidates))).rows[0], candidates, options);
+    const read = selected.filter((c) => !counted.columns.has(c.name));
+    const builders = read.map((c) => (c === userId ? columnBuilder(c.name, c.sqlType, 'categorical') : columnBuilder(c.name, c.sqlType, c.kind)));
+    const list = read.map((c) => `${selectExpression(c.name, c.sqlType, c === userId)} AS ${quoteIdentifier(c.name)}`).join(', ');
     const select = `SELECT ${list} FROM ${from.sql}`;
     // A SQL source is re-run by every stream: only a table is sure to give each the same rows.
     const streams = userId && source.kind === 'table' ? this.connection.config.scanStreams : 1;
@@ -139,7 +144,9 @@ export class TrinoWarehouse implements Warehouse {
     };
     if (streams === 1) await this.connection.execute(select, onPage);
     else await this.scanStreams(select, streamKey(userId!.name, streams), streams, onPage);
-    return { name: from.name, rowCount: rowsRead, columns: builders.map((b) => b.finish()) };
+    checkCountedRows(counted, rowsRead, from.name);
+    const built = new Map(builders.map((b, j) => [read[j].name, b.finish()]));
+    return { name: from.name, rowCount: rowsRead, columns: selected.map((c) => counted.columns.get(c.name) ?? built.get(c.name)!) };
   }
 
   /**
