@@ -12,7 +12,7 @@
  * HIGH iterations (checked). Writes the table into bench/README.md.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLloydOn, runLloydSync, wasmEngine } from '../src/segmentation/lloyd';
 import { ROW_BLOCK } from '../src/segmentation/distance';
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'autoseg-bench-'));
   const rows: Row[] = [];
   const notes: string[] = [];
+  const loads = [`1-min load average ${loadavg()[0].toFixed(1)} at the start`];
   const cases: Array<{ name: string; matrix: string; init: string }> = [];
   try {
     for (const n of SIZES) {
@@ -124,13 +125,15 @@ async function main(): Promise<void> {
       notes.push(kernelShares(m, init));
       console.error(`n=${n}: autoseg done`);
     }
+    loads.push(`${loadavg()[0].toFixed(1)} before scikit-learn`);
     const ref = runReference<{ versions: Record<string, string>; threadpools: unknown[]; results: Array<{ name: string; threads: number; msPerIter: number }> }>(
       'bench',
       { cases, threads: [1, 2], iterLow: LOW, iterHigh: HIGH, repeats: REPEATS },
       work,
     );
     for (const r of ref.results) rows.push({ n: Number(r.name), impl: 'scikit-learn', threads: r.threads, ms: r.msPerIter });
-    const table = `${render(rows)}\n\n${notes.join('\n')}`;
+    loads.push(`${loadavg()[0].toFixed(1)} at the end (2 cores shared with other work: compare ratios from one run)`);
+    const table = `${render(rows)}\n\n${notes.join('\n')}\n${loads.join(', ')}.`;
     console.log(table);
     console.log('\nscikit-learn', JSON.stringify(ref.versions));
     console.log('threadpoolctl:', JSON.stringify(ref.threadpools));
