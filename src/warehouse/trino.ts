@@ -50,6 +50,13 @@ function streamKey(userId: string, streams: number): string {
   return `coalesce(abs(mod(from_big_endian_64(xxhash64(to_utf8(${quoteIdentifier(userId)}))), ${streams})), 0)`;
 }
 
+/**
+ * The count query's several count(DISTINCT) as independent sub-aggregations, as trino-profile.ts
+ * runs them: on tpch.sf10.customer (five text columns) 4.2-6.5 s against 9.9-15.4 s with Trino's
+ * default MarkDistinct plan, which was most of the extract stage.
+ */
+const SPLIT_DISTINCT_COUNTS = { distinct_aggregations_strategy: 'split_to_subqueries' } as const;
+
 /** Finds a caller-named column among the described ones (Trino names are case-insensitive). */
 function findColumn(columns: readonly ColumnInfo[], name: string, sourceName: string): ColumnInfo {
   checkIdentifier(name, 'column name');
@@ -125,7 +132,10 @@ export class TrinoWarehouse implements Warehouse {
 
     // Free text and near-unique codes that their distinct count alone drops: counted in Trino, never sent.
     const candidates = countCandidates(source, selected, userId, options);
-    const counted: CountedScan = candidates.length === 0 ? { columns: new Map() } : countedColumns((await this.connection.execute(countQuery(from.sql, candidates))).rows[0], candidates, options);
+    const counted: CountedScan =
+      candidates.length === 0
+        ? { columns: new Map() }
+        : countedColumns((await this.connection.execute(countQuery(from.sql, candidates), undefined, undefined, SPLIT_DISTINCT_COUNTS)).rows[0], candidates, options);
     const read = selected.filter((c) => !counted.columns.has(c.name));
     const builders = read.map((c) => (c === userId ? columnBuilder(c.name, c.sqlType, 'categorical') : columnBuilder(c.name, c.sqlType, c.kind)));
     const list = read.map((c) => `${selectExpression(c.name, c.sqlType, c === userId)} AS ${quoteIdentifier(c.name)}`).join(', ');
