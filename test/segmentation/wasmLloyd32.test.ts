@@ -4,7 +4,8 @@ import { ROW_BLOCK } from '../../src/segmentation/distance';
 import { kernels } from '../../src/segmentation/kernels';
 import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { Rng } from '../../src/segmentation/rng';
-import { wasmLayout, wasmMatrixFor, wasmSimdSupported, WasmMatrix } from '../../src/segmentation/wasm/engine';
+import { setKernelBackend, wasmLayout, wasmMatrixFor, wasmSimdSupported, WasmMatrix } from '../../src/segmentation/wasm/engine';
+import { kmeans } from '../../src/segmentation/kmeans';
 import { jsEngine, runLloydOn, wasmEngine } from '../../src/segmentation/lloyd';
 import { blobs } from './blobs';
 import { F32_MAX_ABS, HEADER } from '../../src/segmentation/wasm/lloyd32';
@@ -164,4 +165,32 @@ void maybe('distance bounds skip rows once centres settle; Lloyd runs (engine re
     assert.equal(a.iterations, b.iterations);
   }
   assert.ok(wm.skips > 0, 'some rows were skipped');
+});
+
+void maybe('k-means on random shapes, scales (1e-30 .. 1e8), offsets and near-tie grids: WebAssembly = JavaScript, bit for bit', () => {
+  const rng = new Rng(99);
+  for (let trial = 0; trial < 24; trial++) {
+    const d = [1, 2, 3, 5, 7, 20, 33, 64, 130][rng.nextInt(9)];
+    const k = 2 + rng.nextInt(15);
+    const n = 200 + rng.nextInt(1500);
+    const scale = [1e-30, 1e-6, 1, 1e3, 1e8][rng.nextInt(5)];
+    const offset = [0, 1, 1e4, -1e6][rng.nextInt(4)] * scale;
+    const grid = rng.nextFloat() < 0.5;
+    const data = new Float64Array(n * d);
+    for (let i = 0; i < data.length; i++) data[i] = offset + scale * (grid ? Math.floor(rng.nextFloat() * 3) + (rng.nextFloat() < 0.3 ? 0 : rng.nextFloat() * 1e-7) : rng.nextFloat());
+    const m = matrix(n, d, data);
+    const what = `d=${d} k=${k} n=${n} scale=${scale} offset=${offset} grid=${grid}`;
+    try {
+      setKernelBackend('js');
+      const a = kmeans(m, { k, seed: trial, nInit: 2 });
+      setKernelBackend('auto');
+      const b = kmeans(m, { k, seed: trial, nInit: 2 });
+      assert.deepEqual(b.labels, a.labels, what);
+      assert.deepEqual(b.centroids, a.centroids, what);
+      assert.equal(b.inertia, a.inertia, what);
+      assert.equal(b.iterations, a.iterations, what);
+    } finally {
+      setKernelBackend('auto');
+    }
+  }
 });
