@@ -64,14 +64,31 @@ function workerPid(): number | undefined {
   return undefined;
 }
 
-/** The worker's VmRSS every `ms`, with the time: matched to the activities' intervals afterwards. */
-function rssTimeline(ms = 100): { stop(): { t: number; mb: number }[] } {
-  const samples: { t: number; mb: number }[] = [];
+interface Sample {
+  t: number;
+  /** VmRSS, and its parts: anonymous memory (heaps, buffers, WebAssembly memories) and mapped files (code). */
+  mb: number;
+  anonMb: number;
+  fileMb: number;
+  threads: number;
+}
+
+/** The worker's memory every `ms`, with the time: matched to the activities' intervals afterwards. */
+function rssTimeline(ms = 100): { stop(): Sample[] } {
+  const samples: Sample[] = [];
   let pid: number | undefined;
   const timer = setInterval(() => {
     pid ??= workerPid();
     const s = pid === undefined ? undefined : procStatus(pid);
-    if (s) samples.push({ t: Date.now(), mb: s.rssKb / 1024 });
+    if (!s) return;
+    let status = '';
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return;
+    }
+    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    samples.push({ t: Date.now(), mb: s.rssKb / 1024, anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024, threads: s.threads });
   }, ms);
   return {
     stop() {
@@ -86,10 +103,12 @@ interface ActivitySpan {
   start: number;
   end: number;
   peakMb: number | null;
+  /** The sample at the peak: anonymous and file-backed RSS, threads. */
+  atPeak: { anonMb: number; fileMb: number; threads: number } | null;
 }
 
 /** Each activity's start and end from the workflow history, and the worker's peak RSS meanwhile. */
-async function activitySpans(client: Client, workflowId: string, samples: { t: number; mb: number }[]): Promise<ActivitySpan[]> {
+async function activitySpans(client: Client, workflowId: string, samples: readonly Sample[]): Promise<ActivitySpan[]> {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const ms = (e: (typeof events)[number]): number => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   const scheduled = new Map<string, { type: string; at: number }>();
@@ -105,23 +124,34 @@ async function activitySpans(client: Client, workflowId: string, samples: { t: n
       if (!s) continue;
       const start = started.get(id) ?? s.at;
       const end = ms(e);
-      const inside = samples.filter((x) => x.t >= start && x.t <= end).map((x) => x.mb);
-      spans.push({ type: s.type, start, end, peakMb: inside.length ? Math.round(Math.max(...inside)) : null });
+      const peak = samples.filter((x) => x.t >= start && x.t <= end).reduce<Sample | undefined>((a, x) => (a === undefined || x.mb > a.mb ? x : a), undefined);
+      spans.push({
+        type: s.type,
+        start,
+        end,
+        peakMb: peak ? Math.round(peak.mb) : null,
+        atPeak: peak ? { anonMb: Math.round(peak.anonMb), fileMb: Math.round(peak.fileMb), threads: peak.threads } : null,
+      });
     }
   }
   return spans;
 }
 
-/** `type peak` per activity type in order of first start, `xN` when it ran N times (scoreCandidate per k). */
+/** `type peak (parts)` per activity type in order of first start, `xN` when it ran N times (one fit per k). */
 function perType(spans: readonly ActivitySpan[]): string {
-  const byType = new Map<string, { peak: number | null; n: number }>();
+  const byType = new Map<string, { top: ActivitySpan | undefined; n: number }>();
   for (const s of [...spans].sort((a, b) => a.start - b.start)) {
-    const t = byType.get(s.type) ?? { peak: null, n: 0 };
+    const t = byType.get(s.type) ?? { top: undefined, n: 0 };
     t.n++;
-    if (s.peakMb !== null) t.peak = Math.max(t.peak ?? 0, s.peakMb);
+    if (s.peakMb !== null && (t.top?.peakMb ?? -1) < s.peakMb) t.top = s;
     byType.set(s.type, t);
   }
-  return [...byType].map(([type, t]) => `${type}${t.n > 1 ? ` x${t.n}` : ''} ${t.peak ?? '?'}`).join(', ');
+  return [...byType]
+    .map(([type, { top, n }]) => {
+      const parts = top?.atPeak ? ` (anon ${top.atPeak.anonMb}, file ${top.atPeak.fileMb}, ${top.atPeak.threads} threads)` : '';
+      return `${type}${n > 1 ? ` x${n}` : ''} ${top?.peakMb ?? '?'}${parts}`;
+    })
+    .join(', ');
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
