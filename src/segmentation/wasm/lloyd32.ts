@@ -104,6 +104,75 @@ export function hmin(f: FnBuilder, v: number, t: number): void {
   f.get(v).get(t).op('f32x4.pmin').set(v);
 }
 
+/** The locals of the float32 screen over a group of rows (see {@link screenDistances} and {@link screenRow}). */
+export interface ScreenLocals {
+  /** Pointer to the centre block: Q quads per input column, then the bias quads, then alpha and beta. */
+  readonly cf: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly cv: number;
+  readonly m: number;
+  readonly t: number;
+  readonly bits: number;
+  /** Per row of the group: its splatted x value, and its Q accumulators. */
+  readonly xs: readonly number[];
+  readonly acc: readonly (readonly number[])[];
+}
+
+/** Where a row's value lives: a pointer local and a byte offset added to it. */
+export type RowAt = (r: number) => readonly [pointer: number, offset: number];
+
+/**
+ * Emits the screened float32 distances of `rows` rows to every centre, four centres a lane:
+ * acc[r][q] = bias[q] - sum_j x[r][j] * c[j][q], each centre quad loaded once per column for
+ * all the rows of the group. `x32(r)` is where row r's float32 values start.
+ */
+export function screenDistances(f: FnBuilder, L: ScreenLocals, rows: number, d: number, Q: number, x32: RowAt): void {
+  for (let r = 0; r < rows; r++)
+    for (let q = 0; q < Q; q++)
+      f.get(L.cf)
+        .mem('v128.load', (d * Q + q) * 16)
+        .set(L.acc[r][q]);
+  for (let j = 0; j < d; j++) {
+    for (let r = 0; r < rows; r++) {
+      const [ptr, offset] = x32(r);
+      f.get(ptr)
+        .mem('v128.load32_splat', offset + j * 4)
+        .set(L.xs[r]);
+    }
+    for (let q = 0; q < Q; q++) {
+      f.get(L.cf)
+        .mem('v128.load', (j * Q + q) * 16)
+        .set(L.cv);
+      for (let r = 0; r < rows; r++) f.get(L.acc[r][q]).get(L.xs[r]).get(L.cv).op('f32x4.mul').op('f32x4.sub').set(L.acc[r][q]);
+    }
+  }
+}
+
+/**
+ * For row r of the group: m = its smallest screened distance in every lane, `bits` = the
+ * centres below m + (alpha + beta * ||x||) (`norm(r)` is where its float32 norm lives), and on
+ * the stack whether exactly one centre is: the float32 winner is then certain.
+ */
+export function screenRow(f: FnBuilder, L: ScreenLocals, r: number, Q: number, norm: RowAt): void {
+  f.get(L.acc[r][0]).set(L.m);
+  for (let q = 1; q < Q; q++) f.get(L.m).get(L.acc[r][q]).op('f32x4.pmin').set(L.m);
+  hmin(f, L.m, L.t);
+  const [ptr, offset] = norm(r);
+  // threshold: m + (alpha + beta * ||x||) in every lane
+  f.get(L.m).get(L.alpha).get(L.beta).get(ptr).mem('f32.load', offset).op('f32.mul').op('f32.add').op('f32x4.splat').op('f32x4.add').set(L.t);
+  for (let q = 0; q < Q; q++) {
+    f.get(L.acc[r][q]).get(L.t).op('f32x4.lt').op('i32x4.bitmask');
+    if (q > 0)
+      f.i32(4 * q)
+        .op('i32.shl')
+        .get(L.bits)
+        .op('i32.or');
+    f.set(L.bits);
+  }
+  f.get(L.bits).op('i32.popcnt').i32(1).op('i32.eq');
+}
+
 /**
  * lloyd32(x, cl, labels, start, end, sums, counts) -> changed: the float64 kernel's contract
  * (kernels.ts lloydFn), labels screened in float32 as described above; `exactIndex` is the
@@ -156,49 +225,13 @@ export function lloyd32Fn({ k, d }: KernelShape, exactIndex: number): FnBuilder 
     .mem('f32.load', (d + 1) * Q * 16 + 4)
     .set(beta);
   const sink = { lp, best, changed, sums, counts, so, xo };
+  const screen: ScreenLocals = { cf, alpha, beta, cv, m, t, bits, xs, acc };
   const body = (rows: number): void => {
-    for (let r = 0; r < rows; r++)
-      for (let q = 0; q < Q; q++)
-        f.get(cf)
-          .mem('v128.load', (d * Q + q) * 16)
-          .set(acc[r][q]);
-    for (let j = 0; j < d; j++) {
-      for (let r = 0; r < rows; r++)
-        f.get(x32)
-          .mem('v128.load32_splat', (r * d + j) * 4)
-          .set(xs[r]);
-      for (let q = 0; q < Q; q++) {
-        f.get(cf)
-          .mem('v128.load', (j * Q + q) * 16)
-          .set(cv);
-        for (let r = 0; r < rows; r++) f.get(acc[r][q]).get(xs[r]).get(cv).op('f32x4.mul').op('f32x4.sub').set(acc[r][q]);
-      }
-    }
+    // the group's rows are consecutive: row r of it at r * d floats (and norm r) from the pointers
+    screenDistances(f, screen, rows, d, Q, (r) => [x32, r * d * 4]);
     for (let r = 0; r < rows; r++) {
-      f.get(acc[r][0]).set(m);
-      for (let q = 1; q < Q; q++) f.get(m).get(acc[r][q]).op('f32x4.pmin').set(m);
-      hmin(f, m, t);
-      // threshold: m + (alpha + beta * ||x||) in every lane
-      f.get(m)
-        .get(alpha)
-        .get(beta)
-        .get(np)
-        .mem('f32.load', r * 4)
-        .op('f32.mul')
-        .op('f32.add')
-        .op('f32x4.splat')
-        .op('f32x4.add')
-        .set(t);
-      for (let q = 0; q < Q; q++) {
-        f.get(acc[r][q]).get(t).op('f32x4.lt').op('i32x4.bitmask');
-        if (q > 0)
-          f.i32(4 * q)
-            .op('i32.shl')
-            .get(bits)
-            .op('i32.or');
-        f.set(bits);
-      }
-      f.get(bits).op('i32.popcnt').i32(1).op('i32.eq').ifResult('i32');
+      screenRow(f, screen, r, Q, (row) => [np, row * 4]);
+      f.ifResult('i32');
       f.get(bits).op('i32.ctz');
       f.elseBranch();
       // counted for benchmarks only (threads may race on it; results never read it)

@@ -9,7 +9,7 @@
 import { boundCheck, boundRefresh, boundReset, type BoundLocals, type RowPtrs } from './bounds';
 import { storeLabelAndAdd, type KernelShape } from './common';
 import { FnBuilder } from './encoder';
-import { HEADER, hmin, quadsOf, rowsPerGroup } from './lloyd32';
+import { HEADER, hmin, quadsOf, rowsPerGroup, screenDistances, screenRow, type ScreenLocals } from './lloyd32';
 
 /** Whether the bounds pay for k centroids of d features: d * (centroid quads) >= 128, a guess between the two measured shapes. */
 export function useBounds(k: number, d: number): boolean {
@@ -52,6 +52,7 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
   const inf = f.local('v128');
   const xs = Array.from({ length: R }, () => f.local('v128'));
   const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => f.local('v128')));
+  const screen: ScreenLocals = { cf, alpha, beta, cv, m, t, bits, xs, acc };
   // per row of a group: row index and pointers (x64 row, x32 row, bounds)
   const rowPtrs = (): RowPtrs & { xo: number; x32o: number; ir: number } => ({ ir: i32(), xo: i32(), x32o: i32(), lp: i32(), ubp: i32(), lbp: i32(), nsqp: i32(), np: i32() });
   const P = Array.from({ length: R }, rowPtrs);
@@ -124,39 +125,11 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
         .mem('i32.load', r * 4);
       pointTo(r);
     }
-    for (let r = 0; r < rows; r++)
-      for (let q = 0; q < Q; q++)
-        f.get(cf)
-          .mem('v128.load', (d * Q + q) * 16)
-          .set(acc[r][q]);
-    for (let j = 0; j < d; j++) {
-      for (let r = 0; r < rows; r++)
-        f.get(P[r].x32o)
-          .mem('v128.load32_splat', j * 4)
-          .set(xs[r]);
-      for (let q = 0; q < Q; q++) {
-        f.get(cf)
-          .mem('v128.load', (j * Q + q) * 16)
-          .set(cv);
-        for (let r = 0; r < rows; r++) f.get(acc[r][q]).get(xs[r]).get(cv).op('f32x4.mul').op('f32x4.sub').set(acc[r][q]);
-      }
-    }
+    // the to-do rows are scattered: each through its own pointers
+    screenDistances(f, screen, rows, d, Q, (r) => [P[r].x32o, 0]);
     for (let r = 0; r < rows; r++) {
-      f.get(acc[r][0]).set(m);
-      for (let q = 1; q < Q; q++) f.get(m).get(acc[r][q]).op('f32x4.pmin').set(m);
-      hmin(f, m, t);
-      // threshold: m + (alpha + beta * ||x||) in every lane
-      f.get(m).get(alpha).get(beta).get(P[r].np).mem('f32.load', 0).op('f32.mul').op('f32.add').op('f32x4.splat').op('f32x4.add').set(t);
-      for (let q = 0; q < Q; q++) {
-        f.get(acc[r][q]).get(t).op('f32x4.lt').op('i32x4.bitmask');
-        if (q > 0)
-          f.i32(4 * q)
-            .op('i32.shl')
-            .get(bits)
-            .op('i32.or');
-        f.set(bits);
-      }
-      f.get(bits).op('i32.popcnt').i32(1).op('i32.eq').ifResult('i32');
+      screenRow(f, screen, r, Q, (row) => [P[row].np, 0]);
+      f.ifResult('i32');
       // second smallest: the minimum with the (single) minimal lane replaced by +inf
       for (let q = 0; q < Q; q++) {
         f.get(inf).get(acc[r][q]).get(acc[r][q]).get(m).op('f32x4.eq').op('v128.bitselect');
