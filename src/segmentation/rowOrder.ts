@@ -1,3 +1,4 @@
+import { canonicalInteger } from './userIds';
 import type { ColumnarTable, InputColumn } from './table';
 
 /**
@@ -62,13 +63,8 @@ function integerIdOrder(ids: ReadonlyArray<string | null>): ArrayLike<number> | 
   let sorted = true;
   for (let i = 0; i < n; i++) {
     const id = ids[i];
-    if (id === null || id.length === 0 || id.length > 15 || (id.length > 1 && id.charCodeAt(0) === 48)) return undefined;
-    for (let j = 0; j < id.length; j++) {
-      const ch = id.charCodeAt(j);
-      if (ch < 48 || ch > 57) return undefined;
-    }
-    const v = Number(id);
-    if (v >= limit) return undefined;
+    const v = id === null ? undefined : canonicalInteger(id);
+    if (v === undefined || v >= limit) return undefined;
     keys[i] = v * 2 ** bits + i;
     if (i > 0 && keys[i] < keys[i - 1]) sorted = false;
   }

@@ -72,3 +72,17 @@ function nullId(table: ColumnarTable, userId: string, row: number): Segmentation
     },
   );
 }
+
+/**
+ * The value of `text` when it is a canonical non-negative integer (digits, no leading zero) of
+ * at most 15 digits, so below 2^53 and String(value) === text; else undefined. Such ids sort
+ * numerically in user-id order and can be held as numbers.
+ */
+export function canonicalInteger(text: string): number | undefined {
+  if (text.length === 0 || text.length > 15 || (text.length > 1 && text.charCodeAt(0) === 48)) return undefined;
+  for (let j = 0; j < text.length; j++) {
+    const ch = text.charCodeAt(j);
+    if (ch < 48 || ch > 57) return undefined;
+  }
+  return Number(text);
+}

@@ -13,6 +13,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnarTable, InputColumn } from '../segmentation/table';
 import type { Matrix } from '../segmentation/matrix';
+import { canonicalInteger } from '../segmentation/userIds';
 import { STAGE_DIR_MODE, readContainer, writeContainer } from './container';
 
 /** This user, for the default directory's name: the numeric uid, else the user name. */
@@ -144,12 +145,9 @@ function canonicalIntegers(values: ReadonlyArray<string | null>): Float64Array |
       out[i] = NaN;
       continue;
     }
-    if (v.length === 0 || v.length > 15 || (v.length > 1 && v.charCodeAt(0) === 48)) return undefined;
-    for (let j = 0; j < v.length; j++) {
-      const ch = v.charCodeAt(j);
-      if (ch < 48 || ch > 57) return undefined;
-    }
-    out[i] = Number(v);
+    const value = canonicalInteger(v);
+    if (value === undefined) return undefined;
+    out[i] = value;
   }
   return out;
 }
