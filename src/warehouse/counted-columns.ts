@@ -4,7 +4,8 @@
  * caller's rule drops by that count alone become `counted` columns. Free text and near-unique
  * codes (names, addresses, comments) then never cross the wire or become JavaScript strings.
  */
-import type { CountedColumn } from '../segmentation/table';
+import type { ColumnarTable, CountedColumn } from '../segmentation/table';
+import type { ColumnBuilder } from './column-builder';
 import { quoteIdentifier } from './identifiers';
 import { classifySqlType, type ColumnInfo, type ScanOptions, type Source } from './warehouse';
 
@@ -44,9 +45,15 @@ export function countedColumns(row: readonly unknown[], candidates: readonly Col
   return { rowCount, columns };
 }
 
-/** The error for a source whose row count changed between the count and the scan (a retry reads it afresh). */
-export function checkCountedRows(counted: CountedScan, rowsRead: number, source: string): void {
+/**
+ * The scanned table: the counted columns and the read ones (`read[j]` built by `builders[j]`) in
+ * the source's column order. A source whose row count changed between the count and the scan is
+ * an error (a retry reads it afresh).
+ */
+export function scannedTable(name: string, rowsRead: number, selected: readonly ColumnInfo[], counted: CountedScan, read: readonly ColumnInfo[], builders: readonly ColumnBuilder[]): ColumnarTable {
   if (counted.rowCount !== undefined && counted.rowCount !== rowsRead) {
-    throw new Error(`${source} changed while it was read: ${counted.rowCount} rows counted, then ${rowsRead} rows read; run again`);
+    throw new Error(`${name} changed while it was read: ${counted.rowCount} rows counted, then ${rowsRead} rows read; run again`);
   }
+  const built = new Map(builders.map((b, j) => [read[j].name, b.finish()]));
+  return { name, rowCount: rowsRead, columns: selected.map((c) => counted.columns.get(c.name) ?? built.get(c.name)!) };
 }

@@ -11,7 +11,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnarTable } from '../segmentation/table';
 import { replaceFileAtomically } from '../shared/atomicFile';
 import { columnBuilder } from './column-builder';
-import { checkCountedRows, countCandidates, countedColumns, countQuery, type CountedScan } from './counted-columns';
+import { countCandidates, scannedTable, countedColumns, countQuery, type CountedScan } from './counted-columns';
 import { writeCsvFileAtomic } from './csv-file';
 import { WarehouseInputError } from './errors';
 import { checkIdentifier, parseTableRef, quoteIdentifier, quoteTableRef, type TableRef } from './identifiers';
@@ -198,9 +198,7 @@ export class DuckDBWarehouse implements Warehouse {
       batches++;
       if (options.onBatch) await options.onBatch({ rowsRead, batches });
     }
-    checkCountedRows(counted, rowsRead, from.name);
-    const built = new Map(builders.map((b, j) => [read[j].name, b.finish()]));
-    return { name: from.name, rowCount: rowsRead, columns: selected.map((c) => counted.columns.get(c.name) ?? built.get(c.name)!) };
+    return scannedTable(from.name, rowsRead, selected, counted, read, builders);
   }
 
   async tableExists(target: string): Promise<boolean> {

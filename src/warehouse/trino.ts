@@ -7,7 +7,7 @@
  * the user id column is CAST to VARCHAR inside Trino and never travels as a number.
  */
 import type { ColumnarTable } from '../segmentation/table';
-import { checkCountedRows, countCandidates, countedColumns, countQuery, type CountedScan } from './counted-columns';
+import { countCandidates, scannedTable, countedColumns, countQuery, type CountedScan } from './counted-columns';
 import { columnBuilder } from './column-builder';
 import { WarehouseInputError } from './errors';
 import { checkIdentifier, parseTableRef, quoteIdentifier, quoteTableRef, type TableRef } from './identifiers';
@@ -154,9 +154,7 @@ export class TrinoWarehouse implements Warehouse {
     };
     if (streams === 1) await this.connection.execute(select, onPage);
     else await this.scanStreams(select, streamKey(userId!.name, streams), streams, onPage);
-    checkCountedRows(counted, rowsRead, from.name);
-    const built = new Map(builders.map((b, j) => [read[j].name, b.finish()]));
-    return { name: from.name, rowCount: rowsRead, columns: selected.map((c) => counted.columns.get(c.name) ?? built.get(c.name)!) };
+    return scannedTable(from.name, rowsRead, selected, counted, read, builders);
   }
 
   /**
