@@ -1,4 +1,4 @@
-/** Building blocks shared by the generated kernels (kernels.ts, lloyd32.ts). */
+/** Building blocks shared by the generated kernels (kernels.ts, lloyd32.ts, seeding.ts). */
 import type { FnBuilder } from './encoder';
 
 export interface KernelShape {
@@ -112,4 +112,33 @@ export function storeLabelAndAdd(f: FnBuilder, d: number, s: RowSink, r: number)
       .mem('f64.store', (d - 1) * 8);
   f.get(s.counts).get(s.best).i32(8).op('i32.mul').op('i32.add').set(s.so);
   f.get(s.so).get(s.so).mem('f64.load', 0).f64(1).op('f64.add').mem('f64.store', 0);
+}
+
+/**
+ * Emits the exact squared distances of `rows` consecutive rows (from pointer `xo`, d float64
+ * each) to the centre pairs at pointer `centres` (np pairs per input column): acc[r][p] =
+ * sum_j (x[r][j] - c[j][p])^2 in each f64x2 lane, in column order, each pair loaded once per
+ * column for all the rows. `tmp` is a v128 scratch local.
+ */
+export function exactDistances(
+  f: FnBuilder,
+  rows: number,
+  d: number,
+  np: number,
+  at: { xo: number; centres: number; cv: number; tmp: number; xs: readonly number[]; acc: readonly (readonly number[])[] },
+): void {
+  const { xo, centres, cv, tmp, xs, acc } = at;
+  for (let r = 0; r < rows; r++) for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[r][p]);
+  for (let j = 0; j < d; j++) {
+    for (let r = 0; r < rows; r++)
+      f.get(xo)
+        .mem('v128.load64_splat', (r * d + j) * 8)
+        .set(xs[r]);
+    for (let p = 0; p < np; p++) {
+      f.get(centres)
+        .mem('v128.load', (j * np + p) * 16)
+        .set(cv);
+      for (let r = 0; r < rows; r++) f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.sub').tee(tmp).get(tmp).op('f64x2.mul').op('f64x2.add').set(acc[r][p]);
+    }
+  }
 }

@@ -22,7 +22,7 @@
  * The exported `lloyd` runs lloyd32.ts's float32 screening when the memory's header turns it on
  * (same labels, sums and counts as `lloyd64` here, see there), else `lloyd64`.
  */
-import { argmin, argminLocals, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
+import { argmin, argminLocals, exactDistances, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
 import { encodeModule, FnBuilder, moduleWat } from './encoder';
 import { exactRowFn, lloyd32Fn, lloydDispatchFn } from './lloyd32';
 import { lloyd32BoundsFn, useBounds } from './lloyd32Bounds';
@@ -142,19 +142,7 @@ export function nearestFn({ k, d }: KernelShape): FnBuilder {
   const L = argminLocals(f);
   prologue(f, d, { x, lab, start }, i, xo, lp);
   rowLoops(f, d, i, end, xo, lp, (rows) => {
-    for (let r = 0; r < rows; r++) for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[r][p]);
-    for (let j = 0; j < d; j++) {
-      for (let r = 0; r < rows; r++)
-        f.get(xo)
-          .mem('v128.load64_splat', (r * d + j) * 8)
-          .set(xs[r]);
-      for (let p = 0; p < np; p++) {
-        f.get(cn)
-          .mem('v128.load', (j * np + p) * 16)
-          .set(cv);
-        for (let r = 0; r < rows; r++) f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.sub').tee(t).get(t).op('f64x2.mul').op('f64x2.add').set(acc[r][p]);
-      }
-    }
+    exactDistances(f, rows, d, np, { xo, centres: cn, cv, tmp: t, xs, acc });
     for (let r = 0; r < rows; r++) {
       argmin(f, L, acc[r], best, bv);
       f.get(lp)

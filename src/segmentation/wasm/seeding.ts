@@ -14,6 +14,7 @@
  */
 import type { Matrix } from '../matrix';
 import { encodeModule, FnBuilder, moduleWat } from './encoder';
+import { exactDistances } from './common';
 
 const PAGE = 65536;
 
@@ -43,19 +44,7 @@ export function trialsFn(trials: number, d: number): FnBuilder {
   f.get(trial).set(to);
   for (let p = 0; p < np; p++) f.i64x2(0, 0).set(pot[p]);
   const body = (rows: number): void => {
-    for (let r = 0; r < rows; r++) for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[r][p]);
-    for (let j = 0; j < d; j++) {
-      for (let r = 0; r < rows; r++)
-        f.get(xo)
-          .mem('v128.load64_splat', (r * d + j) * 8)
-          .set(xs[r]);
-      for (let p = 0; p < np; p++) {
-        f.get(cand)
-          .mem('v128.load', (j * np + p) * 16)
-          .set(cv);
-        for (let r = 0; r < rows; r++) f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.sub').tee(u).get(u).op('f64x2.mul').op('f64x2.add').set(acc[r][p]);
-      }
-    }
+    exactDistances(f, rows, d, np, { xo, centres: cand, cv, tmp: u, xs, acc });
     for (let r = 0; r < rows; r++) {
       f.get(co)
         .mem('v128.load64_splat', r * 8)
