@@ -90,34 +90,83 @@ export interface Container<M> {
   readonly segments: readonly ArrayBuffer[];
 }
 
-export async function readContainer<M>(path: string): Promise<Container<M>> {
+/**
+ * Where segment `index` (byteLength bytes) of a file with this meta is read to, or undefined
+ * for a new ArrayBuffer; a placed segment appears in the result as an empty ArrayBuffer.
+ */
+export type PlaceSegment<M> = (meta: M, index: number, byteLength: number) => Uint8Array | undefined;
+
+type FileHandle = Awaited<ReturnType<typeof open>>;
+
+/** Fills `target` from `position` of the file, failing on a short file. */
+async function readInto(handle: FileHandle, path: string, target: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    const len = Math.min(IO_CHUNK, target.length - done);
+    const { bytesRead } = await handle.read(target, done, len, position + done);
+    if (bytesRead === 0) throw new Error(`stage file ${path} is truncated`);
+    done += bytesRead;
+  }
+}
+
+/** Opens a stage file and reads its header; `body` gets the header and the file offset where the segments start. */
+async function withContainer<M, T>(path: string, body: (handle: FileHandle, header: Header<M>, dataStart: number) => Promise<T>): Promise<T> {
   const handle = await open(path, 'r');
   try {
-    const readInto = async (target: Uint8Array, position: number): Promise<void> => {
-      let done = 0;
-      while (done < target.length) {
-        const len = Math.min(IO_CHUNK, target.length - done);
-        const { bytesRead } = await handle.read(target, done, len, position + done);
-        if (bytesRead === 0) throw new Error(`stage file ${path} is truncated`);
-        done += bytesRead;
-      }
-    };
     const prefix = Buffer.alloc(PREFIX);
-    await readInto(prefix, 0);
+    await readInto(handle, path, prefix, 0);
     if (!prefix.subarray(0, 8).equals(MAGIC)) throw new Error(`${path} is not an autoseg stage file`);
     const headerLength = prefix.readUInt32LE(8);
     const headerBytes = Buffer.alloc(headerLength);
-    await readInto(headerBytes, PREFIX);
+    await readInto(handle, path, headerBytes, PREFIX);
     const header = JSON.parse(headerBytes.toString('utf8')) as Header<M>;
-    const dataStart = PREFIX + pad8(headerLength);
-    const segments: ArrayBuffer[] = [];
-    for (const s of header.segments) {
-      const buf = new ArrayBuffer(s.byteLength);
-      await readInto(new Uint8Array(buf), dataStart + s.offset);
-      segments.push(buf);
-    }
-    return { meta: header.meta, segments };
+    return await body(handle, header, PREFIX + pad8(headerLength));
   } finally {
     await handle.close();
   }
+}
+
+export async function readContainer<M>(path: string, place?: PlaceSegment<M>): Promise<Container<M>> {
+  return withContainer<M, Container<M>>(path, async (handle, header, dataStart) => {
+    const segments: ArrayBuffer[] = [];
+    for (const [index, s] of header.segments.entries()) {
+      const target = place?.(header.meta, index, s.byteLength);
+      if (target !== undefined && target.length !== s.byteLength) throw new RangeError(`segment ${index} of ${path} has ${s.byteLength} bytes, its place ${target.length}`);
+      const buf = target === undefined ? new ArrayBuffer(s.byteLength) : new ArrayBuffer(0);
+      await readInto(handle, path, target ?? new Uint8Array(buf), dataStart + s.offset);
+      segments.push(buf);
+    }
+    return { meta: header.meta, segments };
+  });
+}
+
+/** Bytes read at a time by {@link readContainerRows}. */
+const ROWS_CHUNK = 1 << 20;
+
+/**
+ * Some rows of segment `index`, an array of fixed-size records (`rowBytes(meta)` bytes each):
+ * the rows `choose(meta)` lists, in its order (repeats allowed), packed into one buffer. The
+ * segment is read front to back in chunks of about 1 MB, keeping only the chosen rows, so a
+ * sample of a large matrix never holds the matrix.
+ */
+export async function readContainerRows<M>(path: string, index: number, rowBytes: (meta: M) => number, choose: (meta: M) => Int32Array): Promise<{ meta: M; rows: Int32Array; bytes: Uint8Array }> {
+  return withContainer<M, { meta: M; rows: Int32Array; bytes: Uint8Array }>(path, async (handle, header, dataStart) => {
+    const seg = header.segments[index];
+    const size = rowBytes(header.meta);
+    const rows = choose(header.meta);
+    const total = size > 0 ? Math.floor(seg.byteLength / size) : 0;
+    for (const r of rows) if (!(r >= 0 && r < total)) throw new RangeError(`row ${r} is outside the ${total} rows of ${path}`);
+    const out = new Uint8Array(rows.length * size);
+    const order = Int32Array.from(rows.keys()).sort((a, b) => rows[a] - rows[b]);
+    const perChunk = Math.max(1, Math.floor(ROWS_CHUNK / Math.max(1, size)));
+    const chunk = new Uint8Array(perChunk * size);
+    for (let q = 0; q < order.length;) {
+      const first = rows[order[q]];
+      const count = Math.min(perChunk, total - first);
+      const view = chunk.subarray(0, count * size);
+      await readInto(handle, path, view, dataStart + seg.offset + first * size);
+      for (; q < order.length && rows[order[q]] < first + count; q++) out.set(view.subarray((rows[order[q]] - first) * size, (rows[order[q]] - first + 1) * size), order[q] * size);
+    }
+    return { meta: header.meta, rows, bytes: out };
+  });
 }

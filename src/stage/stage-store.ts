@@ -13,8 +13,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnarTable, InputColumn } from '../segmentation/table';
 import type { Matrix } from '../segmentation/matrix';
-import { canonicalInteger } from '../segmentation/userIds';
-import { STAGE_DIR_MODE, readContainer, writeContainer } from './container';
+import { STAGE_DIR_MODE, readContainer, readContainerRows, writeContainer, type PlaceSegment } from './container';
+import { decodeStrings, encodeStrings, SEGMENTS_OF, type StringEncoding } from './string-encoding';
 
 /** This user, for the default directory's name: the numeric uid, else the user name. */
 function userTag(): string {
@@ -101,72 +101,6 @@ function runIdOf(name: string): string | undefined {
 function checkStage(stage: string): string {
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(stage)) throw new Error(`stage name ${JSON.stringify(stage)} must be letters, digits, . _ - (not starting with .)`);
   return stage;
-}
-
-/**
- * How a string column is stored: `integers` when every value is a canonical non-negative
- * integer below 2^53 (user ids, mostly: one float64 each, NaN for null, no string kept);
- * else `dict`, a dictionary (UTF-8 JSON) plus one Int32 code per row (-1 for null), unless
- * more than half the values are distinct, when `plain` (one JSON array) is cheaper than the map.
- */
-type StringEncoding = 'integers' | 'dict' | 'plain';
-
-function encodeStrings(values: ReadonlyArray<string | null>): { encoding: StringEncoding; segments: ArrayBufferView[] } {
-  const asIntegers = canonicalIntegers(values);
-  if (asIntegers) return { encoding: 'integers', segments: [asIntegers] };
-  const index = new Map<string, number>();
-  const dict: string[] = [];
-  const codes = new Int32Array(values.length);
-  const limit = values.length / 2;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null) {
-      codes[i] = -1;
-      continue;
-    }
-    let code = index.get(v);
-    if (code === undefined) {
-      if (dict.length >= limit) return { encoding: 'plain', segments: [Buffer.from(JSON.stringify(values), 'utf8')] };
-      code = dict.length;
-      index.set(v, code);
-      dict.push(v);
-    }
-    codes[i] = code;
-  }
-  return { encoding: 'dict', segments: [Buffer.from(JSON.stringify(dict), 'utf8'), codes] };
-}
-
-/** The values as float64 (NaN for null) when each is digits without a leading zero, below 2^53; else undefined. */
-function canonicalIntegers(values: ReadonlyArray<string | null>): Float64Array | undefined {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null) {
-      out[i] = NaN;
-      continue;
-    }
-    const value = canonicalInteger(v);
-    if (value === undefined) return undefined;
-    out[i] = value;
-  }
-  return out;
-}
-
-const SEGMENTS_OF: Record<StringEncoding, number> = { integers: 1, dict: 2, plain: 1 };
-
-function decodeStrings(encoding: StringEncoding, segments: readonly ArrayBuffer[]): (string | null)[] {
-  if (encoding === 'plain') return JSON.parse(Buffer.from(segments[0]).toString('utf8')) as (string | null)[];
-  if (encoding === 'integers') {
-    const v = new Float64Array(segments[0]);
-    const out = new Array<string | null>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = v[i] !== v[i] ? null : String(v[i]);
-    return out;
-  }
-  const dict = JSON.parse(Buffer.from(segments[0]).toString('utf8')) as string[];
-  const codes = new Int32Array(segments[1]);
-  const out = new Array<string | null>(codes.length);
-  for (let i = 0; i < codes.length; i++) out[i] = codes[i] < 0 ? null : dict[codes[i]];
-  return out;
 }
 
 /**
@@ -258,12 +192,17 @@ export class StageStore {
   }
 
   /** Reads a stage file; a missing one is a StageNotFoundError naming the run and stage. */
-  private async read<M>(runId: string, stage: string, kind: Kind): ReturnType<typeof readContainer<M>> {
+  private async read<M>(runId: string, stage: string, kind: Kind, place?: PlaceSegment<M>): ReturnType<typeof readContainer<M>> {
     const path = this.pathOf(runId, stage, kind);
+    return this.readFile(path, runId, stage, () => readContainer<M>(path, place));
+  }
+
+  /** Runs `read` on the stage file at `path` of the run (checked first), a missing file as StageNotFoundError. */
+  private async readFile<T>(path: string, runId: string, stage: string, read: () => Promise<T>): Promise<T> {
     await this.ensureDir();
     await this.checkLayout(runId);
     try {
-      return await readContainer<M>(path);
+      return await read();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StageNotFoundError(runId, stage, path);
       throw err;
@@ -310,9 +249,44 @@ export class StageStore {
     await writeContainer(await this.prepare(runId, stage, 'matrix'), { rows: m.rows, cols: m.cols }, [m.data]);
   }
 
-  async getMatrix(runId: string, stage: string): Promise<Matrix> {
-    const { meta, segments } = await this.read<{ rows: number; cols: number }>(runId, stage, 'matrix');
-    return { rows: meta.rows, cols: meta.cols, data: new Float64Array(segments[0]) };
+  /**
+   * The staged matrix; with `allocate`, its values are read into the array that returns for its
+   * shape (e.g. memory a k-means engine uses in place, kmeans.ts `kmeansStorage`).
+   */
+  async getMatrix(runId: string, stage: string, allocate?: (rows: number, cols: number) => Float64Array): Promise<Matrix> {
+    let data: Float64Array | undefined;
+    const place: PlaceSegment<{ rows: number; cols: number }> = (meta, index) => {
+      if (allocate === undefined || index !== 0) return undefined;
+      data = allocate(meta.rows, meta.cols);
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    };
+    const { meta, segments } = await this.read<{ rows: number; cols: number }>(runId, stage, 'matrix', place);
+    return { rows: meta.rows, cols: meta.cols, data: data ?? new Float64Array(segments[0]) };
+  }
+
+  /**
+   * The rows of the staged matrix that `choose` picks for its shape (in that order), or all of
+   * them when it returns undefined; a sample is read without holding the whole matrix.
+   */
+  async getMatrixRows(runId: string, stage: string, choose: (rows: number, cols: number) => Int32Array | undefined): Promise<Matrix> {
+    type Meta = { rows: number; cols: number };
+    const path = this.pathOf(runId, stage, 'matrix');
+    let all = false;
+    const picked = await this.readFile(path, runId, stage, () =>
+      readContainerRows<Meta>(
+        path,
+        0,
+        (meta) => meta.cols * 8,
+        (meta) => {
+          const rows = choose(meta.rows, meta.cols);
+          all = rows === undefined;
+          return rows ?? new Int32Array(0);
+        },
+      ),
+    );
+    if (all) return this.getMatrix(runId, stage);
+    const { meta, rows, bytes } = picked;
+    return { rows: rows.length, cols: meta.cols, data: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8) };
   }
 
   async putLabels(runId: string, stage: string, labels: Int32Array): Promise<void> {

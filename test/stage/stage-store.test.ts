@@ -63,6 +63,48 @@ test('matrix, labels and JSON round-trip', () =>
     assert.deepEqual(await store.getJson('r', 'dictionary'), { a: [1, 'x'], b: null });
   }));
 
+test('getMatrix reads the values into the array the caller allocates for the shape', () =>
+  withStore(async (store) => {
+    const data = new Float64Array(4 * 3).map((_, i) => i / 7);
+    await store.putMatrix('r', 'features', { rows: 4, cols: 3, data });
+    const arena = new Float64Array(20).fill(-1);
+    const shapes: number[][] = [];
+    const m = await store.getMatrix('r', 'features', (rows, cols) => (shapes.push([rows, cols]), arena.subarray(5, 5 + rows * cols)));
+    assert.deepEqual(shapes, [[4, 3]]);
+    assert.equal(m.data.buffer, arena.buffer, 'the values live in the given array');
+    assert.deepEqual(Array.from(m.data), Array.from(data));
+    assert.deepEqual(Array.from(arena.subarray(0, 5)), [-1, -1, -1, -1, -1], 'nothing written before it');
+    assert.deepEqual(Array.from(arena.subarray(17)), [-1, -1, -1], 'nor after it');
+    await assert.rejects(
+      store.getMatrix('r', 'features', () => new Float64Array(11)),
+      /segment 0 of .* has 96 bytes, its place 88/,
+    );
+  }));
+
+test('getMatrixRows reads the chosen rows in the given order, across read chunks, without the rest', () =>
+  withStore(async (store) => {
+    const rows = 500;
+    const cols = 1000; // 8 KB rows: 128 to a 1 MB read chunk, so the picks below span four chunks
+    const data = new Float64Array(rows * cols).map((_, i) => i);
+    await store.putMatrix('r', 'm', { rows, cols, data });
+    const pick = Int32Array.from([499, 0, 128, 127, 0, 250, 383, 384]);
+    const shapes: number[][] = [];
+    const m = await store.getMatrixRows('r', 'm', (n, d) => (shapes.push([n, d]), pick));
+    assert.deepEqual(shapes, [[rows, cols]]);
+    assert.equal(m.rows, pick.length);
+    assert.equal(m.cols, cols);
+    for (const [q, r] of pick.entries()) assert.deepEqual(Array.from(m.data.subarray(q * cols, (q + 1) * cols)), Array.from(data.subarray(r * cols, (r + 1) * cols)), `pick ${q} (row ${r})`);
+    assert.deepEqual(await store.getMatrixRows('r', 'm', () => undefined), { rows, cols, data }, 'undefined: every row');
+    await assert.rejects(
+      store.getMatrixRows('r', 'm', () => Int32Array.from([3, 500])),
+      /row 500 is outside the 500 rows/,
+    );
+    await assert.rejects(
+      store.getMatrixRows('r', 'absent', () => undefined),
+      StageNotFoundError,
+    );
+  }));
+
 test('keyed by run and stage: runs and stages do not collide; run ids with path characters are safe', () =>
   withStore(async (store, dir) => {
     await store.putJson('a/b:c', 'k', 1);
