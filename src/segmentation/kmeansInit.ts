@@ -31,13 +31,14 @@ export function jsSeeder(m: Matrix, trials: number): Seeder {
 /**
  * A seeder for k-means++ on `m` with k centres, reusable across restarts: the WebAssembly kernel
  * (wasm/seeding.ts) when the Lloyd kernels run as WebAssembly too and the memory can be had,
- * else the JavaScript kernel.
+ * else the JavaScript kernel. A fit whose Lloyd engine holds the rows in a wasm memory uses that
+ * engine's seeder instead (one copy of the rows, not two).
  */
 export function seederFor(m: Matrix, k: number): Seeder {
   const trials = trialsFor(k);
   if (wasmEnabled()) {
     try {
-      return new WasmSeeder(m, trials);
+      return WasmSeeder.own(m, trials);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
     }

@@ -1,5 +1,6 @@
 import { ROW_BLOCK } from './distance';
 import { kernels } from './kernels';
+import type { Seeder } from './kmeansInit';
 import type { Matrix } from './matrix';
 import { wasmMatrixFor, type WasmMatrix } from './wasm/engine';
 
@@ -121,6 +122,8 @@ export function relocateEmptyClusters(m: Matrix, k: number, centersOld: Float64A
  */
 export interface LloydEngine {
   readonly labels: Int32Array;
+  /** The k-means++ candidate pass on the engine's own copy of the rows, when it has one (see {@link lloydEngine}). */
+  readonly seeder?: Seeder;
   assign(centers: Float64Array, halfNorms: Float64Array, sums: Float64Array, counts: Float64Array): number;
   final(centers: Float64Array): number;
 }
@@ -171,6 +174,7 @@ export function wasmEngine(m: Matrix, k: number, wm: WasmMatrix): LloydEngine {
   const inst = wm.instance();
   return {
     labels: wm.labels,
+    seeder: wm.seeder,
     assign(centers, halfNorms, sums, counts) {
       wm.setCenters(centers, halfNorms);
       let changed = 0;
@@ -187,9 +191,13 @@ export function wasmEngine(m: Matrix, k: number, wm: WasmMatrix): LloydEngine {
   };
 }
 
-/** The engine for this shape: WebAssembly SIMD when available (see wasm/engine.ts), else JavaScript. */
-export function lloydEngine(m: Matrix, k: number): LloydEngine {
-  const wm = wasmMatrixFor(m, k, ROW_BLOCK);
+/**
+ * The engine for this shape: WebAssembly SIMD when available (see wasm/engine.ts), else
+ * JavaScript. With `seedTrials`, a WebAssembly engine also carries the k-means++ candidate pass
+ * for that many candidates on its memory (`seeder`).
+ */
+export function lloydEngine(m: Matrix, k: number, seedTrials?: number): LloydEngine {
+  const wm = wasmMatrixFor(m, k, ROW_BLOCK, { seedTrials });
   return wm !== undefined ? wasmEngine(m, k, wm) : jsEngine(m, k);
 }
 

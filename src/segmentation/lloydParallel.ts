@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ROW_BLOCK } from './distance';
 import { kernels, LLOYD_PARAMS, NEAREST_PARAMS } from './kernels';
+import type { Seeder } from './kmeansInit';
 import { lloydLoop, reduceBlocks, type LloydAnswer, type LloydResult } from './lloyd';
 import type { Matrix } from './matrix';
 import { wasmMatrixFor, type WasmMatrix } from './wasm/engine';
@@ -83,12 +84,14 @@ export class LloydPool {
   /**
    * `threads` workers over `m`. The data is copied into a shared WebAssembly memory when the
    * SIMD kernels run (see wasm/engine.ts), else into a SharedArrayBuffer unless it already lives
-   * in one. Call {@link close} when done.
+   * in one; with `seedTrials`, that memory also carries the k-means++ candidate pass
+   * ({@link seeder}). Call {@link close} when done.
    */
   constructor(
     m: Matrix,
     private readonly k: number,
     threads: number,
+    seedTrials?: number,
   ) {
     const d = m.cols;
     this.n = m.rows;
@@ -96,7 +99,7 @@ export class LloydPool {
     this.partScalar = new Float64Array(shared(this.nBlocks * 8));
     this.centers = new Float64Array(shared(k * d * 8));
     this.halfNorms = new Float64Array(shared(k * 8));
-    const wm = wasmMatrixFor(m, k, ROW_BLOCK);
+    const wm = wasmMatrixFor(m, k, ROW_BLOCK, { seedTrials });
     let workerData: Record<string, unknown>;
     if (wm !== undefined) {
       this.wasm = wm;
@@ -141,6 +144,11 @@ export class LloydPool {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
       this.workers.push(worker);
     }
+  }
+
+  /** The k-means++ candidate pass on the pool's wasm memory (calling thread only), when the pool was made with seedTrials. */
+  get seeder(): Seeder | undefined {
+    return this.wasm?.seeder;
   }
 
   /** Whether the workers run the WebAssembly SIMD kernels. */

@@ -104,12 +104,24 @@ export function referenceSilhouette(sample: Matrix, k: number, seed: number): nu
   return silhouetteScore(m, fit.labels, k);
 }
 
-/** The seeded sample that {@link scoreK} scores (the rows themselves when sampleSize >= rows). */
-function scoringSample(m: Matrix, seed: number, sampleSize: number): Matrix {
+/**
+ * The seeded sample that {@link scoreK} scores (the rows themselves when sampleSize >= rows).
+ * Scoring the sample itself with the same seed and sampleSize gives the same results as scoring
+ * `m`: a matrix of at most sampleSize rows is its own sample.
+ */
+export function scoringSample(m: Matrix, seed: number, sampleSize: number): Matrix {
   validateMatrix(m);
+  const rows = scoringRows(m.rows, seed, sampleSize);
+  return rows === undefined ? m : takeRows(m, rows);
+}
+
+/**
+ * The rows of an n-row matrix that {@link scoringSample} takes, in its order, or undefined when
+ * it takes the matrix as it is: for reading just the sample of a matrix kept elsewhere.
+ */
+export function scoringRows(n: number, seed: number, sampleSize: number): Int32Array | undefined {
   if (!Number.isSafeInteger(sampleSize) || sampleSize < 3) throw new RangeError(`sampleSize must be an integer >= 3, got ${sampleSize}`);
-  const rows = Math.min(sampleSize, m.rows);
-  return rows === m.rows ? m : takeRows(m, sampleIndices(m.rows, rows, seed));
+  return sampleSize >= n ? undefined : sampleIndices(n, sampleSize, seed);
 }
 
 /** Everything of a {@link KScore} but the silhouette, for one k on the sample. */

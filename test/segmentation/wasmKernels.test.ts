@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROW_BLOCK, nearestCentroids } from '../../src/segmentation/distance';
 import { kernels } from '../../src/segmentation/kernels';
-import { kmeans, kmeansParallel } from '../../src/segmentation/kmeans';
-import { kmeansPlusPlus } from '../../src/segmentation/kmeansInit';
+import { kmeans, kmeansParallel, kmeansStorage } from '../../src/segmentation/kmeans';
+import { jsSeeder, kmeansPlusPlus, trialsFor } from '../../src/segmentation/kmeansInit';
 import { jsEngine, lloydEngine, runLloydOn } from '../../src/segmentation/lloyd';
 import { LloydPool } from '../../src/segmentation/lloydParallel';
 import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { Rng } from '../../src/segmentation/rng';
 import { sleb, uleb } from '../../src/segmentation/wasm/encoder';
-import { setKernelBackend, wasmLayout, wasmSimdSupported, WasmMatrix } from '../../src/segmentation/wasm/engine';
+import { setKernelBackend, wasmLayout, wasmMatrixFor, wasmSimdSupported, WasmMatrix } from '../../src/segmentation/wasm/engine';
 import { kernelModuleBytes, kernelModuleWat } from '../../src/segmentation/wasm/kernels';
 import { blobs } from './blobs';
 
@@ -139,6 +139,62 @@ void maybe('k-means on the WebAssembly and the JavaScript kernels: byte-identica
       setKernelBackend('auto');
     }
   }
+});
+
+void maybe('nearestCentroids streams a matrix larger than its wasm buffer, whole blocks at a time: the same bits as the JavaScript kernel', () => {
+  // 600 features: one 4,096-row block (19.7 MB) is already more than the 16 MB stream buffer,
+  // so the 2.5 blocks below go through it in three loads, the last one partial.
+  const d = 600;
+  const m = gridData(2 * ROW_BLOCK + 1234, d, 5);
+  const k = 4;
+  const centroids = Float64Array.from({ length: k * d }, (_, t) => ((t * 7919) % 13) / 4);
+  try {
+    setKernelBackend('js');
+    const a = nearestCentroids(m, centroids, k);
+    setKernelBackend('auto');
+    const b = nearestCentroids(m, centroids, k);
+    assert.ok(bytes(a.labels).equals(bytes(b.labels)), 'labels');
+    assert.equal(b.inertia, a.inertia);
+    assert.ok(new Set(b.labels).size > 1, 'the centroids split the rows');
+  } finally {
+    setKernelBackend('auto');
+  }
+});
+
+void maybe('a WebAssembly engine made for k-means++ carries the seeder on its own memory: the same seeds as the JavaScript candidate pass', () => {
+  const { m } = blobs(5, 2000, 7, 3, 4);
+  const engine = lloydEngine(m, 5, trialsFor(5));
+  assert.ok(engine.seeder !== undefined, 'the engine has a seeder');
+  for (const seed of [1, 2]) {
+    const a = kmeansPlusPlus(m, 5, new Rng(seed), engine.seeder);
+    const b = kmeansPlusPlus(m, 5, new Rng(seed), jsSeeder(m, trialsFor(5)));
+    assert.ok(bytes(a).equals(bytes(b)), `seed ${seed}`);
+  }
+  assert.equal(lloydEngine(m, 5).seeder, undefined, 'no seeder unless asked for');
+});
+
+void maybe('k-means on rows placed in the engine memory (kmeansStorage): the same bits as on a copy, the rows untouched, the storage used in place once', async () => {
+  const { m } = blobs(4, 5000, 6, 3, 8);
+  const k = 4;
+  const data = kmeansStorage(m.rows, m.cols, k);
+  assert.equal(data.buffer instanceof SharedArrayBuffer, true, 'WebAssembly memory');
+  data.set(m.data);
+  const placed = { rows: m.rows, cols: m.cols, data };
+  const copy = kmeans(m, { k, seed: 3, nInit: 3 });
+  const inPlace = await kmeansParallel(placed, { k, seed: 3, nInit: 3, threads: 2 });
+  assert.ok(bytes(inPlace.centroids).equals(bytes(copy.centroids)));
+  assert.ok(bytes(inPlace.labels).equals(bytes(copy.labels)));
+  assert.equal(inPlace.inertia, copy.inertia);
+  assert.ok(bytes(data).equals(bytes(m.data)), 'the rows are unchanged');
+  const again = kmeans(placed, { k, seed: 3, nInit: 3 }); // the storage was taken: this fit copies
+  assert.ok(bytes(again.labels).equals(bytes(copy.labels)));
+  const other = kmeans(placed, { k: 3, seed: 3, nInit: 2 }); // another k: another layout, a copy
+  assert.ok(bytes(other.labels).equals(bytes(kmeans(m, { k: 3, seed: 3, nInit: 2 }).labels)));
+  const fresh = { rows: m.rows, cols: m.cols, data: kmeansStorage(m.rows, m.cols, k) };
+  const first = wasmMatrixFor(fresh, k, ROW_BLOCK, { seedTrials: trialsFor(k) });
+  assert.equal(first?.memory.buffer, fresh.data.buffer, 'the first engine reads the rows in place');
+  const second = wasmMatrixFor(fresh, k, ROW_BLOCK, { seedTrials: trialsFor(k) });
+  assert.ok(second !== undefined && second.memory.buffer !== fresh.data.buffer, 'the second one gets a copy');
 });
 
 void maybe('the engines: wasm by default, the JavaScript fallback when forced; same Lloyd run', () => {

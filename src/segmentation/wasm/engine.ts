@@ -13,6 +13,8 @@ import { MAX_PAGES } from './encoder';
 import { kernelModuleBytes, pairsOf } from './kernels';
 import { centreMoves } from './bounds';
 import { F32_MAX_ABS, HEADER, HEADER_BYTES, quadsOf, screenThreshold } from './lloyd32';
+import { useBounds } from './lloyd32Bounds';
+import { seedRegions, WasmSeeder, type SeedRegions } from './seeding';
 
 const PAGE = 65536;
 
@@ -51,7 +53,17 @@ export interface WasmLayout {
   readonly nsq: number;
   readonly dl: number;
   readonly todo: number;
+  /** The k-means++ candidate pass's buffers (seeding.ts), when asked for: the seeder reads x here instead of a copy of its own. */
+  readonly seed: SeedRegions | undefined;
   readonly pages: number;
+}
+
+/** What a layout holds beyond the Lloyd kernels' float64 data. */
+export interface LayoutOptions {
+  /** The float32 screening copy and the distance bounds, when they fit (default true; a single nearest-centroid pass has no use for them). */
+  readonly float32?: boolean;
+  /** Room for the k-means++ candidate pass with this many candidates per step (kmeansInit.ts trialsFor). */
+  readonly seedTrials?: number;
 }
 
 function align16(v: number): number {
@@ -59,7 +71,7 @@ function align16(v: number): number {
 }
 
 /** The layout for n x d rows and k centroids, or undefined when it does not fit a wasm32 memory. */
-export function wasmLayout(n: number, d: number, k: number, block: number): WasmLayout | undefined {
+export function wasmLayout(n: number, d: number, k: number, block: number, opts: LayoutOptions = {}): WasmLayout | undefined {
   const np = pairsOf(k);
   const nBlocks = Math.max(1, Math.ceil(n / block));
   let at = HEADER_BYTES;
@@ -74,9 +86,12 @@ export function wasmLayout(n: number, d: number, k: number, block: number): Wasm
   const labels = take(n * 4);
   const partSums = take(nBlocks * k * d * 8);
   const partCounts = take(nBlocks * k * 8);
+  const seed = opts.seedTrials === undefined ? undefined : seedRegions(take, n, d, opts.seedTrials);
   const pagesOf = (bytes: number): number => Math.max(1, Math.ceil(bytes / PAGE));
   const base = pagesOf(at);
   if (base > MAX_PAGES - 1) return undefined;
+  const without = { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, ub: -1, lb: -1, nsq: -1, dl: -1, todo: -1, seed, pages: base };
+  if (opts.float32 === false) return without;
   const q = quadsOf(k);
   const x32 = take(n * d * 4);
   const nx = take(n * 4);
@@ -88,8 +103,8 @@ export function wasmLayout(n: number, d: number, k: number, block: number): Wasm
   const todo = take(n * 4);
   const pages = pagesOf(at);
   // without room for the float32 copy, the float64 kernel alone runs (same results, slower)
-  if (pages > MAX_PAGES - 1) return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, ub: -1, lb: -1, nsq: -1, dl: -1, todo: -1, pages: base };
-  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, ub, lb, nsq, dl, todo, pages };
+  if (pages > MAX_PAGES - 1) return without;
+  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, ub, lb, nsq, dl, todo, seed, pages };
 }
 
 let support: boolean | undefined;
@@ -143,6 +158,8 @@ export class WasmMatrix {
   readonly partSums: Float64Array;
   readonly partCounts: Float64Array;
   readonly moduleBytes: Uint8Array;
+  /** The k-means++ candidate pass on this memory's rows, when the layout has room for it. */
+  readonly seeder: WasmSeeder | undefined;
   private readonly cl: Float64Array;
   private readonly cn: Float64Array;
   private readonly cf: Float32Array | undefined;
@@ -151,15 +168,17 @@ export class WasmMatrix {
   /** The centres of the previous Lloyd assignment; undefined after anything else set them. */
   private prevCenters: Float64Array | undefined;
 
+  /** Copies m's rows into a new memory, or with `memory`, takes the rows already at layout.x of it (see {@link placedRows}). */
   constructor(
     m: Matrix,
     k: number,
     readonly layout: WasmLayout,
+    memory?: WasmMemory,
   ) {
     const L = layout;
-    this.memory = new (WA as WasmApi).Memory({ initial: L.pages, maximum: L.pages, shared: true });
+    this.memory = memory ?? new (WA as WasmApi).Memory({ initial: L.pages, maximum: L.pages, shared: true });
     const buf = this.memory.buffer;
-    new Float64Array(buf, L.x, L.n * L.d).set(m.data);
+    if (memory === undefined) new Float64Array(buf, L.x, L.n * L.d).set(m.data);
     this.labels = new Int32Array(buf, L.labels, L.n);
     this.partSums = new Float64Array(buf, L.partSums, L.nBlocks * k * L.d);
     this.partCounts = new Float64Array(buf, L.partCounts, L.nBlocks * k);
@@ -170,6 +189,17 @@ export class WasmMatrix {
     this.header = new Int32Array(buf, 0, HEADER_BYTES / 4);
     this.dl = new Float64Array(buf, Math.max(0, L.dl), L.dl < 0 ? 0 : k + 1);
     this.cf = this.initFloat32(m) ? new Float32Array(buf, L.cf, ((L.d + 1) * quadsOf(k) + 1) * 4) : undefined;
+    this.seeder = L.seed === undefined ? undefined : new WasmSeeder(this.memory, L.x, L.n, L.d, L.seed);
+  }
+
+  /**
+   * Replaces the first rows.length / d rows with `rows` (a layout without the float32 copy: that
+   * copy and the bounds would no longer match); for passes that stream a larger matrix through.
+   */
+  loadRows(rows: Float64Array): void {
+    const L = this.layout;
+    if (L.x32 >= 0 || rows.length > L.n * L.d) throw new RangeError('loadRows needs a float64-only layout with room for the rows');
+    new Float64Array(this.memory.buffer, L.x, rows.length).set(rows);
   }
 
   /**
@@ -184,11 +214,12 @@ export class WasmMatrix {
     const buf = this.memory.buffer;
     new Float32Array(buf, L.x32, L.n * L.d).set(x);
     const nx = new Float32Array(buf, L.nx, L.n);
-    const nsq = new Float64Array(buf, L.nsq, L.n);
+    // ||x||^2 only serves the distance bounds; without them its pages stay untouched (out of RSS)
+    const nsq = useBounds(L.k, L.d) ? new Float64Array(buf, L.nsq, L.n) : undefined;
     for (let i = 0; i < L.n; i++) {
       let s = 0;
       for (let j = 0; j < L.d; j++) s += x[i * L.d + j] * x[i * L.d + j];
-      nsq[i] = s;
+      if (nsq !== undefined) nsq[i] = s;
       nx[i] = Math.fround(Math.sqrt(s) * (1 + 2 ** -20)); // rounded up: the threshold needs an upper bound
     }
     this.header[HEADER.ub / 4] = L.ub;
@@ -260,13 +291,45 @@ export class WasmMatrix {
   }
 }
 
+/** Rows allocated by {@link placedRows}, with the memory and layout they were placed for. */
+const placed = new WeakMap<Float64Array, { memory: WasmMemory; layout: WasmLayout }>();
+
+/**
+ * Storage for n x d rows (row-major, zero-filled) at the place the WebAssembly engine for k
+ * centroids with these layout options reads them: the first {@link wasmMatrixFor} of a matrix
+ * over exactly this array and shape uses the memory in place instead of copying the rows (a big
+ * matrix is then held once, not twice). Undefined when the WebAssembly kernels would not run
+ * for the shape or the memory cannot be had; any Float64Array does then.
+ */
+export function placedRows(n: number, d: number, k: number, block: number, opts: LayoutOptions = {}): Float64Array | undefined {
+  if (!useWasm(n, d, k, block)) return undefined;
+  const layout = wasmLayout(n, d, k, block, opts);
+  if (layout === undefined) return undefined;
+  let memory: WasmMemory;
+  try {
+    memory = new (WA as WasmApi).Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
+  const data = new Float64Array(memory.buffer, layout.x, n * d);
+  placed.set(data, { memory, layout });
+  return data;
+}
+
 /**
  * The matrix in a shared wasm memory when the WebAssembly kernels are to run for this shape
  * ({@link useWasm}) and the memory can be had; undefined means: use the JavaScript kernels.
  */
-export function wasmMatrixFor(m: Matrix, k: number, block: number): WasmMatrix | undefined {
+export function wasmMatrixFor(m: Matrix, k: number, block: number, opts: LayoutOptions = {}): WasmMatrix | undefined {
   if (!useWasm(m.rows, m.cols, k, block)) return undefined;
-  const layout = wasmLayout(m.rows, m.cols, k, block) as WasmLayout;
+  const layout = wasmLayout(m.rows, m.cols, k, block, opts);
+  if (layout === undefined) return undefined;
+  const home = placed.get(m.data);
+  if (home !== undefined && JSON.stringify(home.layout) === JSON.stringify(layout)) {
+    placed.delete(m.data); // used once: a second engine on the same rows gets a copy, not a shared scratch space
+    return new WasmMatrix(m, k, layout, home.memory);
+  }
   try {
     return new WasmMatrix(m, k, layout);
   } catch (e) {
@@ -308,6 +371,12 @@ export class WasmKernels {
   nearestBlock(b: number): number {
     const L = this.layout;
     const start = b * L.block;
-    return this.fns.nearest(L.x, L.cn, L.labels, start, Math.min(L.n, start + L.block));
+    return this.nearestRows(start, Math.min(L.n, start + L.block));
+  }
+
+  /** Exact nearest centroid of the rows [start, end); returns their inertia (rows in order). */
+  nearestRows(start: number, end: number): number {
+    const L = this.layout;
+    return this.fns.nearest(L.x, L.cn, L.labels, start, end);
   }
 }

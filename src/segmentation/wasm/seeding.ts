@@ -8,9 +8,10 @@
  * s += u * u in feature order, `s < ci ? s : ci`, p += v in row order; no fused multiply-add),
  * so the seeding, and hence every fit, is bit-identical whichever kernel runs.
  *
- * Memory (one per fit, not shared with the Lloyd engine; the rows are copied once per fit):
- * x (n * d), cand (d pairs per candidate pair: [j][p]), closest (n), trial (trials * n),
- * pots (2 * pairs), all float64.
+ * Memory: the rows x (n * d) are the Lloyd engine's (engine.ts, a layout with `seedTrials`), so
+ * a fit holds one copy of its rows; {@link WasmSeeder.own} copies them into a memory of its own
+ * when there is no engine memory. Then cand (d pairs per candidate pair: [j][p]), closest (n),
+ * trial (trials * n), pots (2 * pairs) and candRows (trials * d), all float64.
  */
 import type { Matrix } from '../matrix';
 import { encodeModule, FnBuilder, moduleWat } from './encoder';
@@ -18,8 +19,11 @@ import { exactDistances } from './common';
 
 const PAGE = 65536;
 
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
 interface WasmApi {
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
@@ -113,9 +117,26 @@ export function trialsModuleWat(trials: number, d: number): string {
   return moduleWat([{ name: 'trials', fn: trialsFn(trials, d) }]);
 }
 
+/** Byte offsets of the candidate pass's buffers in a memory. */
+export interface SeedRegions {
+  readonly trials: number;
+  readonly cand: number;
+  readonly closest: number;
+  readonly trial: number;
+  readonly pots: number;
+  readonly candRows: number;
+}
+
+/** Takes the buffers for n rows of d features and `trials` candidates from `take` (bytes -> 16-byte aligned offset). */
+export function seedRegions(take: (bytes: number) => number, n: number, d: number, trials: number): SeedRegions {
+  const np = Math.ceil(trials / 2);
+  return { trials, cand: take(d * np * 16), closest: take(n * 8), trial: take(trials * n * 8), pots: take(np * 16), candRows: take(trials * d * 8) };
+}
+
 /**
- * The rows of one fit in a wasm memory, with `closest`, `trial` and `candRows` as views on it:
- * kmeansInit.ts fills candRows and closest, calls run(pots), and reads trial.
+ * The candidate pass over n rows of d features at byte `x` of a wasm memory, with `closest`,
+ * `trial` and `candRows` as views on it: kmeansInit.ts fills candRows and closest, calls
+ * run(pots), and reads trial.
  */
 export class WasmSeeder {
   readonly closest: Float64Array;
@@ -124,18 +145,31 @@ export class WasmSeeder {
   private readonly cand: Float64Array;
   private readonly pots: Float64Array;
   private readonly fn: (x: number, cand: number, closest: number, n: number, trial: number, pots: number) => void;
-  private readonly at: { cand: number; closest: number; trial: number; pots: number };
-  private readonly n: number;
-  private readonly d: number;
-  private readonly x: number;
+  private readonly trials: number;
 
-  /** Throws RangeError when the memory cannot be had. */
   constructor(
-    m: Matrix,
-    private readonly trials: number,
+    memory: WasmMemory,
+    private readonly x: number,
+    private readonly n: number,
+    private readonly d: number,
+    private readonly at: SeedRegions,
   ) {
+    const np = Math.ceil(at.trials / 2);
+    const buf = memory.buffer;
+    this.trials = at.trials;
+    this.cand = new Float64Array(buf, at.cand, d * np * 2);
+    this.closest = new Float64Array(buf, at.closest, n);
+    this.trial = new Float64Array(buf, at.trial, at.trials * n);
+    this.pots = new Float64Array(buf, at.pots, np * 2);
+    this.candRows = new Float64Array(buf, at.candRows, at.trials * d);
+    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const exports = new api.Instance(new api.Module(trialsModuleBytes(at.trials, d)), { env: { memory } }).exports as { trials: WasmSeeder['fn'] };
+    this.fn = exports.trials;
+  }
+
+  /** A seeder with a memory of its own holding a copy of m's rows. Throws RangeError when the memory cannot be had. */
+  static own(m: Matrix, trials: number): WasmSeeder {
     const { rows: n, cols: d } = m;
-    const np = Math.ceil(trials / 2);
     let top = 0;
     const take = (bytes: number): number => {
       const p = top;
@@ -143,24 +177,13 @@ export class WasmSeeder {
       return p;
     };
     const x = take(n * d * 8);
-    this.at = { cand: take(d * np * 16), closest: take(n * 8), trial: take(trials * n * 8), pots: take(np * 16) };
-    const cr = take(trials * d * 8);
+    const at = seedRegions(take, n, d, trials);
     const pages = Math.max(1, Math.ceil(top / PAGE));
     if (pages > 65535) throw new RangeError('k-means++ data exceed a wasm32 memory');
     const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
-    const buf = memory.buffer;
-    new Float64Array(buf, x, n * d).set(m.data);
-    this.cand = new Float64Array(buf, this.at.cand, d * np * 2);
-    this.closest = new Float64Array(buf, this.at.closest, n);
-    this.trial = new Float64Array(buf, this.at.trial, trials * n);
-    this.pots = new Float64Array(buf, this.at.pots, np * 2);
-    this.candRows = new Float64Array(buf, cr, trials * d);
-    const exports = new api.Instance(new api.Module(trialsModuleBytes(trials, d)), { env: { memory } }).exports as { trials: WasmSeeder['fn'] };
-    this.fn = exports.trials;
-    this.n = n;
-    this.d = d;
-    this.x = x;
+    new Float64Array(memory.buffer, x, n * d).set(m.data);
+    return new WasmSeeder(memory, x, n, d, at);
   }
 
   /** The pass for the candidates in candRows; pots[t] += each candidate's potential. */
