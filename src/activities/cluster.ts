@@ -1,4 +1,4 @@
-import { kmeansParallel } from '../segmentation/kmeans';
+import { kmeansParallel, kmeansStorage } from '../segmentation/kmeans';
 import type { Matrix } from '../segmentation/matrix';
 import { nearestCentroids } from '../segmentation/distance';
 import { canonicalOrder } from '../segmentation/relabel';
@@ -54,7 +54,7 @@ export async function trainJob({ runId, k, config }: RunRef & { k: number }): Pr
 /** The body of {@link fitSegments}, run on a pool thread. */
 export async function clusterJob({ runId, k, config }: RunRef & { k: number }): Promise<Fitted> {
   const store = stageStore();
-  const matrix = await store.getMatrix(runId, 'matrix');
+  const matrix = await store.getMatrix(runId, 'matrix', (rows, cols) => kmeansStorage(rows, cols, k));
   const features = await store.getJson<StagedFeatures>(runId, 'features');
   const fit = await kmeansParallel(matrix, { k, seed: config.seed, nInit: config.nInit, maxIter: config.maxIter, tol: config.tol, threads: 2 });
   const previous = await readPreviousCentroids(config.output);

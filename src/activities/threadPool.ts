@@ -48,7 +48,18 @@ interface Slot {
   worker: Worker;
   busy: boolean;
   pending: Map<number, Pending>;
+  /** The job running on it. */
+  job?: string;
 }
+
+/**
+ * Jobs after which the thread is kept: the k fan-out's, which share the run's cached scoring
+ * sample (score.ts). After any other job the thread is replaced by a fresh one: a job leaves its
+ * matrices and WebAssembly memories as garbage that the idle thread would not collect until its
+ * next job, so the worker's memory would grow by one large job's worth per thread; ending the
+ * thread frees them at once.
+ */
+const KEEPS_THREAD: ReadonlySet<string> = new Set<JobName>(['score', 'fitCandidate']);
 interface Job {
   name: string;
   args: unknown[];
@@ -73,7 +84,8 @@ function newSlot(): Slot {
     slot.busy = false;
     slot.worker.unref();
     if (p) m.ok ? p.resolve(m.value) : p.reject(new JobError(m.error!.name, m.error!.message, m.error!.code, m.error!.stack));
-    dispatch();
+    if (slot.job !== undefined && !KEEPS_THREAD.has(slot.job)) replace(slot);
+    else dispatch();
   });
   slot.worker.on('error', (e) => {
     for (const p of slot.pending.values()) p.reject(e);
@@ -108,6 +120,7 @@ function dispatch(): void {
     const job = queue.shift()!;
     const id = nextId++;
     slot.busy = true;
+    slot.job = job.name;
     slot.worker.ref();
     slot.pending.set(id, job.pending);
     job.slot = slot;

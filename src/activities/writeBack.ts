@@ -8,6 +8,7 @@ import type { StagedFit } from './cluster';
 import { outputLocations, readPreviousSegments } from './previous';
 import type { EngineRef, Written } from './types';
 import { writeSegmentsInTrino } from './writeBackTrino';
+import { collectingAfter } from './memory';
 import { activity, cancellationSignal, heartbeat, stageStore, throwIfCancelled, withHeartbeat, workerFileAccess } from './runtime';
 import { writeCsvFileAtomic } from '../warehouse/csv-file';
 import { TrinoWarehouse } from '../warehouse/trino';
@@ -73,70 +74,72 @@ export async function writeSegments(input: WriteInput): Promise<Written> {
   const { runId, config, createdAt, engine } = input;
   // One CREATE TABLE AS can outlast the heartbeat timeout: beat while it runs.
   if (engine === 'trino') return activity(() => withHeartbeat(writeSegmentsInTrino(input), { stage: 'write' }));
-  return activity(async () => {
-    const store = stageStore();
-    const [features, userIds, fit, labels, summary, model] = await Promise.all([
-      store.getJson<StagedFeatures>(runId, 'features'),
-      store.getStrings(runId, 'userIds') as Promise<string[]>, // engineering rejected null ids
-      store.getJson<StagedFit>(runId, 'fit'),
-      store.getLabels(runId, 'labels'),
-      store.getJson<SegmentationSummary>(runId, 'explain'),
-      store.getJson<unknown>(runId, 'model'),
-    ]);
-    const moves = await movement(runId, config, userIds, labels, fit.k);
-    const segmentLabels = summary.segments.map((s) => s.label);
-    const n = labels.length;
-    const where = outputLocations(config.output);
-    const base: OutputColumn[] = [
-      { name: config.userId, sqlType: userIdSqlType(features.dictionary), values: userIds },
-      { name: 'segment', sqlType: 'integer', values: labels },
-      { name: 'segment_label', sqlType: 'varchar', values: Array.from(labels, (l) => segmentLabels[l]) },
-    ];
-    if (config.reasons) {
-      const matrix = await store.getMatrix(runId, 'matrix');
-      const reasons = customerReasons(matrix, labels, Float64Array.from(fit.centroids.flat()), fit.k, features.featureColumns, REASON_COUNT);
-      reasons.forEach((values, t) => base.push({ name: reasonColumn(t + 1), sqlType: 'varchar', values }));
-    }
-    const modelText = JSON.stringify(model);
-    const created = new Date(createdAt);
-    const sides = sideTables({ runId, createdAt: created, dictionary: features.dictionary, scores: input.scores ?? [], chosenK: input.chosenK ?? fit.k, summary, transitions: moves.transitions });
-    let outcome: string;
-    if (config.output.kind === 'dir') {
-      // Checked again at write time: the directory may have changed since the pre-flight.
-      const dir = await confinePath(config.output.dir, workerFileAccess(), 'output directory');
-      await checkOutputDir(dir);
-      throwIfCancelled();
-      await writeFileAtomic(join(dir, OUTPUT_MARKER), `${JSON.stringify({ format: 'autoseg.output', runId, userId: config.userId })}\n`);
-      await writeCsvFileAtomic(where.segments, { rowCount: n, columns: base });
-      await writeFileAtomic(where.model, modelText);
-      for (const side of SIDE_TABLES) await writeCsvFileAtomic(where.sideTables[side], sides[side]);
-      outcome = 'replaced';
-    } else {
-      const trino = new TrinoWarehouse();
-      try {
-        const result = await trino.writeRunOutputs(
-          {
-            segments: {
-              target: where.segments,
-              table: {
-                rowCount: n,
-                columns: [
-                  ...base,
-                  { name: 'run_id', sqlType: 'varchar', values: new Array<string>(n).fill(runId) },
-                  { name: 'created_at', sqlType: 'timestamp(3)', values: new Array<Date>(n).fill(created) },
-                ],
-              },
-            },
-            model: { target: where.model, table: modelOutputTable(runId, created, modelText) },
-            extras: SIDE_TABLES.map((side) => ({ target: where.sideTables[side], table: sides[side] })),
-          },
-          { runId, runStartedAt: created, signal: cancellationSignal(), onProgress: (p) => heartbeat(p) },
-        );
-        outcome = result.outcome;
-      } finally {
-        await trino.close();
+  return collectingAfter(
+    activity(async () => {
+      const store = stageStore();
+      const [features, userIds, fit, labels, summary, model] = await Promise.all([
+        store.getJson<StagedFeatures>(runId, 'features'),
+        store.getStrings(runId, 'userIds') as Promise<string[]>, // engineering rejected null ids
+        store.getJson<StagedFit>(runId, 'fit'),
+        store.getLabels(runId, 'labels'),
+        store.getJson<SegmentationSummary>(runId, 'explain'),
+        store.getJson<unknown>(runId, 'model'),
+      ]);
+      const moves = await movement(runId, config, userIds, labels, fit.k);
+      const segmentLabels = summary.segments.map((s) => s.label);
+      const n = labels.length;
+      const where = outputLocations(config.output);
+      const base: OutputColumn[] = [
+        { name: config.userId, sqlType: userIdSqlType(features.dictionary), values: userIds },
+        { name: 'segment', sqlType: 'integer', values: labels },
+        { name: 'segment_label', sqlType: 'varchar', values: Array.from(labels, (l) => segmentLabels[l]) },
+      ];
+      if (config.reasons) {
+        const matrix = await store.getMatrix(runId, 'matrix');
+        const reasons = customerReasons(matrix, labels, Float64Array.from(fit.centroids.flat()), fit.k, features.featureColumns, REASON_COUNT);
+        reasons.forEach((values, t) => base.push({ name: reasonColumn(t + 1), sqlType: 'varchar', values }));
       }
-    }
-    return { target: where.segments, model: where.model, rows: n, outcome, movedSincePrevious: moves.moved, previousRows: moves.previousRows };
-  });
+      const modelText = JSON.stringify(model);
+      const created = new Date(createdAt);
+      const sides = sideTables({ runId, createdAt: created, dictionary: features.dictionary, scores: input.scores ?? [], chosenK: input.chosenK ?? fit.k, summary, transitions: moves.transitions });
+      let outcome: string;
+      if (config.output.kind === 'dir') {
+        // Checked again at write time: the directory may have changed since the pre-flight.
+        const dir = await confinePath(config.output.dir, workerFileAccess(), 'output directory');
+        await checkOutputDir(dir);
+        throwIfCancelled();
+        await writeFileAtomic(join(dir, OUTPUT_MARKER), `${JSON.stringify({ format: 'autoseg.output', runId, userId: config.userId })}\n`);
+        await writeCsvFileAtomic(where.segments, { rowCount: n, columns: base });
+        await writeFileAtomic(where.model, modelText);
+        for (const side of SIDE_TABLES) await writeCsvFileAtomic(where.sideTables[side], sides[side]);
+        outcome = 'replaced';
+      } else {
+        const trino = new TrinoWarehouse();
+        try {
+          const result = await trino.writeRunOutputs(
+            {
+              segments: {
+                target: where.segments,
+                table: {
+                  rowCount: n,
+                  columns: [
+                    ...base,
+                    { name: 'run_id', sqlType: 'varchar', values: new Array<string>(n).fill(runId) },
+                    { name: 'created_at', sqlType: 'timestamp(3)', values: new Array<Date>(n).fill(created) },
+                  ],
+                },
+              },
+              model: { target: where.model, table: modelOutputTable(runId, created, modelText) },
+              extras: SIDE_TABLES.map((side) => ({ target: where.sideTables[side], table: sides[side] })),
+            },
+            { runId, runStartedAt: created, signal: cancellationSignal(), onProgress: (p) => heartbeat(p) },
+          );
+          outcome = result.outcome;
+        } finally {
+          await trino.close();
+        }
+      }
+      return { target: where.segments, model: where.model, rows: n, outcome, movedSincePrevious: moves.moved, previousRows: moves.previousRows };
+    }),
+  );
 }
