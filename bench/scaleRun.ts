@@ -37,6 +37,8 @@ export interface BenchContext {
   timeoutMs: number;
   /** A run whose activity fails this many times in a row is stopped (the workflow would retry it until its deadline). */
   maxAttempts: number;
+  /** Run this compiled CLI entry (compiled.ts) instead of the TypeScript sources through tsx. */
+  compiledCli?: string;
 }
 
 export interface CaseResult {
@@ -85,7 +87,8 @@ const lastLines = (text: string, n = 15): string => text.trim().split('\n').slic
 export const liveChildren = new Set<ChildProcess>();
 
 function cli(ctx: BenchContext, args: string[], env: NodeJS.ProcessEnv, logFile: string): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ctx.root, 'src', 'cli', 'index.ts'), ...args], { cwd: ctx.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = ctx.compiledCli === undefined ? ['--import', 'tsx', join(ctx.root, 'src', 'cli', 'index.ts')] : [ctx.compiledCli];
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: ctx.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   liveChildren.add(child);
   const log = createWriteStream(logFile, { flags: 'a' });
   let out = '';

@@ -1,5 +1,5 @@
 /**
- * npm run bench:worker [-- tiny|sf1|sf10] [--streams N] [--own-services]
+ * npm run bench:worker [-- tiny|sf1|sf10] [--streams N] [--own-services] [--tsx]
  *
  * Worker mode end to end on TPC-H `customer` (default sf10, 1.5M rows): `autoseg run --engine
  * worker --source-table tpch.<sf>.customer --user-id custkey --output-table
@@ -14,7 +14,10 @@
  * Services: the running ones when TRINO_URL and TEMPORAL_ADDRESS are set (another engineer's dev
  * services: no second Trino on a shared machine; the Trino JVM's RSS is then not measured), else
  * (or with --own-services) a Temporal dev server and a Trino started here and stopped at the end,
- * as bench:scale does. `--streams N` sets TRINO_SCAN_STREAMS for the worker. Results also go to
+ * as bench:scale does. `--streams N` sets TRINO_SCAN_STREAMS for the worker. The worker and the
+ * `autoseg run` client are the compiled CLI, as an installed package runs them (built first into
+ * bench/out/, compiled.ts); `--tsx` runs the TypeScript sources through tsx instead, which adds
+ * the loader and its transformed modules to the worker and to each of its threads. Results also go to
  * bench/results/worker-<sf>-<time>.json (ignored by git). Exits 1 when the run fails or its
  * output is wrong; a missed target is printed, not an exit code (nothing here asserts a time).
  */
@@ -24,6 +27,7 @@ import { join, relative, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/embedded/temporal';
 import { startTrino, type TrinoServer } from '../scripts/services/trino';
+import { buildCompiledCli } from './compiled';
 import { findTrinoJvm, procStatus } from './scaleProc';
 import { liveChildren, runCase, type BenchContext, type CaseResult } from './scaleRun';
 
@@ -34,16 +38,19 @@ interface Args {
   scale: string;
   streams?: number;
   ownServices: boolean;
+  /** Run the worker from the TypeScript sources through tsx instead of compiled (as installed). */
+  tsx: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scale: 'sf10', ownServices: false };
+  const args: Args = { scale: 'sf10', ownServices: false, tsx: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (/^(tiny|sf1|sf10)$/.test(a)) args.scale = a;
     else if (a === '--streams') args.streams = Number(argv[++i]);
     else if (a === '--own-services') args.ownServices = true;
-    else throw new Error(`unknown argument ${JSON.stringify(a)}: give tiny, sf1 or sf10, --streams N, --own-services`);
+    else if (a === '--tsx') args.tsx = true;
+    else throw new Error(`unknown argument ${JSON.stringify(a)}: give tiny, sf1 or sf10, --streams N, --own-services, --tsx`);
   }
   if (args.streams !== undefined && !(Number.isInteger(args.streams) && args.streams >= 1 && args.streams <= 16)) throw new Error('--streams needs a whole number from 1 to 16');
   return args;
@@ -103,6 +110,8 @@ interface ActivitySpan {
   start: number;
   end: number;
   peakMb: number | null;
+  /** RSS at the last sample before the activity started: what earlier stages left. */
+  beforeMb: number | null;
   /** The sample at the peak: anonymous and file-backed RSS, threads. */
   atPeak: { anonMb: number; fileMb: number; threads: number } | null;
 }
@@ -125,11 +134,13 @@ async function activitySpans(client: Client, workflowId: string, samples: readon
       const start = started.get(id) ?? s.at;
       const end = ms(e);
       const peak = samples.filter((x) => x.t >= start && x.t <= end).reduce<Sample | undefined>((a, x) => (a === undefined || x.mb > a.mb ? x : a), undefined);
+      const before = samples.filter((x) => x.t < start).at(-1);
       spans.push({
         type: s.type,
         start,
         end,
         peakMb: peak ? Math.round(peak.mb) : null,
+        beforeMb: before ? Math.round(before.mb) : null,
         atPeak: peak ? { anonMb: Math.round(peak.anonMb), fileMb: Math.round(peak.fileMb), threads: peak.threads } : null,
       });
     }
@@ -137,19 +148,19 @@ async function activitySpans(client: Client, workflowId: string, samples: readon
   return spans;
 }
 
-/** `type peak (parts)` per activity type in order of first start, `xN` when it ran N times (one fit per k). */
+/** `type before -> peak (parts)` per activity type in order of first start, `xN` when it ran N times (one fit per k; before the first, peak of all). */
 function perType(spans: readonly ActivitySpan[]): string {
-  const byType = new Map<string, { top: ActivitySpan | undefined; n: number }>();
+  const byType = new Map<string, { top: ActivitySpan | undefined; n: number; beforeMb: number | null }>();
   for (const s of [...spans].sort((a, b) => a.start - b.start)) {
-    const t = byType.get(s.type) ?? { top: undefined, n: 0 };
+    const t = byType.get(s.type) ?? { top: undefined, n: 0, beforeMb: s.beforeMb };
     t.n++;
     if (s.peakMb !== null && (t.top?.peakMb ?? -1) < s.peakMb) t.top = s;
     byType.set(s.type, t);
   }
   return [...byType]
-    .map(([type, { top, n }]) => {
+    .map(([type, { top, n, beforeMb }]) => {
       const parts = top?.atPeak ? ` (anon ${top.atPeak.anonMb}, file ${top.atPeak.fileMb}, ${top.atPeak.threads} threads)` : '';
-      return `${type}${n > 1 ? ` x${n}` : ''} ${top?.peakMb ?? '?'}${parts}`;
+      return `${type}${n > 1 ? ` x${n}` : ''} ${beforeMb ?? '?'} -> ${top?.peakMb ?? '?'}${parts}`;
     })
     .join(', ');
 }
@@ -196,6 +207,7 @@ async function main(): Promise<number> {
       timeoutMs: 60 * 60_000,
       maxAttempts: 3,
       client,
+      compiledCli: args.tsx ? undefined : buildCompiledCli(root),
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: address,
@@ -242,7 +254,7 @@ async function main(): Promise<number> {
     `stages (s): ${Object.entries(r.stagesS)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}; Trino JVM peak ${r.trino ? `${fmt(r.trino.peakMb)} MB` : 'not measured (services not started here)'}`,
-    `worker peak RSS per activity (MB): ${perType(spans) || 'unknown'}`,
+    `worker RSS per activity, before -> peak (MB): ${perType(spans) || 'unknown'}`,
   ];
   console.log(lines.join('\n'));
   const dir = join(root, 'bench', 'results');
