@@ -16,6 +16,7 @@ const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 if (workerData.tsx) require(workerData.tsx);
 const jobs = require(workerData.jobs);
+const { collectNow } = require(workerData.memory);
 parentPort.on('message', async ({ id, name, args }) => {
   try {
     parentPort.postMessage({ id, ok: true, value: await jobs[name](...args) });
@@ -23,6 +24,8 @@ parentPort.on('message', async ({ id, name, args }) => {
     const err = e instanceof Error ? e : new Error(String(e));
     parentPort.postMessage({ id, ok: false, error: { name: err.name, message: err.message, stack: err.stack, code: err.code } });
   }
+  // the job's matrices and WebAssembly memories are garbage now: free them before the thread idles (memory.ts)
+  collectNow();
 });
 `;
 
@@ -48,18 +51,7 @@ interface Slot {
   worker: Worker;
   busy: boolean;
   pending: Map<number, Pending>;
-  /** The job running on it. */
-  job?: string;
 }
-
-/**
- * Jobs after which the thread is kept: the k fan-out's, which share the run's cached scoring
- * sample (score.ts). After any other job the thread is replaced by a fresh one: a job leaves its
- * matrices and WebAssembly memories as garbage that the idle thread would not collect until its
- * next job, so the worker's memory would grow by one large job's worth per thread; ending the
- * thread frees them at once.
- */
-const KEEPS_THREAD: ReadonlySet<string> = new Set<JobName>(['score', 'fitCandidate']);
 interface Job {
   name: string;
   args: unknown[];
@@ -71,9 +63,9 @@ let slots: Slot[] | undefined;
 let queue: Job[] = [];
 let nextId = 0;
 
-function threadData(): { jobs: string; tsx: string | null } {
+function threadData(): { jobs: string; memory: string; tsx: string | null } {
   const jobsPath = require.resolve('./jobs');
-  return { jobs: jobsPath, tsx: jobsPath.endsWith('.ts') ? require.resolve('tsx/cjs') : null };
+  return { jobs: jobsPath, memory: require.resolve('./memory'), tsx: jobsPath.endsWith('.ts') ? require.resolve('tsx/cjs') : null };
 }
 
 function newSlot(): Slot {
@@ -84,8 +76,7 @@ function newSlot(): Slot {
     slot.busy = false;
     slot.worker.unref();
     if (p) m.ok ? p.resolve(m.value) : p.reject(new JobError(m.error!.name, m.error!.message, m.error!.code, m.error!.stack));
-    if (slot.job !== undefined && !KEEPS_THREAD.has(slot.job)) replace(slot);
-    else dispatch();
+    dispatch();
   });
   slot.worker.on('error', (e) => {
     for (const p of slot.pending.values()) p.reject(e);
@@ -120,7 +111,6 @@ function dispatch(): void {
     const job = queue.shift()!;
     const id = nextId++;
     slot.busy = true;
-    slot.job = job.name;
     slot.worker.ref();
     slot.pending.set(id, job.pending);
     job.slot = slot;
