@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync, existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { WATCHDOG_SOURCE, WATCHDOG_SOURCE_ENV, watchdogArgv } from './watchdog';
 
 /**
@@ -16,6 +16,8 @@ export interface ManagedProcess {
   readonly logOffset: number;
   /** Stops the whole process group (SIGTERM, then SIGKILL after `graceMs`); resolves once it is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** Ends the server at once (SIGKILL, through its watchdog, which reaps it), for a server with nothing to save; resolves once the group is gone. */
+  kill(): Promise<void>;
   /** True while the process has not exited. */
   alive(): boolean;
 }
@@ -105,6 +107,20 @@ export function startProcess(opts: StartOptions): ManagedProcess {
       clearTimeout(timer);
       await finish(); // children the server left behind
     },
+    async kill() {
+      if (exited) return finish();
+      child.ref();
+      // the watchdog SIGKILLs its command and exits; a group SIGKILL only if that does not happen
+      try {
+        process.kill(pid, 'SIGUSR2');
+      } catch {
+        /* the watchdog is gone */
+      }
+      const timer = setTimeout(() => signal('SIGKILL'), 2_000);
+      await exit;
+      clearTimeout(timer);
+      await finish();
+    },
   };
 }
 
@@ -158,6 +174,20 @@ export function freePort(): Promise<number> {
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       srv.close(() => resolve(port));
     });
+  });
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port (a refused or silent port answers false within timeoutMs). */
+export function portAccepts(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
   });
 }
 

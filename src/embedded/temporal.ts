@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { freePort, startOnFreePorts, startProcess, waitUntilReady, type ManagedProcess } from './process';
+import { freePort, portAccepts, startOnFreePorts, startProcess, waitUntilReady, type ManagedProcess } from './process';
 
 /** A Temporal dev server (`temporal server start-dev`) run by autoseg itself. */
 export interface TemporalDevServer {
@@ -89,6 +89,9 @@ async function startDevServerOnFreePorts(cli: string, logDir: string, namespace:
   await waitUntilReady(
     proc,
     async () => {
+      // gRPC is tried only once the port is open: a refused gRPC connect puts the shared channel
+      // into a 1 s reconnect backoff, which every later check would wait out (1 s of each start).
+      if (!(await portAccepts(port))) return false;
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
@@ -103,5 +106,7 @@ async function startDevServerOnFreePorts(cli: string, logDir: string, namespace:
     `waiting for its frontend on ${address}${uiUrl ? ` and its UI on ${uiUrl}` : ''}`,
     60_000,
   );
-  return { address, namespace, ...(uiUrl ? { uiUrl } : {}), process: proc, stop: () => proc.stop() };
+  // Without a database file the server keeps everything in memory, gone at exit however it ends:
+  // it is killed rather than shut down gracefully (which takes it a second).
+  return { address, namespace, ...(uiUrl ? { uiUrl } : {}), process: proc, stop: () => (dbFile ? proc.stop() : proc.kill()) };
 }

@@ -14,7 +14,9 @@
  *  - SIGTERM / SIGINT / SIGHUP: not forwarded. They come from ManagedProcess.stop(), which signals
  *    the whole group, so the command got the same signal; the watchdog exits once the command has
  *    (and if the parent then dies mid-stop, it only adds the SIGKILL after the grace period).
- *    Signalling the watchdog's pid alone therefore does nothing: signal the group (-pid).
+ *    Signalling the watchdog's pid alone with those therefore does nothing: signal the group (-pid);
+ *  - SIGUSR2 to the watchdog alone (ManagedProcess.kill()): SIGKILL to the command now, for a
+ *    server with nothing to save; the watchdog reaps it and exits as above, without a log line.
  *
  * Usage: node -e WATCHDOG_BOOTSTRAP -- autoseg-watchdog GRACE_MS COMMAND [ARGS...]
  * with the source in the environment variable WATCHDOG_SOURCE_ENV (removed before COMMAND starts).
@@ -69,6 +71,11 @@ export const WATCHDOG_SOURCE = String.raw`
   let exited = false;
   let orphaned = false;
   const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  let killed = false;
+  process.on('SIGUSR2', () => {
+    killed = true;
+    try { child.kill('SIGKILL'); } catch { /* gone */ }
+  });
   child.on('error', (e) => {
     exited = true;
     log('cannot start ' + command + ': ' + e.message);
@@ -79,7 +86,7 @@ export const WATCHDOG_SOURCE = String.raw`
     const left = others();
     for (const pid of left) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     const status = code ?? 128 + (constants.signals[signal] ?? 0);
-    if (orphaned || left.length > 0 || status !== 0) {
+    if (orphaned || left.length > 0 || (status !== 0 && !killed)) {
       log(command + ' (pid ' + child.pid + ') exited with ' + (signal ?? 'code ' + code) + (left.length > 0 ? '; killed what it left in its group: ' + left.join(' ') : ''));
     }
     process.exit(status);

@@ -97,6 +97,21 @@ test('stop() SIGKILLs a command that ignores SIGTERM after the grace period', as
   });
 });
 
+test('kill() ends a server that ignores SIGTERM at once, and logs nothing', async () => {
+  // exec: one process, which inherits the ignored SIGTERM (a server with children of its own
+  // would leave them to PID 1 to reap, as in the group test above)
+  await withProcess('killed', "trap '' TERM; exec sleep 1000", async (p) => {
+    await until('the watchdog and sleep', 5_000, () => members(p.pid).length === 2);
+    const t0 = Date.now();
+    await p.kill();
+    const ms = Date.now() - t0;
+    assert.ok(ms < 1_500, `killed after ${ms} ms (the group SIGKILL fallback comes after 2 s)`);
+    assert.equal(p.alive(), false);
+    assert.deepEqual(members(p.pid), []);
+    assert.doesNotMatch(readFileSync(join(dir, 'killed.log'), 'utf8'), /autoseg watchdog/);
+  });
+});
+
 test('a command that exits on its own: alive() turns false, its exit is logged, what it left in its group is killed', async () => {
   await withProcess('exits', 'sleep 1000 & exit 3', async (p) => {
     await until('the watchdog to exit', 5_000, () => !p.alive());
