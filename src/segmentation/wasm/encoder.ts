@@ -208,10 +208,10 @@ export class FnBuilder {
       if (last !== undefined && last[1] === t) last[0]++;
       else runs.push([1, t]);
     }
-    const body = [...uleb(runs.length)];
-    for (const [count, t] of runs) body.push(...uleb(count), VALTYPE[t]);
-    body.push(...this.bytes, 0x0b);
-    return [...uleb(body.length), ...body];
+    const head = uleb(runs.length);
+    for (const [count, t] of runs) append(head, uleb(count), [VALTYPE[t]]);
+    const size = head.length + this.bytes.length + 1;
+    return append(uleb(size), head, this.bytes, [0x0b]);
   }
 
   /** The function as WebAssembly text (`(func ...)` without a name). */
@@ -222,12 +222,21 @@ export class FnBuilder {
   }
 }
 
+/**
+ * Appends the parts to `out` and returns it. A loop, not `push(...part)`: the code section of a
+ * wide shape is a few hundred thousand bytes, too many for spread arguments to be cheap (or safe).
+ */
+function append(out: number[], ...parts: ReadonlyArray<ArrayLike<number>>): number[] {
+  for (const part of parts) for (let i = 0; i < part.length; i++) out.push(part[i]);
+  return out;
+}
+
 function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
+  return append([id], uleb(content.length), content);
 }
 
 function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+  return append(uleb(items.length), ...items);
 }
 
 function name(s: string): number[] {
@@ -253,21 +262,14 @@ export function encodeModule(fns: ReadonlyArray<{ name: string; fn: FnBuilder }>
     return at;
   });
   const memImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(MIN_PAGES), ...uleb(MAX_PAGES)];
-  const out = [
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, vec(types)),
-    ...section(2, vec([memImport])),
-    ...section(3, vec(typeOf.map((t) => uleb(t)))),
-    ...section(7, vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec(fns.map(({ fn }) => fn.encode()))),
-  ];
+  const out = append(
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    section(1, vec(types)),
+    section(2, vec([memImport])),
+    section(3, vec(typeOf.map((t) => uleb(t)))),
+    section(7, vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    section(10, vec(fns.map(({ fn }) => fn.encode()))),
+  );
   return Uint8Array.from(out);
 }
 
