@@ -92,42 +92,32 @@ export function boundCheck(f: FnBuilder, B: BoundLocals, P: RowPtrs, k: number):
  */
 export function boundRefresh(f: FnBuilder, B: BoundLocals, P: RowPtrs, m: number, second: number): void {
   rowThreshold(f, B, P);
-  f.get(P.ubp);
+  storeBound(f, B, P, P.ubp, m, 'f64.add', WIDE_UP);
+  storeBound(f, B, P, P.lbp, second, 'f64.sub', WIDE_DOWN);
+}
+
+/**
+ * *at = sqrt(max(0, ||x||^2 * widen + 2 score +- T)) * widen, `score` lane 0 of a float32 vector:
+ * ub from the minimum (+T, widened up), lb from the second smallest (-T, widened down).
+ */
+function storeBound(f: FnBuilder, B: BoundLocals, P: RowPtrs, at: number, score: number, withT: 'f64.add' | 'f64.sub', widen: number): void {
+  f.get(at);
   f.get(P.nsqp)
     .mem('f64.load', 0)
-    .f64(WIDE_UP)
+    .f64(widen)
     .op('f64.mul')
-    .get(m)
+    .get(score)
     .lane('f32x4.extract_lane', 0)
     .op('f64.promote_f32')
     .f64(2)
     .op('f64.mul')
     .op('f64.add')
     .get(B.tr)
-    .op('f64.add')
+    .op(withT)
     .f64(0)
     .op('f64.max')
     .op('f64.sqrt')
-    .f64(WIDE_UP)
-    .op('f64.mul')
-    .mem('f64.store', 0);
-  f.get(P.lbp);
-  f.get(P.nsqp)
-    .mem('f64.load', 0)
-    .f64(WIDE_DOWN)
-    .op('f64.mul')
-    .get(second)
-    .lane('f32x4.extract_lane', 0)
-    .op('f64.promote_f32')
-    .f64(2)
-    .op('f64.mul')
-    .op('f64.add')
-    .get(B.tr)
-    .op('f64.sub')
-    .f64(0)
-    .op('f64.max')
-    .op('f64.sqrt')
-    .f64(WIDE_DOWN)
+    .f64(widen)
     .op('f64.mul')
     .mem('f64.store', 0);
 }
