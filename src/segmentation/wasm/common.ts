@@ -114,31 +114,44 @@ export function storeLabelAndAdd(f: FnBuilder, d: number, s: RowSink, r: number)
   f.get(s.so).get(s.so).mem('f64.load', 0).f64(1).op('f64.add').mem('f64.store', 0);
 }
 
+/** Locals of {@link columnPairLoop}: row pointer, a centre-pair scratch, one splat per row, the accumulators [row][pair]. */
+export interface ColumnPairLocals {
+  readonly xo: number;
+  readonly centres: number;
+  readonly cv: number;
+  readonly xs: readonly number[];
+  readonly acc: readonly (readonly number[])[];
+}
+
 /**
- * Emits the exact squared distances of `rows` consecutive rows (from pointer `xo`, d float64
- * each) to the centre pairs at pointer `centres` (np pairs per input column): acc[r][p] =
- * sum_j (x[r][j] - c[j][p])^2 in each f64x2 lane, in column order, each pair loaded once per
- * column for all the rows. `tmp` is a v128 scratch local.
+ * The loop that every row-by-centre kernel here shares, unrolled over the d input columns: per
+ * column, each of `rows` consecutive rows (from pointer `xo`, d float64 each) splat into xs[r],
+ * then each centre pair at pointer `centres` (np pairs per column) loaded once into `cv` and
+ * `term(r, p)` emitted for every row, which folds xs[r] and cv into acc[r][p]. Terms are added
+ * in column order.
  */
-export function exactDistances(
-  f: FnBuilder,
-  rows: number,
-  d: number,
-  np: number,
-  at: { xo: number; centres: number; cv: number; tmp: number; xs: readonly number[]; acc: readonly (readonly number[])[] },
-): void {
-  const { xo, centres, cv, tmp, xs, acc } = at;
-  for (let r = 0; r < rows; r++) for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[r][p]);
+export function columnPairLoop(f: FnBuilder, rows: number, d: number, np: number, at: ColumnPairLocals, term: (r: number, p: number) => void): void {
   for (let j = 0; j < d; j++) {
     for (let r = 0; r < rows; r++)
-      f.get(xo)
+      f.get(at.xo)
         .mem('v128.load64_splat', (r * d + j) * 8)
-        .set(xs[r]);
+        .set(at.xs[r]);
     for (let p = 0; p < np; p++) {
-      f.get(centres)
+      f.get(at.centres)
         .mem('v128.load', (j * np + p) * 16)
-        .set(cv);
-      for (let r = 0; r < rows; r++) f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.sub').tee(tmp).get(tmp).op('f64x2.mul').op('f64x2.add').set(acc[r][p]);
+        .set(at.cv);
+      for (let r = 0; r < rows; r++) term(r, p);
     }
   }
+}
+
+/**
+ * Emits the exact squared distances of `rows` consecutive rows to the centre pairs
+ * ({@link columnPairLoop}): acc[r][p] = sum_j (x[r][j] - c[j][p])^2 in each f64x2 lane, in
+ * column order. `tmp` is a v128 scratch local.
+ */
+export function exactDistances(f: FnBuilder, rows: number, d: number, np: number, at: ColumnPairLocals & { tmp: number }): void {
+  const { cv, tmp, xs, acc } = at;
+  for (let r = 0; r < rows; r++) for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[r][p]);
+  columnPairLoop(f, rows, d, np, at, (r, p) => f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.sub').tee(tmp).get(tmp).op('f64x2.mul').op('f64x2.add').set(acc[r][p]));
 }

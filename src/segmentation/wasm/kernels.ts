@@ -22,7 +22,7 @@
  * The exported `lloyd` runs lloyd32.ts's float32 screening when the memory's header turns it on
  * (same labels, sums and counts as `lloyd64` here, see there), else `lloyd64`.
  */
-import { argmin, argminLocals, exactDistances, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
+import { argmin, argminLocals, columnPairLoop, exactDistances, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
 import { encodeModule, FnBuilder, moduleWat } from './encoder';
 import { exactRowFn, lloyd32Fn, lloydDispatchFn } from './lloyd32';
 import { lloyd32BoundsFn, useBounds } from './lloyd32Bounds';
@@ -99,18 +99,8 @@ export function lloydFn({ k, d }: KernelShape): FnBuilder {
         f.get(cl)
           .mem('v128.load', (d * np + p) * 16)
           .set(acc[r][p]);
-    for (let j = 0; j < d; j++) {
-      for (let r = 0; r < rows; r++)
-        f.get(xo)
-          .mem('v128.load64_splat', (r * d + j) * 8)
-          .set(xs[r]);
-      for (let p = 0; p < np; p++) {
-        f.get(cl)
-          .mem('v128.load', (j * np + p) * 16)
-          .set(cv);
-        for (let r = 0; r < rows; r++) f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.mul').op('f64x2.sub').set(acc[r][p]);
-      }
-    }
+    // score = halfNorm - sum_j x_j c_j, as scikit-learn's assignment
+    columnPairLoop(f, rows, d, np, { xo, centres: cl, cv, xs, acc }, (r, p) => f.get(acc[r][p]).get(xs[r]).get(cv).op('f64x2.mul').op('f64x2.sub').set(acc[r][p]));
     for (let r = 0; r < rows; r++) {
       argmin(f, L, acc[r], best);
       storeLabelAndAdd(f, d, { lp, best, changed, sums, counts, so, xo }, r);
