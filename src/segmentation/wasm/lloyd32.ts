@@ -119,6 +119,28 @@ export interface ScreenLocals {
   readonly acc: readonly (readonly number[])[];
 }
 
+/** Declares the screening's own locals for groups of R rows against Q centroid quads (`cf` and `bits` are the caller's). */
+export function screenLocals(f: FnBuilder, R: number, Q: number, cf: number, bits: number): ScreenLocals {
+  const alpha = f.local('f32');
+  const beta = f.local('f32');
+  const cv = f.local('v128');
+  const m = f.local('v128');
+  const t = f.local('v128');
+  const xs = Array.from({ length: R }, () => f.local('v128'));
+  const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => f.local('v128')));
+  return { cf, alpha, beta, cv, m, t, bits, xs, acc };
+}
+
+/** Emits the loads of the screening threshold's alpha and beta, stored after the centre block at `cf` (set by then). */
+export function loadScreenThreshold(f: FnBuilder, s: ScreenLocals, d: number, Q: number): void {
+  f.get(s.cf)
+    .mem('f32.load', (d + 1) * Q * 16)
+    .set(s.alpha);
+  f.get(s.cf)
+    .mem('f32.load', (d + 1) * Q * 16 + 4)
+    .set(s.beta);
+}
+
 /** Where a row's value lives: a pointer local and a byte offset added to it. */
 export type RowAt = (r: number) => readonly [pointer: number, offset: number];
 
@@ -193,13 +215,7 @@ export function lloyd32Fn({ k, d }: KernelShape, exactIndex: number): FnBuilder 
   const best = f.local('i32');
   const so = f.local('i32');
   const bits = f.local('i32');
-  const alpha = f.local('f32');
-  const beta = f.local('f32');
-  const cv = f.local('v128');
-  const m = f.local('v128');
-  const t = f.local('v128');
-  const xs = Array.from({ length: R }, () => f.local('v128'));
-  const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => f.local('v128')));
+  const screen = screenLocals(f, R, Q, cf, bits);
   // pointers: x64 row, x32 row, norm, label
   f.get(start).set(i);
   f.get(x)
@@ -218,14 +234,8 @@ export function lloyd32Fn({ k, d }: KernelShape, exactIndex: number): FnBuilder 
   f.i32(0).mem('i32.load', HEADER.nx).get(start).i32(4).op('i32.mul').op('i32.add').set(np);
   f.i32(0).mem('i32.load', HEADER.cf).set(cf);
   f.get(lab).get(start).i32(4).op('i32.mul').op('i32.add').set(lp);
-  f.get(cf)
-    .mem('f32.load', (d + 1) * Q * 16)
-    .set(alpha);
-  f.get(cf)
-    .mem('f32.load', (d + 1) * Q * 16 + 4)
-    .set(beta);
+  loadScreenThreshold(f, screen, d, Q);
   const sink = { lp, best, changed, sums, counts, so, xo };
-  const screen: ScreenLocals = { cf, alpha, beta, cv, m, t, bits, xs, acc };
   const body = (rows: number): void => {
     // the group's rows are consecutive: row r of it at r * d floats (and norm r) from the pointers
     screenDistances(f, screen, rows, d, Q, (r) => [x32, r * d * 4]);

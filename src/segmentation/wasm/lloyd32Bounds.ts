@@ -9,7 +9,7 @@
 import { boundCheck, boundRefresh, boundReset, type BoundLocals, type RowPtrs } from './bounds';
 import { storeLabelAndAdd, type KernelShape } from './common';
 import { FnBuilder } from './encoder';
-import { HEADER, hmin, quadsOf, rowsPerGroup, screenDistances, screenRow, type ScreenLocals } from './lloyd32';
+import { HEADER, hmin, loadScreenThreshold, quadsOf, rowsPerGroup, screenDistances, screenLocals, screenRow } from './lloyd32';
 
 /** Whether the bounds pay for k centroids of d features: d * (centroid quads) >= 128, a guess between the two measured shapes. */
 export function useBounds(k: number, d: number): boolean {
@@ -43,16 +43,10 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
   const so = i32();
   const bits = i32();
   const base = { x32: i32(), nx: i32(), ub: i32(), lb: i32(), nsq: i32() };
-  const alpha = f.local('f32');
-  const beta = f.local('f32');
-  const cv = f.local('v128');
-  const m = f.local('v128');
-  const t = f.local('v128');
+  const screen = screenLocals(f, R, Q, cf, bits);
+  const { alpha, beta, m, t, acc } = screen;
   const sec = f.local('v128');
   const inf = f.local('v128');
-  const xs = Array.from({ length: R }, () => f.local('v128'));
-  const acc = Array.from({ length: R }, () => Array.from({ length: Q }, () => f.local('v128')));
-  const screen: ScreenLocals = { cf, alpha, beta, cv, m, t, bits, xs, acc };
   // per row of a group: row index and pointers (x64 row, x32 row, bounds)
   const rowPtrs = (): RowPtrs & { xo: number; x32o: number; ir: number } => ({ ir: i32(), xo: i32(), x32o: i32(), lp: i32(), ubp: i32(), lbp: i32(), nsqp: i32(), np: i32() });
   const P = Array.from({ length: R }, rowPtrs);
@@ -69,12 +63,7 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
     [todo, HEADER.todo],
   ])
     f.i32(0).mem('i32.load', h).set(loc);
-  f.get(cf)
-    .mem('f32.load', (d + 1) * Q * 16)
-    .set(alpha);
-  f.get(cf)
-    .mem('f32.load', (d + 1) * Q * 16 + 4)
-    .set(beta);
+  loadScreenThreshold(f, screen, d, Q);
   /** Sets the pointers of P[r] from the row index on the stack. */
   const pointTo = (r: number): void => {
     const p = P[r];
