@@ -99,7 +99,10 @@ async function startDevServerOnFreePorts(cli: string, logDir: string, namespace:
         await connection.close();
       }
       if (uiUrl === undefined) return true;
-      const res = await fetch(uiUrl, { signal: AbortSignal.timeout(1000) });
+      // The UI's own API, not just its page: the UI dials the frontend once at start, and a dial
+      // made before the frontend listened leaves its API answering 503 for about a second, so a
+      // link printed at the first page would not yet work.
+      const res = await fetch(`${uiUrl}/api/v1/namespaces/${encodeURIComponent(namespace)}`, { signal: AbortSignal.timeout(1000) });
       await res.body?.cancel();
       return res.ok;
     },
