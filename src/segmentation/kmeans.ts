@@ -89,6 +89,55 @@ export function kmeans(m: Matrix, opts: KMeansOptions): KMeansResult {
 }
 
 /**
+ * {@link kmeans} for several k on the same rows: one result per k in the order given, each
+ * byte-identical to `kmeans(m, { ...opts, k })`.
+ *
+ * Why it is cheaper than one call per k: greedy k-means++ draws, for restart r, from a stream
+ * forked from the seed whatever k is, and takes 2 + floor(ln k) candidates per step. For every k
+ * with the same number of candidates it therefore makes the same choices step by step, so the
+ * seeding of the largest such k holds each smaller one's initial centres as its first rows. One
+ * seeding per restart and candidate count serves them all (k = 2..10: 56 candidate passes over
+ * the rows instead of 158); the Lloyd runs are per k as in {@link kmeans}.
+ */
+export function kmeansForKs(m: Matrix, ks: readonly number[], opts: Omit<KMeansOptions, 'k'>): KMeansResult[] {
+  const resolved = ks.map((k) => resolveKMeansOptions(m, { ...opts, k }));
+  const d = m.cols;
+  // inits[q][r]: restart r's initial centres for ks[q]
+  const inits: Float64Array[][] = ks.map(() => []);
+  const byTrials = new Map<number, number[]>();
+  resolved.forEach((o, q) => byTrials.set(trialsFor(o.k), [...(byTrials.get(trialsFor(o.k)) ?? []), q]));
+  for (const group of byTrials.values()) {
+    const kMax = Math.max(...group.map((q) => resolved[q].k));
+    const seeder = seederFor(m, kMax);
+    // restarts forked from each k's own seed and count: equal across k when the options are
+    const streams = new Map<string, Float64Array[]>();
+    for (const q of group) {
+      const o = resolved[q];
+      const key = `${o.seed}:${o.nInit}`;
+      let seeded = streams.get(key);
+      if (seeded === undefined) {
+        seeded = restartRngs(o.seed, o.nInit).map((rng) => kmeansPlusPlus(m, kMax, rng, seeder));
+        streams.set(key, seeded);
+      }
+      inits[q] = seeded.map((c) => c.slice(0, o.k * d));
+    }
+  }
+  const tolerances = new Map<number, number>();
+  return resolved.map((o, q) => {
+    const tolAbs = tolerances.get(o.tol) ?? absoluteTolerance(m, o.tol);
+    tolerances.set(o.tol, tolAbs);
+    const engine = lloydEngine(m, o.k);
+    let best: LloydResult | undefined;
+    for (const init of inits[q]) {
+      const run = runLloydOn(engine, m, init, o.k, o.maxIter, tolAbs);
+      if (better(best, run)) best = run;
+    }
+    const b = best as LloydResult;
+    return { centroids: b.centroids, labels: b.labels, inertia: b.inertia, iterations: b.iterations };
+  });
+}
+
+/**
  * {@link kmeans} with the Lloyd iterations spread over `opts.threads` worker threads (default 1:
  * no worker). The k-means++ seeding runs on the calling thread. The result is byte-identical to
  * `kmeans(m, opts)` for every thread count.

@@ -1,4 +1,4 @@
-import { kmeans } from './kmeans';
+import { kmeans, kmeansForKs, type KMeansResult } from './kmeans';
 import { validateK, validateMatrix } from './kmeansParams';
 import { matrix, takeRows, type Matrix } from './matrix';
 import { adjustedRandIndex, calinskiHarabasz, inertiaOf, silhouetteScore } from './metrics';
@@ -125,9 +125,9 @@ export function scoringRows(n: number, seed: number, sampleSize: number): Int32A
 }
 
 /** Everything of a {@link KScore} but the silhouette, for one k on the sample. */
-function fitK(sample: Matrix, k: number, seed: number, nInit: number | undefined): { labels: Int32Array; score: Omit<KScore, 'silhouette'> } {
+function fitK(sample: Matrix, k: number, seed: number, nInit: number | undefined, fitted?: KMeansResult): { labels: Int32Array; score: Omit<KScore, 'silhouette'> } {
   validateK(k, sample.rows);
-  const fit = kmeans(sample, { k, seed, nInit });
+  const fit = fitted ?? kmeans(sample, { k, seed, nInit });
   return {
     labels: fit.labels,
     score: {
@@ -159,14 +159,17 @@ export function scoreK(m: Matrix, opts: ScoreKOptions): KScore {
 
 /**
  * {@link scoreK} for several k at once, one result per k in the order given, each equal to
- * `scoreK(m, { ...opts, k })`: every k is fitted on the same seeded sample, then all silhouettes
- * come from one pass over the sample's pairwise distances ({@link silhouetteScores}) instead of
- * one pass per k.
+ * `scoreK(m, { ...opts, k })`: every k is fitted on the same seeded sample (the k-means of all k
+ * at once, sharing their k-means++ seedings: {@link kmeansForKs}), then all silhouettes come from
+ * one pass over the sample's pairwise distances ({@link silhouetteScores}) instead of one pass per k.
  */
 export function scoreKs(m: Matrix, ks: readonly number[], opts: Omit<ScoreKOptions, 'k'>): KScore[] {
   if (ks.length === 0) return [];
   const sample = scoringSample(m, opts.seed, opts.sampleSize);
-  const fits = ks.map((k) => fitK(sample, k, opts.seed, opts.nInit));
+  for (const k of ks) validateK(k, sample.rows);
+  // every k's k-means at once: they share their k-means++ seedings (kmeansForKs), same results
+  const fitted = kmeansForKs(sample, ks, { seed: opts.seed, nInit: opts.nInit });
+  const fits = ks.map((k, q) => fitK(sample, k, opts.seed, opts.nInit, fitted[q]));
   const sil = silhouetteScores(
     sample,
     fits.map((f) => f.labels),

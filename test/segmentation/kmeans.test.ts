@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { absoluteTolerance, kmeans, kmeansParallel } from '../../src/segmentation/kmeans';
+import { absoluteTolerance, kmeans, kmeansForKs, kmeansParallel } from '../../src/segmentation/kmeans';
 import { UNROLL_LIMIT } from '../../src/segmentation/kernels';
-import { kmeansPlusPlus } from '../../src/segmentation/kmeansInit';
+import { kmeansPlusPlus, trialsFor } from '../../src/segmentation/kmeansInit';
 import { relocateEmptyClusters, runLloydSync } from '../../src/segmentation/lloyd';
 import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { nearestCentroids } from '../../src/segmentation/distance';
@@ -92,6 +92,28 @@ test('same input and seed give byte-identical output; the seed matters', () => {
   const inits = new Set<string>();
   for (let s = 0; s < 5; s++) inits.add(bytes(kmeansPlusPlus(m, 5, new Rng(s))).toString('hex'));
   assert.ok(inits.size > 1, 'different seeds give different seeds of centres');
+});
+
+test('kmeansForKs: every k byte-identical to its own kmeans call, any order of k, shared seedings or not', () => {
+  const { m } = blobs(6, 60, 9, 21, 0.4);
+  // 2 (2 candidates), 3..7 (3) and 8..10 (4): three seedings shared by 1, 5 and 3 values of k
+  const ks = [10, 2, 5, 8, 3, 7, 4, 9, 6];
+  const many = kmeansForKs(m, ks, { seed: 5, nInit: 3 });
+  ks.forEach((k, q) => {
+    const one = kmeans(m, { k, seed: 5, nInit: 3 });
+    assert.deepEqual(bytes(many[q].centroids), bytes(one.centroids), `k=${k} centroids`);
+    assert.deepEqual(bytes(many[q].labels), bytes(one.labels), `k=${k} labels`);
+    assert.equal(many[q].inertia, one.inertia);
+    assert.equal(many[q].iterations, one.iterations);
+  });
+  // the property it rests on: a seeding's first rows are the seeding of a smaller k with as many candidates
+  assert.equal(trialsFor(5), trialsFor(7));
+  const seven = kmeansPlusPlus(m, 7, new Rng(11));
+  assert.deepEqual(bytes(kmeansPlusPlus(m, 5, new Rng(11))), bytes(seven.subarray(0, 5 * m.cols)));
+  assert.notEqual(trialsFor(7), trialsFor(8));
+  assert.notDeepEqual(bytes(kmeansPlusPlus(m, 8, new Rng(11)).subarray(0, 7 * m.cols)), bytes(seven), 'a different candidate count draws differently');
+  assert.deepEqual(kmeansForKs(m, [], { seed: 5 }), []);
+  assert.throws(() => kmeansForKs(m, [3, 1], { seed: 5 }), /k/);
 });
 
 test('k-means++ picks k distinct data rows, far apart on blobs', () => {
