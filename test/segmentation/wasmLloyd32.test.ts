@@ -12,6 +12,7 @@ import { F32_MAX_ABS, HEADER } from '../../src/segmentation/wasm/lloyd32';
 import { useBounds } from '../../src/segmentation/wasm/lloyd32Bounds';
 import { jsSeeder, kmeansPlusPlus, seederFor, trialsFor } from '../../src/segmentation/kmeansInit';
 import { trialsModuleBytes, trialsModuleWat, WasmSeeder } from '../../src/segmentation/wasm/seeding';
+import { countNonZeros, SPARSE_MAX_DENSITY } from '../../src/segmentation/wasm/sparseRows';
 
 const maybe = wasmSimdSupported() ? test : test.skip;
 
@@ -42,11 +43,12 @@ function nearTies(n: number, d: number, offset: number, seed: number): { m: Matr
 }
 
 /** Runs the wasm Lloyd kernel (float32 screening on when possible) and the JavaScript kernel; compares bits. */
-function compare(m: Matrix, centers: Float64Array, k: number): { fallbacks: number; screened: boolean } {
+function compare(m: Matrix, centers: Float64Array, k: number, sparse = false): { fallbacks: number; screened: boolean } {
   const d = m.cols;
   const n = m.rows;
-  const L = wasmLayout(n, d, k, ROW_BLOCK);
+  const L = wasmLayout(n, d, k, ROW_BLOCK, sparse ? { nonZeros: countNonZeros(m.data, n * d) } : {});
   assert.ok(L !== undefined);
+  assert.equal(L.records >= 0, sparse, 'the non-zeros are laid out when asked for');
   const wm = new WasmMatrix(m, k, L);
   const screened = new Int32Array(wm.memory.buffer, 0, 8)[HEADER.on / 4] === 1;
   const halfNorms = halfNormsOf(centers, k, d);
@@ -193,4 +195,74 @@ void maybe('k-means on random shapes, scales (1e-30 .. 1e8), offsets and near-ti
       setKernelBackend('auto');
     }
   }
+});
+
+/**
+ * An engineered-looking table: `numeric` columns (some negative, some -0, some 0) then `cats`
+ * one-hot categoricals of `levels` weighted dummies; every 97th row is all zeros.
+ */
+function dummyTable(n: number, numeric: number, cats: number, levels: number, seed: number): Matrix {
+  const rng = new Rng(seed);
+  const d = numeric + cats * levels;
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    if (i % 97 === 0) continue;
+    const group = i % 5;
+    for (let j = 0; j < numeric; j++) {
+      const u = rng.nextFloat();
+      data[i * d + j] = u < 0.1 ? 0 : u < 0.15 ? -0 : group + u - (j % 2 === 0 ? 0 : 2.5);
+    }
+    for (let c = 0; c < cats; c++) data[i * d + numeric + c * levels + (rng.nextFloat() < 0.7 ? (group + c) % levels : rng.nextInt(levels))] = 1 / levels;
+  }
+  return matrix(n, d, data);
+}
+
+void maybe('wide shapes on the non-zeros of the rows: labels, bounds, sums and Lloyd runs equal the JavaScript engine, bit for bit', () => {
+  for (const [k, numeric, cats, levels] of [
+    [2, 10, 20, 8],
+    [5, 4, 30, 6],
+    [9, 40, 28, 8],
+    [17, 3, 12, 12], // five centre quads: one row per group in the dense screening
+  ] as const) {
+    // one case over two row blocks (block sums added in order), the others small: the JavaScript engine is slow on wide rows
+    const m = dummyTable(k === 9 ? ROW_BLOCK + 77 : 1200, numeric, cats, levels, k);
+    const what = `k=${k} d=${m.cols}`;
+    assert.ok(useBounds(k, m.cols), `${what}: a wide shape`);
+    assert.ok(countNonZeros(m.data, m.data.length) <= SPARSE_MAX_DENSITY * m.data.length, `${what}: mostly zeros`);
+    const wm = wasmMatrixFor(m, k, ROW_BLOCK);
+    assert.ok(wm !== undefined && wm.layout.records >= 0, `${what}: the non-zeros are read by default`);
+    const sparse = wasmEngine(m, k, wm);
+    const js = jsEngine(m, k);
+    for (let s = 0; s < 3; s++) {
+      const init = kmeansPlusPlus(m, k, new Rng(s));
+      if (s === 2) init.fill(0, 0, m.cols).fill(0, m.cols, 2 * m.cols); // two centres at the origin (the all-zero rows'): one stays empty, relocated
+      const a = runLloydOn(sparse, m, init, k, 40, 0);
+      const b = runLloydOn(js, m, init, k, 40, 0);
+      assert.deepEqual(a.labels, b.labels, `${what} restart ${s}: labels`);
+      assert.deepEqual(a.centroids, b.centroids, `${what} restart ${s}: centroids`);
+      assert.equal(a.inertia, b.inertia, what);
+      assert.equal(a.iterations, b.iterations, what);
+    }
+    assert.ok(wm.skips > 0, `${what}: the bounds still skip rows`);
+  }
+  // a dense matrix reads its dense rows unless told otherwise, and is right either way
+  const { m } = blobs(4, 300, 160, 3, 0.5);
+  assert.equal(wasmMatrixFor(m, 4, ROW_BLOCK)?.layout.records, -1);
+  const forced = wasmMatrixFor(m, 4, ROW_BLOCK, { sparse: true });
+  assert.ok(forced !== undefined && forced.layout.records >= 0);
+  const init = kmeansPlusPlus(m, 4, new Rng(1));
+  assert.deepEqual(runLloydOn(wasmEngine(m, 4, forced), m, init, 4, 300, 0), runLloydOn(jsEngine(m, 4), m, init, 4, 300, 0));
+});
+
+void maybe('wide shapes on the non-zeros of the rows: near-ties between zero-heavy centres go to the float64 recomputation', () => {
+  const n = ROW_BLOCK + 301;
+  const { m, centers, k } = nearTies(n, 264, 0, 5);
+  // the same 70% of the columns zero in every row and centre: rows stay on their bisectors
+  const rng = new Rng(4);
+  const zero = Array.from({ length: 264 }, () => rng.nextFloat() < 0.7);
+  for (let t = 0; t < m.data.length; t++) if (zero[t % 264]) m.data[t] = 0;
+  for (let t = 0; t < centers.length; t++) if (zero[t % 264]) centers[t] = 0;
+  const r = compare(m, centers, k, true);
+  assert.ok(r.screened);
+  assert.ok(r.fallbacks >= n / 3, `exact ties (every third row) are recomputed, got ${r.fallbacks}`);
 });

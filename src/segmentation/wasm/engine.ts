@@ -14,6 +14,7 @@ import { kernelModuleBytes, pairsOf } from './kernels';
 import { centreMoves } from './bounds';
 import { F32_MAX_ABS, HEADER, HEADER_BYTES, quadsOf, screenThreshold } from './lloyd32';
 import { useBounds } from './lloyd32Bounds';
+import { countNonZeros, fillSparseRows, RECORD_BYTES, SPARSE_MAX_DENSITY } from './sparseRows';
 import { seedRegions, WasmSeeder, type SeedRegions } from './seeding';
 
 const PAGE = 65536;
@@ -53,6 +54,10 @@ export interface WasmLayout {
   readonly nsq: number;
   readonly dl: number;
   readonly todo: number;
+  /** The rows' non-zeros for the wide-shape kernel (sparseRows.ts): records, row starts and their count; -1 each without. */
+  readonly records: number;
+  readonly rowStart: number;
+  readonly nonZeros: number;
   /** The k-means++ candidate pass's buffers (seeding.ts), when asked for: the seeder reads x here instead of a copy of its own. */
   readonly seed: SeedRegions | undefined;
   readonly pages: number;
@@ -64,6 +69,13 @@ export interface LayoutOptions {
   readonly float32?: boolean;
   /** Room for the k-means++ candidate pass with this many candidates per step (kmeansInit.ts trialsFor). */
   readonly seedTrials?: number;
+  /** Room for this many non-zeros (sparseRows.ts), used by the wide-shape kernel only (lloyd32Bounds.ts useBounds). */
+  readonly nonZeros?: number;
+  /**
+   * For {@link wasmMatrixFor}: whether the wide-shape kernel reads the rows' non-zeros (default:
+   * when at most SPARSE_MAX_DENSITY of the values are non-zero; tests force either way).
+   */
+  readonly sparse?: boolean;
 }
 
 function align16(v: number): number {
@@ -90,7 +102,8 @@ export function wasmLayout(n: number, d: number, k: number, block: number, opts:
   const pagesOf = (bytes: number): number => Math.max(1, Math.ceil(bytes / PAGE));
   const base = pagesOf(at);
   if (base > MAX_PAGES - 1) return undefined;
-  const without = { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, ub: -1, lb: -1, nsq: -1, dl: -1, todo: -1, seed, pages: base };
+  const none = { records: -1, rowStart: -1, nonZeros: -1 };
+  const without = { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, ub: -1, lb: -1, nsq: -1, dl: -1, todo: -1, ...none, seed, pages: base };
   if (opts.float32 === false) return without;
   const q = quadsOf(k);
   const x32 = take(n * d * 4);
@@ -101,10 +114,12 @@ export function wasmLayout(n: number, d: number, k: number, block: number, opts:
   const nsq = take(n * 8);
   const dl = take((k + 1) * 8);
   const todo = take(n * 4);
+  const nonZeros = opts.nonZeros !== undefined && useBounds(k, d) ? opts.nonZeros : -1;
+  const sparse = nonZeros < 0 ? none : { records: take(nonZeros * RECORD_BYTES), rowStart: take((n + 1) * 4), nonZeros };
   const pages = pagesOf(at);
   // without room for the float32 copy, the float64 kernel alone runs (same results, slower)
   if (pages > MAX_PAGES - 1) return without;
-  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, ub, lb, nsq, dl, todo, seed, pages };
+  return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, ub, lb, nsq, dl, todo, ...sparse, seed, pages };
 }
 
 let support: boolean | undefined;
@@ -227,6 +242,11 @@ export class WasmMatrix {
     this.header[HEADER.nsq / 4] = L.nsq;
     this.header[HEADER.dl / 4] = L.dl;
     this.header[HEADER.todo / 4] = L.todo;
+    if (L.records >= 0) {
+      fillSparseRows(buf, L.records, L.rowStart, x, L.n, L.d, L.nonZeros);
+      this.header[HEADER.records / 4] = L.records;
+      this.header[HEADER.rowStart / 4] = L.rowStart;
+    }
     this.header[HEADER.x32 / 4] = L.x32;
     this.header[HEADER.nx / 4] = L.nx;
     this.header[HEADER.cf / 4] = L.cf;
@@ -331,11 +351,20 @@ export function wasmMatrixFor(m: Matrix, k: number, block: number, opts: LayoutO
     return new WasmMatrix(m, k, layout, home.memory);
   }
   try {
-    return new WasmMatrix(m, k, layout);
+    return new WasmMatrix(m, k, sparseLayout(m, k, block, opts) ?? layout);
   } catch (e) {
     if (e instanceof RangeError) return undefined; // memory could not be allocated
     throw e;
   }
+}
+
+/** The layout with room for m's non-zeros, when the wide-shape kernel runs and is to read them (see {@link LayoutOptions.sparse}). */
+function sparseLayout(m: Matrix, k: number, block: number, opts: LayoutOptions): WasmLayout | undefined {
+  if (opts.sparse === false || opts.float32 === false || !useBounds(k, m.cols)) return undefined;
+  const count = m.rows * m.cols;
+  const nonZeros = countNonZeros(m.data, count);
+  if (opts.sparse !== true && nonZeros > SPARSE_MAX_DENSITY * count) return undefined;
+  return wasmLayout(m.rows, m.cols, k, block, { ...opts, nonZeros });
 }
 
 /** One thread's instance: runs a block and leaves its partial results in the memory. */

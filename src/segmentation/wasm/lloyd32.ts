@@ -28,7 +28,7 @@ import { FnBuilder } from './encoder';
 import { argmin, argminLocals, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
 
 /** Header layout (byte offsets from address 0). */
-export const HEADER = { on: 0, x32: 4, nx: 8, cf: 12, fallbacks: 16, ub: 20, lb: 24, nsq: 28, dl: 32, skips: 36, todo: 40 } as const;
+export const HEADER = { on: 0, x32: 4, nx: 8, cf: 12, fallbacks: 16, ub: 20, lb: 24, nsq: 28, dl: 32, skips: 36, todo: 40, records: 44, rowStart: 48 } as const;
 export const HEADER_BYTES = 64;
 
 /** Number of float32 centroid quads (lanes of four). */

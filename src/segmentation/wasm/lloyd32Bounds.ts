@@ -10,6 +10,7 @@ import { boundCheck, boundRefresh, boundReset, type BoundLocals, type RowPtrs } 
 import { storeLabelAndAdd, type KernelShape } from './common';
 import { FnBuilder } from './encoder';
 import { HEADER, hmin, loadScreenThreshold, quadsOf, rowsPerGroup, screenDistances, screenLocals, screenRow } from './lloyd32';
+import { addSparseRow, rowRecords, screenSparse, type SparseLocals } from './sparseRows';
 
 /** Whether the bounds pay for k centroids of d features: d * (centroid quads) >= 128, a guess between the two measured shapes. */
 export function useBounds(k: number, d: number): boolean {
@@ -26,6 +27,8 @@ export function useBounds(k: number, d: number): boolean {
  *     new bounds, label;
  *  3. every row added to sums[label] and counts[label] in row order, so the sums are those of
  *     the float64 kernel bit for bit.
+ * When the header holds the rows' non-zeros (sparseRows.ts), passes 2 and 3 read those instead
+ * of the dense rows, one to-do row at a time: the same labels, bounds, sums and counts.
  */
 export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBuilder {
   const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'i32');
@@ -42,8 +45,11 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
   const best = i32();
   const so = i32();
   const bits = i32();
-  const base = { x32: i32(), nx: i32(), ub: i32(), lb: i32(), nsq: i32() };
-  const screen = screenLocals(f, R, Q, cf, bits);
+  const base = { x32: i32(), nx: i32(), ub: i32(), lb: i32(), nsq: i32(), records: i32(), rowStart: i32() };
+  // the sparse screening uses two accumulator sets (sparseRows.ts)
+  const screen = screenLocals(f, Math.max(R, 2), Q, cf, bits);
+  const S: SparseLocals = { rec: i32(), recEnd: i32(), at: i32() };
+  const countAt = i32();
   const { alpha, beta, m, t, acc } = screen;
   const sec = f.local('v128');
   const inf = f.local('v128');
@@ -61,6 +67,8 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
     [B.dl, HEADER.dl],
     [cf, HEADER.cf],
     [todo, HEADER.todo],
+    [base.records, HEADER.records],
+    [base.rowStart, HEADER.rowStart],
   ])
     f.i32(0).mem('i32.load', h).set(loc);
   loadScreenThreshold(f, screen, d, Q);
@@ -101,8 +109,8 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
   // counted for benchmarks only (threads may race on it; results never read it)
   f.i32(0).i32(0).mem('i32.load', HEADER.skips).get(end).get(start).op('i32.sub').get(cnt).op('i32.sub').op('i32.add').mem('i32.store', HEADER.skips);
 
-  // pass 2: the to-do rows, `rows` at a time
-  const computed = (rows: number): void => {
+  // pass 2: the to-do rows, `rows` at a time (one at a time from the non-zeros: `sparse`)
+  const computed = (rows: number, sparse: boolean): void => {
     for (let r = 0; r < rows; r++) {
       f.get(todo)
         .get(start)
@@ -115,7 +123,12 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
       pointTo(r);
     }
     // the to-do rows are scattered: each through its own pointers
-    screenDistances(f, screen, rows, d, Q, (r) => [P[r].x32o, 0]);
+    if (sparse) {
+      rowRecords(f, S, base.records, base.rowStart, P[0].ir);
+      screenSparse(f, screen, S, d, Q);
+    } else {
+      screenDistances(f, screen, rows, d, Q, (r) => [P[r].x32o, 0]);
+    }
     for (let r = 0; r < rows; r++) {
       screenRow(f, screen, r, Q, (row) => [P[row].np, 0]);
       f.ifResult('i32');
@@ -138,7 +151,7 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
       f.get(P[r].lp).get(best).mem('i32.store', 0);
     }
   };
-  const groups = (rows: number): void => {
+  const groups = (rows: number, sparse = false): void => {
     f.block().loop();
     f.get(g)
       .i32(rows - 1)
@@ -146,21 +159,40 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
       .get(cnt)
       .op('i32.ge_s')
       .brIf(1);
-    computed(rows);
+    computed(rows, sparse);
     f.get(g).i32(rows).op('i32.add').set(g);
     f.br(0).op('end').op('end');
   };
+  f.get(base.records).ifVoid();
+  groups(1, true);
+  f.elseBranch();
   groups(R);
   if (R > 1) groups(1);
+  f.op('end');
 
   // pass 3: sums and counts in row order (labels unchanged: adds 0 to `changed`)
   const sink = { lp: P[0].lp, best, changed, sums, counts, so, xo: P[0].xo };
+  f.get(base.records).ifVoid();
+  rowLoop(() => {
+    f.get(lab).get(i).i32(4).op('i32.mul').op('i32.add').mem('i32.load', 0).set(best);
+    f.get(sums)
+      .get(best)
+      .i32(d * 8)
+      .op('i32.mul')
+      .op('i32.add')
+      .set(so);
+    f.get(counts).get(best).i32(8).op('i32.mul').op('i32.add').set(countAt);
+    rowRecords(f, S, base.records, base.rowStart, i);
+    addSparseRow(f, S, so, countAt);
+  });
+  f.elseBranch();
   rowLoop(() => {
     f.get(i);
     pointTo(0);
     f.get(P[0].lp).mem('i32.load', 0).set(best);
     storeLabelAndAdd(f, d, sink, 0);
   });
+  f.op('end');
   f.get(changed);
   return f;
 }
