@@ -5,7 +5,8 @@
  *  - autoseg `scoreKs` (every k fitted, then all silhouettes in one pairwise pass) and the per-k
  *    path (`scoreK` once per k, as the workflow's per-k activities do). Both include what a KScore
  *    holds beyond scikit-learn's work: Calinski-Harabasz, the reference silhouette and stability;
- *  - autoseg's share comparable with scikit-learn: k-means (DEFAULT_N_INIT restarts) per k plus
+ *  - autoseg's share comparable with scikit-learn: k-means (DEFAULT_N_INIT restarts) for every k
+ *    (kmeansForKs: each k's result is its own kmeans call's, the k-means++ seedings shared) plus
  *    the silhouettes (one pass for all k);
  *  - scikit-learn: KMeans(n_clusters=k, n_init=DEFAULT_N_INIT) + silhouette_score per k, pinned to
  *    1 thread (autoseg's scoring is single-threaded) and to 2 threads.
@@ -19,7 +20,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kmeans } from '../src/segmentation/kmeans';
+import { kmeansForKs } from '../src/segmentation/kmeans';
 import { DEFAULT_N_INIT } from '../src/segmentation/kmeansParams';
 import { matrix, type Matrix } from '../src/segmentation/matrix';
 import { Rng } from '../src/segmentation/rng';
@@ -78,7 +79,8 @@ function main(): void {
   const m = wideMatrix(SEED);
   const opts = { seed: SEED, sampleSize: N, nInit: DEFAULT_N_INIT };
   console.error(`matrix ${m.rows} x ${m.cols}, k = ${KS.join(',')}, nInit = ${DEFAULT_N_INIT}`);
-  const [fits, tFit] = timed(() => KS.map((k) => kmeans(m, { k, seed: SEED, nInit: DEFAULT_N_INIT }).labels));
+  // every k at once, as scoreKs fits them (the seedings shared; each result is kmeans(m, { k }) exactly)
+  const [fits, tFit] = timed(() => kmeansForKs(m, KS, { seed: SEED, nInit: DEFAULT_N_INIT }).map((f) => f.labels));
   const [, tSil1] = timed(() => silhouetteScores(m, [fits[0]], [KS[0]]));
   const [sil, tSil] = timed(() => silhouetteScores(m, fits, KS));
   console.error(`autoseg k-means ${tFit.toFixed(1)} s, silhouettes ${tSil.toFixed(1)} s (one labeling ${tSil1.toFixed(1)} s)`);

@@ -9,6 +9,7 @@
  * bit-identical results.
  */
 import type { Matrix } from '../matrix';
+import { instantiate, PAGE, sharedMemory, wasmApi, type WasmMemory } from './api';
 import { MAX_PAGES } from './encoder';
 import { kernelModuleBytes, pairsOf } from './kernels';
 import { centreMoves } from './bounds';
@@ -17,19 +18,7 @@ import { useBounds } from './lloyd32Bounds';
 import { countNonZeros, fillSparseRows, RECORD_BYTES, SPARSE_MAX_DENSITY } from './sparseRows';
 import { seedRegions, WasmSeeder, type SeedRegions } from './seeding';
 
-const PAGE = 65536;
-
-/** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
-}
-interface WasmApi {
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  validate(bytes: Uint8Array): boolean;
-}
-const WA: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+export type { WasmMemory } from './api';
 
 /** Byte offsets in the memory; everything 16-byte aligned. */
 export interface WasmLayout {
@@ -129,12 +118,7 @@ export function wasmSimdSupported(): boolean {
   if (support === undefined) {
     try {
       const bytes = kernelModuleBytes(3, 3);
-      if (WA === undefined || !WA.validate(bytes)) {
-        support = false;
-      } else {
-        const memory = new WA.Memory({ initial: 1, maximum: 1, shared: true });
-        support = new WA.Instance(new WA.Module(bytes), { env: { memory } }).exports !== undefined;
-      }
+      support = wasmApi !== undefined && wasmApi.validate(bytes) && instantiate<unknown>(bytes, sharedMemory(1)) !== undefined;
     } catch {
       support = false;
     }
@@ -191,7 +175,7 @@ export class WasmMatrix {
     memory?: WasmMemory,
   ) {
     const L = layout;
-    this.memory = memory ?? new (WA as WasmApi).Memory({ initial: L.pages, maximum: L.pages, shared: true });
+    this.memory = memory ?? sharedMemory(L.pages);
     const buf = this.memory.buffer;
     if (memory === undefined) new Float64Array(buf, L.x, L.n * L.d).set(m.data);
     this.labels = new Int32Array(buf, L.labels, L.n);
@@ -327,7 +311,7 @@ export function placedRows(n: number, d: number, k: number, block: number, opts:
   if (layout === undefined) return undefined;
   let memory: WasmMemory;
   try {
-    memory = new (WA as WasmApi).Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
+    memory = sharedMemory(layout.pages);
   } catch (e) {
     if (e instanceof RangeError) return undefined;
     throw e;
@@ -378,9 +362,7 @@ export class WasmKernels {
     private readonly layout: WasmLayout,
     moduleBytes: Uint8Array,
   ) {
-    const api = WA as WasmApi;
-    const inst = new api.Instance(new api.Module(moduleBytes), { env: { memory } });
-    this.fns = inst.exports as unknown as KernelExports;
+    this.fns = instantiate<KernelExports>(moduleBytes, memory);
     this.partSums = new Float64Array(memory.buffer, layout.partSums, layout.nBlocks * layout.k * layout.d);
     this.partCounts = new Float64Array(memory.buffer, layout.partCounts, layout.nBlocks * layout.k);
   }

@@ -13,9 +13,8 @@
  * iteration (four independent accumulation chains sharing each load of x_i), then one at a time.
  */
 import { encodeModule, FnBuilder, MAX_PAGES } from './encoder';
-import { wasmSimdSupported, type WasmMemory } from './engine';
-
-const PAGE = 65536;
+import { instantiate, PAGE, sharedMemory, type WasmMemory } from './api';
+import { wasmSimdSupported } from './engine';
 
 function sqFn(d: number): FnBuilder {
   const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32'], null);
@@ -138,12 +137,6 @@ export function sqDistJs(x: Float64Array, d: number, i: number, j0: number, j1: 
   }
 }
 
-interface WasmApi {
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
 /** The rows copied into a WebAssembly memory with a distance buffer of `len` values after them. */
 export interface PairwiseWasm {
   /** out[0 .. j1 - j0) = squared distances of row i to rows [j0, j1); j1 - j0 <= len. */
@@ -160,16 +153,14 @@ export function pairwiseWasm(x: Float64Array, n: number, d: number, len: number)
   const outAt = Math.ceil((n * d * 8) / 16) * 16;
   const pages = Math.max(1, Math.ceil((outAt + len * 8) / PAGE));
   if (pages > MAX_PAGES - 1) return undefined;
-  const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   let memory: WasmMemory;
   try {
-    memory = new WA.Memory({ initial: pages, maximum: pages, shared: true });
+    memory = sharedMemory(pages);
   } catch (e) {
     if (e instanceof RangeError) return undefined;
     throw e;
   }
   new Float64Array(memory.buffer, 0, n * d).set(x.subarray(0, n * d));
-  const inst = new WA.Instance(new WA.Module(pairwiseModuleBytes(d)), { env: { memory } });
-  const fn = (inst.exports as { sq: (x: number, i: number, j0: number, j1: number, out: number) => void }).sq;
+  const fn = instantiate<{ sq: (x: number, i: number, j0: number, j1: number, out: number) => void }>(pairwiseModuleBytes(d), memory).sq;
   return { sq: (i, j0, j1) => fn(0, i, j0, j1, outAt), out: new Float64Array(memory.buffer, outAt, len) };
 }

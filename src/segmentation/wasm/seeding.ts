@@ -14,19 +14,9 @@
  * trial (trials * n), pots (2 * pairs) and candRows (trials * d), all float64.
  */
 import type { Matrix } from '../matrix';
+import { instantiate, PAGE, sharedMemory, type WasmMemory } from './api';
 import { encodeModule, FnBuilder, moduleWat } from './encoder';
 import { exactDistances } from './common';
-
-const PAGE = 65536;
-
-interface WasmMemory {
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
-}
-interface WasmApi {
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
 
 /** trials(x, cand, closest, n, trial, pots): the pass described above, for `trials` candidates of d features. */
 export function trialsFn(trials: number, d: number): FnBuilder {
@@ -162,9 +152,7 @@ export class WasmSeeder {
     this.trial = new Float64Array(buf, at.trial, at.trials * n);
     this.pots = new Float64Array(buf, at.pots, np * 2);
     this.candRows = new Float64Array(buf, at.candRows, at.trials * d);
-    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const exports = new api.Instance(new api.Module(trialsModuleBytes(at.trials, d)), { env: { memory } }).exports as { trials: WasmSeeder['fn'] };
-    this.fn = exports.trials;
+    this.fn = instantiate<{ trials: WasmSeeder['fn'] }>(trialsModuleBytes(at.trials, d), memory).trials;
   }
 
   /** A seeder with a memory of its own holding a copy of m's rows. Throws RangeError when the memory cannot be had. */
@@ -180,8 +168,7 @@ export class WasmSeeder {
     const at = seedRegions(take, n, d, trials);
     const pages = Math.max(1, Math.ceil(top / PAGE));
     if (pages > 65535) throw new RangeError('k-means++ data exceed a wasm32 memory');
-    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
+    const memory = sharedMemory(pages);
     new Float64Array(memory.buffer, x, n * d).set(m.data);
     return new WasmSeeder(memory, x, n, d, at);
   }
