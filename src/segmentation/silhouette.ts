@@ -9,7 +9,8 @@
  * labelings, nor on whether the WebAssembly or the JavaScript kernel ran: both give the same bits).
  */
 import type { Matrix } from './matrix';
-import { pairwiseWasm, sqDistJs } from './wasm/pairwise';
+import { sqDistJs } from './wasm/pairwise';
+import { silhouetteTiles } from './wasm/silhouetteTiles';
 
 /** Rows per tile: a tile of 64 rows x 264 features (135 KB) stays in L2 while all rows pass it. */
 const TILE = 64;
@@ -82,20 +83,24 @@ export function silhouetteScores(m: Matrix, labelings: readonly Int32Array[], ks
   const n = m.rows;
   const d = m.cols;
   const x = m.data;
-  const sums = ks.map((k) => new Float64Array(n * k));
   const nl = labelings.length;
-  const wasm = nl > 0 ? pairwiseWasm(x, n, d, TILE) : undefined;
-  const sq = wasm?.out ?? new Float64Array(TILE);
+  const wasm = nl > 0 ? silhouetteTiles(x, n, d, TILE, labelings, ks) : undefined;
+  const sums = wasm?.sums ?? ks.map((k) => new Float64Array(n * k));
+  const sq = new Float64Array(TILE);
   const dist = new Float64Array(TILE * TILE);
   for (let bi = 0; bi < n && nl > 0; bi += TILE) {
     const iEnd = Math.min(n, bi + TILE);
     for (let bj = bi; bj < n; bj += TILE) {
       const jEnd = Math.min(n, bj + TILE);
+      if (wasm !== undefined) {
+        wasm.tile(bi, iEnd, bj, jEnd);
+        for (let q = 0; q < nl; q++) wasm.fold(q, bi, iEnd, bj, jEnd);
+        continue;
+      }
       for (let i = bi; i < iEnd; i++) {
         const j0 = bj === bi ? i + 1 : bj;
         if (j0 >= jEnd) continue;
-        if (wasm !== undefined) wasm.sq(i, j0, jEnd);
-        else sqDistJs(x, d, i, j0, jEnd, sq);
+        sqDistJs(x, d, i, j0, jEnd, sq);
         const o = (i - bi) * TILE - bj;
         for (let j = j0; j < jEnd; j++) dist[o + j] = Math.sqrt(sq[j - j0]);
       }

@@ -4,8 +4,9 @@ import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { Rng } from '../../src/segmentation/rng';
 import { fitOnSample, sampleSilhouettes, scoreK, scoreKs, silhouetteScore } from '../../src/segmentation/scoring';
 import { silhouetteScores } from '../../src/segmentation/silhouette';
-import { pairwiseWasm, sqDistJs } from '../../src/segmentation/wasm/pairwise';
-import { wasmSimdSupported } from '../../src/segmentation/wasm/engine';
+import { sqDistJs } from '../../src/segmentation/wasm/pairwise';
+import { silhouetteModuleBytes, silhouetteModuleWat, silhouetteTiles } from '../../src/segmentation/wasm/silhouetteTiles';
+import { setKernelBackend, wasmSimdSupported } from '../../src/segmentation/wasm/engine';
 import { blobs } from './blobs';
 
 /** Textbook silhouette (Rousseeuw, scikit-learn's conventions), independent of the tiled pass. */
@@ -115,13 +116,34 @@ test('deterministic: the same bits on every call, and the JavaScript kernel give
     });
     js.forEach((v, j) => assert.ok(Math.abs(v - direct[j]) <= 1e-12 * Math.max(1, direct[j])));
     if (!wasmSimdSupported()) continue;
-    const w = pairwiseWasm(x, 9, d, 9);
+    const w = silhouetteTiles(x, 9, d, 9, [new Int32Array(9)], [1]);
     assert.ok(w !== undefined);
+    w.tile(0, 9, 0, 9);
     for (let i = 0; i < 9; i++) {
-      w.sq(i, 0, 9);
       sqDistJs(x, d, i, 0, 9, js);
-      assert.deepEqual(Array.from(w.out), Array.from(js), `d = ${d}, row ${i}`);
+      for (let j = i + 1; j < 9; j++) assert.equal(w.dist[i * 9 + j], Math.sqrt(js[j]), `d = ${d}, rows ${i}, ${j}`);
     }
+  }
+  // the whole pass, tiles and folds, without WebAssembly: the same bits
+  try {
+    setKernelBackend('js');
+    assert.deepEqual(silhouetteScores(m, labelings, [2, 4, 6]), first);
+  } finally {
+    setKernelBackend('auto');
+  }
+});
+
+test('the silhouette module is the bytes wabt assembles from its text', async () => {
+  const wabt = await (
+    require('wabt') as () => Promise<{
+      parseWat(f: string, s: string, o: object): { validate(o: object): void; toBinary(o: object): { buffer: Uint8Array } };
+    }>
+  )();
+  const features = { simd: true, threads: true };
+  for (const d of [1, 4, 23]) {
+    const parsed = wabt.parseWat(`silhouette-${d}.wat`, silhouetteModuleWat(d), features);
+    parsed.validate(features);
+    assert.ok(Buffer.from(parsed.toBinary({ canonicalize_lebs: true }).buffer).equals(Buffer.from(silhouetteModuleBytes(d))), `d = ${d}`);
   }
 });
 

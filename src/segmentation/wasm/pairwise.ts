@@ -1,6 +1,6 @@
 /**
  * Squared Euclidean distances of one row against a run of rows, as a WebAssembly SIMD (f64x2)
- * kernel generated per row width d; the pairwise pass of the silhouette (../silhouette.ts).
+ * kernel generated per row width d; the pairwise pass of the silhouette (silhouetteTiles.ts).
  *
  * The distance of rows a and b is computed directly from the differences (never through the
  * ||a||^2 + ||b||^2 - 2 a.b expansion, which cancels catastrophically for close rows): lane 0
@@ -12,11 +12,10 @@
  * sq(x, i, j0, j1, out): out[j - j0] = |x_i - x_j|^2 for j in [j0, j1), four rows j per loop
  * iteration (four independent accumulation chains sharing each load of x_i), then one at a time.
  */
-import { encodeModule, FnBuilder, MAX_PAGES } from './encoder';
-import { instantiate, PAGE, sharedMemory, type WasmMemory } from './api';
-import { wasmSimdSupported } from './engine';
+import { FnBuilder } from './encoder';
 
-function sqFn(d: number): FnBuilder {
+/** sq(x, i, j0, j1, out) for rows of d features (see the header); silhouetteTiles.ts puts it in its module. */
+export function sqFn(d: number): FnBuilder {
   const f = new FnBuilder(['i32', 'i32', 'i32', 'i32', 'i32'], null);
   const [x, i, j0, j1, out] = [0, 1, 2, 3, 4];
   const row = d * 8;
@@ -101,19 +100,6 @@ function sqFn(d: number): FnBuilder {
   return f;
 }
 
-const cache = new Map<number, Uint8Array>();
-
-/** The module exporting `sq` for rows of d features; cached per d. */
-export function pairwiseModuleBytes(d: number): Uint8Array {
-  if (!Number.isSafeInteger(d) || d < 1) throw new RangeError(`row width must be a positive integer, got ${d}`);
-  let b = cache.get(d);
-  if (b === undefined) {
-    b = encodeModule([{ name: 'sq', fn: sqFn(d) }]);
-    cache.set(d, b);
-  }
-  return b;
-}
-
 /** JavaScript twin of the kernel: the same operations in the same order, so the same bits. */
 export function sqDistJs(x: Float64Array, d: number, i: number, j0: number, j1: number, out: Float64Array): void {
   const io = i * d;
@@ -135,32 +121,4 @@ export function sqDistJs(x: Float64Array, d: number, i: number, j0: number, j1: 
     }
     out[j - j0] = s;
   }
-}
-
-/** The rows copied into a WebAssembly memory with a distance buffer of `len` values after them. */
-export interface PairwiseWasm {
-  /** out[0 .. j1 - j0) = squared distances of row i to rows [j0, j1); j1 - j0 <= len. */
-  sq(i: number, j0: number, j1: number): void;
-  readonly out: Float64Array;
-}
-
-/**
- * The WebAssembly pairwise kernel on a copy of `m`'s rows, or undefined when WebAssembly SIMD is
- * unavailable or the rows do not fit a 32-bit memory (then use {@link sqDistJs}).
- */
-export function pairwiseWasm(x: Float64Array, n: number, d: number, len: number): PairwiseWasm | undefined {
-  if (process.env.AUTOSEG_KMEANS_KERNEL === 'js' || !wasmSimdSupported()) return undefined;
-  const outAt = Math.ceil((n * d * 8) / 16) * 16;
-  const pages = Math.max(1, Math.ceil((outAt + len * 8) / PAGE));
-  if (pages > MAX_PAGES - 1) return undefined;
-  let memory: WasmMemory;
-  try {
-    memory = sharedMemory(pages);
-  } catch (e) {
-    if (e instanceof RangeError) return undefined;
-    throw e;
-  }
-  new Float64Array(memory.buffer, 0, n * d).set(x.subarray(0, n * d));
-  const fn = instantiate<{ sq: (x: number, i: number, j0: number, j1: number, out: number) => void }>(pairwiseModuleBytes(d), memory).sq;
-  return { sq: (i, j0, j1) => fn(0, i, j0, j1, outAt), out: new Float64Array(memory.buffer, outAt, len) };
 }
