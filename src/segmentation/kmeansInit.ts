@@ -1,4 +1,4 @@
-import type { Matrix } from './matrix';
+import { rowSquaredNorms, type Matrix } from './matrix';
 import { compileKernel, UNROLL_LIMIT } from './kernels';
 import type { Rng } from './rng';
 import { wasmEnabled } from './wasm/engine';
@@ -6,14 +6,27 @@ import { WasmSeeder } from './wasm/seeding';
 
 /**
  * Where the candidate pass runs: buffers (`closest`: n, `trial`: trials * n, `candRows`:
- * trials * d) and run(pots), which fills trial and adds each candidate's potential to pots.
- * The JavaScript and the WebAssembly versions compute the same bits.
+ * trials * d, `candNorms`: trials), each row's squared norm (`norms`: n) and run(pots), which
+ * fills trial and adds each candidate's potential to pots. The JavaScript and the WebAssembly
+ * versions compute the same bits.
  */
 export interface Seeder {
   readonly closest: Float64Array;
   readonly trial: Float64Array;
   readonly candRows: Float64Array;
+  readonly candNorms: Float64Array;
+  readonly norms: Float64Array;
   run(pots: Float64Array): void;
+}
+
+/**
+ * A squared distance from the expansion ||x||^2 + ||c||^2 - 2 x.c, as scikit-learn's k-means++
+ * computes it (`_euclidean_distances`), clipped at 0 for the rounding of near-equal rows. Its
+ * dot product is summed in feature order, so skipping zeros (the sparse kernels) changes no bit.
+ */
+export function expandedSq(xNorm: number, cNorm: number, dot: number): number {
+  const s = xNorm + cNorm - 2 * dot;
+  return s < 0 ? 0 : s;
 }
 
 /** Candidates per k-means++ step (scikit-learn's 2 + floor(ln k)). */
@@ -24,8 +37,14 @@ export function trialsFor(k: number): number {
 /** The JavaScript candidate pass (the fallback; tests compare it with the WebAssembly one). */
 export function jsSeeder(m: Matrix, trials: number): Seeder {
   const kernel = trialKernelFor(trials, m.cols);
-  const s = { closest: new Float64Array(m.rows), trial: new Float64Array(trials * m.rows), candRows: new Float64Array(trials * m.cols) };
-  return { ...s, run: (pots) => kernel(m.data, s.candRows, s.closest, m.rows, s.trial, pots) };
+  const s = {
+    closest: new Float64Array(m.rows),
+    trial: new Float64Array(trials * m.rows),
+    candRows: new Float64Array(trials * m.cols),
+    candNorms: new Float64Array(trials),
+    norms: rowSquaredNorms(m.data, m.rows, m.cols),
+  };
+  return { ...s, run: (pots) => kernel(m.data, s.candRows, s.closest, m.rows, s.trial, pots, s.norms, s.candNorms) };
 }
 
 /**
@@ -52,8 +71,10 @@ export function seederFor(m: Matrix, k: number): Seeder {
  * probability proportional to the squared distance to the nearest centre so far, "best" being
  * the candidate that minimises the resulting potential (sum of squared distances).
  *
- * Distances are computed directly as sum((x - c)^2), so they are exact and never negative.
- * All candidates of a round are evaluated in one pass over the rows (each row read once).
+ * Squared distances come from the expansion ||x||^2 + ||c||^2 - 2 x.c clipped at 0, as scikit-learn
+ * computes them here ({@link expandedSq}): a dot product per row and candidate, which the sparse
+ * kernel sums over the row's non-zeros only. All candidates of a round are evaluated in one pass
+ * over the rows (each row read once).
  * Returns the k x cols row-major centres.
  */
 export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng, seeder: Seeder = seederFor(m, k)): Float64Array {
@@ -65,16 +86,14 @@ export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng, seeder: Seeder = 
 
   const first = rng.nextInt(n);
   centers.set(x.subarray(first * d, first * d + d), 0);
-  const { closest, trial, candRows } = seeder;
+  const { closest, trial, candRows, candNorms, norms } = seeder;
   let pot = 0;
   for (let i = 0; i < n; i++) {
     const o = i * d;
     const co = first * d;
-    let s = 0;
-    for (let j = 0; j < d; j++) {
-      const t = x[o + j] - x[co + j];
-      s += t * t;
-    }
+    let dot = 0;
+    for (let j = 0; j < d; j++) dot += x[o + j] * x[co + j];
+    const s = expandedSq(norms[i], norms[first], dot);
     closest[i] = s;
     pot += s;
   }
@@ -94,6 +113,7 @@ export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng, seeder: Seeder = 
       const v = rng.nextFloat() * pot;
       candidates[t] = searchLeft(cumsum, v);
       candRows.set(x.subarray(candidates[t] * d, candidates[t] * d + d), t * d);
+      candNorms[t] = norms[candidates[t]];
     }
     pots.fill(0);
     seeder.run(pots);
@@ -120,25 +140,30 @@ function searchLeft(a: Float64Array, v: number): number {
 }
 
 /**
- * For every row i and candidate t: trial[t * n + i] = min(closest[i], |x_i - cand_t|^2), and
- * pots[t] += that value, rows in order. Specialised for (trials, d) like the Lloyd kernels.
+ * For every row i and candidate t: trial[t * n + i] = min(closest[i], expandedSq(norms[i],
+ * candNorms[t], x_i . cand_t)), and pots[t] += that value, rows in order. Specialised for
+ * (trials, d) like the Lloyd kernels.
  */
-type TrialKernel = (x: Float64Array, cand: Float64Array, closest: Float64Array, n: number, trial: Float64Array, pots: Float64Array) => void;
+type TrialKernel = (x: Float64Array, cand: Float64Array, closest: Float64Array, n: number, trial: Float64Array, pots: Float64Array, norms: Float64Array, candNorms: Float64Array) => void;
 
-const TRIAL_PARAMS = ['x', 'cand', 'closest', 'n', 'trial', 'pots'] as const;
+const TRIAL_PARAMS = ['x', 'cand', 'closest', 'n', 'trial', 'pots', 'norms', 'candNorms'] as const;
 const trialCache = new Map<string, TrialKernel>();
 
 export function trialKernelSource(trials: number, d: number): string {
+  // the same sequence as expandedSq: e = (||x||^2 + ||c||^2) - 2 dot, then e < 0 ? 0 : e
   if (trials * d > UNROLL_LIMIT) {
     return `
 for (let t = 0; t < ${trials}; t++) {
   let p = 0;
+  const nc = candNorms[t];
   for (let i = 0; i < n; i++) {
     const xo = i * ${d};
     let s = 0;
-    for (let j = 0; j < ${d}; j++) { const u = x[xo + j] - cand[t * ${d} + j]; s += u * u; }
+    for (let j = 0; j < ${d}; j++) s += x[xo + j] * cand[t * ${d} + j];
+    let e = norms[i] + nc - 2 * s;
+    if (e < 0) e = 0;
     const ci = closest[i];
-    const v = s < ci ? s : ci;
+    const v = e < ci ? e : ci;
     trial[t * n + i] = v;
     p += v;
   }
@@ -147,13 +172,13 @@ for (let t = 0; t < ${trials}; t++) {
   }
   let src = '';
   for (let t = 0; t < trials; t++) for (let j = 0; j < d; j++) src += `const c${t}_${j} = cand[${t * d + j}];\n`;
-  for (let t = 0; t < trials; t++) src += `let p${t} = 0;\nconst o${t} = ${t} * n;\n`;
-  src += `for (let i = 0, xo = 0; i < n; i++, xo += ${d}) {\n const ci = closest[i];\n`;
+  for (let t = 0; t < trials; t++) src += `let p${t} = 0;\nconst o${t} = ${t} * n;\nconst nc${t} = candNorms[${t}];\n`;
+  src += `for (let i = 0, xo = 0; i < n; i++, xo += ${d}) {\n const ci = closest[i];\n const nx = norms[i];\n`;
   for (let j = 0; j < d; j++) src += ` const x${j} = x[xo + ${j}];\n`;
   for (let t = 0; t < trials; t++) {
     src += ` let s${t} = 0;\n`;
-    for (let j = 0; j < d; j++) src += ` { const u = x${j} - c${t}_${j}; s${t} += u * u; }\n`;
-    src += ` { const v = s${t} < ci ? s${t} : ci; trial[o${t} + i] = v; p${t} += v; }\n`;
+    for (let j = 0; j < d; j++) src += ` s${t} += x${j} * c${t}_${j};\n`;
+    src += ` { let e = nx + nc${t} - 2 * s${t}; if (e < 0) e = 0; const v = e < ci ? e : ci; trial[o${t} + i] = v; p${t} += v; }\n`;
   }
   src += '}\n';
   for (let t = 0; t < trials; t++) src += `pots[${t}] += p${t};\n`;

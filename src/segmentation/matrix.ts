@@ -23,3 +23,13 @@ export function takeRows(m: Matrix, indices: ArrayLike<number>): Matrix {
   }
   return { rows: indices.length, cols: m.cols, data: out };
 }
+
+/** ||x_i||^2 of each of the n rows of d features, summed in feature order (the seeders' norms). */
+export function rowSquaredNorms(x: Float64Array, n: number, d: number, out: Float64Array = new Float64Array(n)): Float64Array {
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x[i * d + j] * x[i * d + j];
+    out[i] = s;
+  }
+  return out;
+}

@@ -117,16 +117,25 @@ void maybe('k-means++ on the WebAssembly candidate pass gives the same bits as o
     [10, 264],
     [21, 5],
   ] as const) {
-    const n = 1001;
-    const rng = new Rng(k * d);
-    const data = Float64Array.from({ length: n * d }, () => Math.floor(rng.nextFloat() * 3) + rng.nextFloat() * 1e-6);
-    const m = matrix(n, d, data);
-    const a = kmeansPlusPlus(m, k, new Rng(5), jsSeeder(m, trialsFor(k)));
-    const seeder = seederFor(m, k);
-    assert.ok(seeder instanceof WasmSeeder);
-    const b = kmeansPlusPlus(m, k, new Rng(5), seeder);
-    assert.deepEqual(b, a, `k=${k} d=${d}`);
-    assert.deepEqual(kmeansPlusPlus(m, k, new Rng(6), seeder), kmeansPlusPlus(m, k, new Rng(6), jsSeeder(m, trialsFor(k))), 'the seeder is reusable');
+    for (const zeros of [0, 0.8]) {
+      const n = 1001;
+      const rng = new Rng(k * d);
+      // near-duplicate rows (clipped expansions), and with `zeros` the sparse pass
+      const data = Float64Array.from({ length: n * d }, () => (rng.nextFloat() < zeros ? 0 : Math.floor(rng.nextFloat() * 3) + rng.nextFloat() * 1e-6));
+      const m = matrix(n, d, data);
+      const what = `k=${k} d=${d} zeros=${zeros}`;
+      const a = kmeansPlusPlus(m, k, new Rng(5), jsSeeder(m, trialsFor(k)));
+      const seeder = seederFor(m, k);
+      assert.ok(seeder instanceof WasmSeeder);
+      assert.equal(seeder.sparse, zeros > 0, what);
+      const b = kmeansPlusPlus(m, k, new Rng(5), seeder);
+      assert.deepEqual(b, a, what);
+      assert.deepEqual(kmeansPlusPlus(m, k, new Rng(6), seeder), kmeansPlusPlus(m, k, new Rng(6), jsSeeder(m, trialsFor(k))), `${what}: the seeder is reusable`);
+      // the Lloyd engine's own seeder (on its memory, its records when it has them) draws the same
+      const engine = wasmMatrixFor(m, k, ROW_BLOCK, { seedTrials: trialsFor(k) });
+      assert.ok(engine?.seeder !== undefined);
+      assert.deepEqual(kmeansPlusPlus(m, k, new Rng(5), engine.seeder), a, `${what}: engine seeder`);
+    }
   }
 });
 
@@ -142,9 +151,11 @@ test('the k-means++ module is the bytes wabt assembles from its text', async () 
     [3, 5],
     [4, 20],
   ] as const) {
-    const parsed = wabt.parseWat(`trials-${t}-${d}.wat`, trialsModuleWat(t, d), features);
-    parsed.validate(features);
-    assert.ok(Buffer.from(parsed.toBinary({ canonicalize_lebs: true }).buffer).equals(Buffer.from(trialsModuleBytes(t, d))));
+    for (const sparse of [false, true]) {
+      const parsed = wabt.parseWat(`trials-${t}-${d}-${sparse}.wat`, trialsModuleWat(t, d, sparse), features);
+      parsed.validate(features);
+      assert.ok(Buffer.from(parsed.toBinary({ canonicalize_lebs: true }).buffer).equals(Buffer.from(trialsModuleBytes(t, d, sparse))), `${t} trials, d=${d}, sparse=${sparse}`);
+    }
   }
 });
 

@@ -188,7 +188,9 @@ export class WasmMatrix {
     this.header = new Int32Array(buf, 0, HEADER_BYTES / 4);
     this.dl = new Float64Array(buf, Math.max(0, L.dl), L.dl < 0 ? 0 : k + 1);
     this.cf = this.initFloat32(m) ? new Float32Array(buf, L.cf, ((L.d + 1) * quadsOf(k) + 1) * 4) : undefined;
-    this.seeder = L.seed === undefined ? undefined : new WasmSeeder(this.memory, L.x, L.n, L.d, L.seed);
+    // the rows' non-zero records, when the layout has them and initFloat32 filled them
+    const records = this.cf !== undefined && L.records >= 0 ? { records: L.records, rowStart: L.rowStart } : undefined;
+    this.seeder = L.seed === undefined ? undefined : new WasmSeeder(this.memory, L.x, L.n, L.d, L.seed, records);
   }
 
   /**
