@@ -87,21 +87,21 @@ export function kmeansPlusPlus(m: Matrix, k: number, rng: Rng, seeder: Seeder = 
   const first = rng.nextInt(n);
   centers.set(x.subarray(first * d, first * d + d), 0);
   const { closest, trial, candRows, candNorms, norms } = seeder;
-  let pot = 0;
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    const co = first * d;
-    let dot = 0;
-    for (let j = 0; j < d; j++) dot += x[o + j] * x[co + j];
-    const s = expandedSq(norms[i], norms[first], dot);
-    closest[i] = s;
-    pot += s;
+  // the first centre's squared distances: the candidate pass with every candidate the first row
+  // and no closest centre yet (+Infinity), so trial 0 holds them and pots[0] their sum in row order
+  closest.fill(Infinity);
+  for (let t = 0; t < nTrials; t++) {
+    candRows.set(x.subarray(first * d, first * d + d), t * d);
+    candNorms[t] = norms[first];
   }
+  const pots = new Float64Array(nTrials);
+  seeder.run(pots);
+  let pot = pots[0];
+  closest.set(trial.subarray(0, n));
 
   const cumsum = new Float64Array(n);
   const candidates = new Int32Array(nTrials);
   // trial[t * n + i]: min(closest[i], dist(i, candidate t)); one buffer per trial, the winner becomes `closest`.
-  const pots = new Float64Array(nTrials);
 
   for (let c = 1; c < k; c++) {
     let acc = 0;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { absoluteTolerance, kmeans, kmeansForKs, kmeansParallel } from '../../src/segmentation/kmeans';
 import { UNROLL_LIMIT } from '../../src/segmentation/kernels';
-import { kmeansPlusPlus, trialsFor } from '../../src/segmentation/kmeansInit';
+import { expandedSq, jsSeeder, kmeansPlusPlus, seederFor, trialsFor } from '../../src/segmentation/kmeansInit';
 import { relocateEmptyClusters, runLloydSync } from '../../src/segmentation/lloyd';
 import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { nearestCentroids } from '../../src/segmentation/distance';
@@ -114,6 +114,39 @@ test('kmeansForKs: every k byte-identical to its own kmeans call, any order of k
   assert.notDeepEqual(bytes(kmeansPlusPlus(m, 8, new Rng(11)).subarray(0, 7 * m.cols)), bytes(seven), 'a different candidate count draws differently');
   assert.deepEqual(kmeansForKs(m, [], { seed: 5 }), []);
   assert.throws(() => kmeansForKs(m, [3, 1], { seed: 5 }), /k/);
+});
+
+test('the k-means++ candidate pass: min(closest, ||x||^2 + ||c||^2 - 2 x.c clipped at 0), its potential summed in row order', () => {
+  const { m } = blobs(3, 40, 6, 17, 0.3);
+  const data = m.data;
+  data.set(data.subarray(5 * 6, 6 * 6), 7 * 6); // row 7 duplicates row 5: its expansion rounds to about 0, clipped
+  for (const seeder of [jsSeeder(m, 3), seederFor(m, 3)]) {
+    seeder.closest.fill(Infinity).fill(0.5, 0, 10);
+    for (let t = 0; t < 3; t++) {
+      seeder.candRows.set(data.subarray((5 + t) * 6, (6 + t) * 6), t * 6);
+      seeder.candNorms[t] = seeder.norms[5 + t];
+    }
+    const pots = new Float64Array(3).fill(1);
+    seeder.run(pots);
+    for (let t = 0; t < 3; t++) {
+      let pot = 0;
+      for (let i = 0; i < m.rows; i++) {
+        let dot = 0;
+        let norm = 0;
+        for (let j = 0; j < 6; j++) {
+          dot += data[i * 6 + j] * data[(5 + t) * 6 + j];
+          norm += data[i * 6 + j] * data[i * 6 + j];
+        }
+        assert.equal(seeder.norms[i], norm);
+        const e = expandedSq(norm, seeder.norms[5 + t], dot);
+        assert.ok(e >= 0);
+        const v = i < 10 ? Math.min(0.5, e) : e;
+        assert.equal(seeder.trial[t * m.rows + i], v, `row ${i}, candidate ${t}`);
+        pot += v;
+      }
+      assert.equal(pots[t], 1 + pot);
+    }
+  }
 });
 
 test('k-means++ picks k distinct data rows, far apart on blobs', () => {
