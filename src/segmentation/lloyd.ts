@@ -39,11 +39,7 @@ export function* lloydLoop(m: Matrix, init: Float64Array, k: number, maxIter: nu
   let iterations = 0;
   for (let it = 0; it < maxIter; it++) {
     iterations = it + 1;
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += centers[c * d + j] * centers[c * d + j];
-      halfNorms[c] = 0.5 * s;
-    }
+    halfNorms.set(halfNormsOf(centers, k, d));
     const ans = yield { kind: 'assign', centers, halfNorms };
     const sums = ans.sums;
     const counts = ans.counts;
@@ -183,12 +179,29 @@ export function wasmEngine(m: Matrix, k: number, wm: WasmMatrix): LloydEngine {
       return changed;
     },
     final(centers) {
-      wm.setCenters(centers);
       let inertia = 0;
+      if (wm.boundsCurrent) {
+        // right after the last assignment: the bounds spare most rows their distances to every centre
+        wm.setCenters(centers, halfNormsOf(centers, k, m.cols));
+        for (let b = 0; b < L.nBlocks; b++) inertia += inst.finalBlock(b);
+        return inertia;
+      }
+      wm.setCenters(centers);
       for (let b = 0; b < L.nBlocks; b++) inertia += inst.nearestBlock(b);
       return inertia;
     },
   };
+}
+
+/** Half squared norms 0.5 ||c||^2 of k centres of d features, as the Lloyd loop computes them. */
+function halfNormsOf(centers: Float64Array, k: number, d: number): Float64Array {
+  const h = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += centers[c * d + j] * centers[c * d + j];
+    h[c] = 0.5 * s;
+  }
+  return h;
 }
 
 /**

@@ -148,6 +148,7 @@ export function useWasm(n: number, d: number, k: number, block: number): boolean
 interface KernelExports {
   lloyd(x: number, cl: number, labels: number, start: number, end: number, sums: number, counts: number): number;
   nearest(x: number, cn: number, labels: number, start: number, end: number): number;
+  finalBounds?(x: number, cn: number, labels: number, start: number, end: number): number;
 }
 
 /** The matrix in a shared wasm memory, with views on the labels and per-block partial sums. */
@@ -238,6 +239,15 @@ export class WasmMatrix {
     this.header[HEADER.cf / 4] = L.cf;
     this.header[HEADER.on / 4] = 1;
     return true;
+  }
+
+  /**
+   * Whether the rows' distance bounds are those of the last Lloyd assignment (the wide-shape
+   * kernel ran it, and nothing else set the centres since), so the final assignment may use them
+   * (finalBounds.ts): then set the final centres with their half norms and run finalBlock.
+   */
+  get boundsCurrent(): boolean {
+    return this.cf !== undefined && this.prevCenters !== undefined && useBounds(this.layout.k, this.layout.d);
   }
 
   /** Rows whose distances the bounds skipped so far (a benchmark figure; approximate with threads). */
@@ -378,6 +388,15 @@ export class WasmKernels {
     const start = b * L.block;
     const end = Math.min(L.n, start + L.block);
     return this.fns.lloyd(L.x, L.cl, L.labels, start, end, L.partSums + b * kd * 8, L.partCounts + b * L.k * 8);
+  }
+
+  /** {@link nearestBlock}'s labels and inertia from the bounds (finalBounds.ts; {@link WasmMatrix.boundsCurrent} must hold). */
+  finalBlock(b: number): number {
+    const L = this.layout;
+    const start = b * L.block;
+    const run = this.fns.finalBounds;
+    if (run === undefined) throw new Error('finalBlock: this shape keeps no distance bounds');
+    return run(L.x, L.cn, L.labels, start, Math.min(L.n, start + L.block));
   }
 
   /** Exact nearest centroid of block b; returns the block's inertia. */

@@ -25,6 +25,7 @@
 import { argmin, argminLocals, columnPairLoop, exactDistances, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
 import { encodeModule, FnBuilder, moduleWat } from './encoder';
 import { exactRowFn, lloyd32Fn, lloydDispatchFn } from './lloyd32';
+import { finalBoundsFn } from './finalBounds';
 import { lloyd32BoundsFn, useBounds } from './lloyd32Bounds';
 
 export { pairsOf, type KernelShape } from './common';
@@ -156,6 +157,8 @@ function functions(shape: KernelShape): Array<{ name: string; fn: FnBuilder }> {
     { name: 'lloyd64', fn: lloydFn(shape) },
     { name: 'lloyd32', fn: useBounds(shape.k, shape.d) ? lloyd32BoundsFn(shape, 4) : lloyd32Fn(shape, 4) },
     { name: 'exactRow', fn: exactRowFn(shape) },
+    // the final assignment on the bounds (finalBounds.ts), for the shapes that keep them; calls 1
+    ...(useBounds(shape.k, shape.d) ? [{ name: 'finalBounds', fn: finalBoundsFn(shape, 1) }] : []),
   ];
 }
 
