@@ -10,6 +10,7 @@
  */
 import type { Matrix } from '../matrix';
 import { instantiate, PAGE, sharedMemory, wasmApi, type WasmMemory } from './api';
+import { WasmKernels } from './kernelInstance';
 import { MAX_PAGES } from './encoder';
 import { kernelModuleBytes, pairsOf } from './kernels';
 import { centreMoves } from './bounds';
@@ -19,6 +20,7 @@ import { countNonZeros, fillSparseRows, RECORD_BYTES, SPARSE_MAX_DENSITY } from 
 import { seedRegions, WasmSeeder, type SeedRegions } from './seeding';
 
 export type { WasmMemory } from './api';
+export { WasmKernels } from './kernelInstance';
 
 /** Byte offsets in the memory; everything 16-byte aligned. */
 export interface WasmLayout {
@@ -142,13 +144,6 @@ export function wasmEnabled(): boolean {
 /** Whether the WebAssembly kernels will run for this shape. */
 export function useWasm(n: number, d: number, k: number, block: number): boolean {
   return backend === 'auto' && wasmSimdSupported() && wasmLayout(n, d, k, block) !== undefined;
-}
-
-/** Exported functions of a kernel instance. */
-interface KernelExports {
-  lloyd(x: number, cl: number, labels: number, start: number, end: number, sums: number, counts: number): number;
-  nearest(x: number, cn: number, labels: number, start: number, end: number): number;
-  finalBounds?(x: number, cn: number, labels: number, start: number, end: number): number;
 }
 
 /** The matrix in a shared wasm memory, with views on the labels and per-block partial sums. */
@@ -361,54 +356,4 @@ function sparseLayout(m: Matrix, k: number, block: number, opts: LayoutOptions):
   const nonZeros = countNonZeros(m.data, count);
   if (opts.sparse !== true && nonZeros > SPARSE_MAX_DENSITY * count) return undefined;
   return wasmLayout(m.rows, m.cols, k, block, { ...opts, nonZeros });
-}
-
-/** One thread's instance: runs a block and leaves its partial results in the memory. */
-export class WasmKernels {
-  private readonly fns: KernelExports;
-  private readonly partSums: Float64Array;
-  private readonly partCounts: Float64Array;
-
-  constructor(
-    memory: WasmMemory,
-    private readonly layout: WasmLayout,
-    moduleBytes: Uint8Array,
-  ) {
-    this.fns = instantiate<KernelExports>(moduleBytes, memory);
-    this.partSums = new Float64Array(memory.buffer, layout.partSums, layout.nBlocks * layout.k * layout.d);
-    this.partCounts = new Float64Array(memory.buffer, layout.partCounts, layout.nBlocks * layout.k);
-  }
-
-  /** Lloyd assignment of block b; its sums and counts go to the block's partial slots. Returns changed labels. */
-  lloydBlock(b: number): number {
-    const L = this.layout;
-    const kd = L.k * L.d;
-    this.partSums.fill(0, b * kd, b * kd + kd);
-    this.partCounts.fill(0, b * L.k, b * L.k + L.k);
-    const start = b * L.block;
-    const end = Math.min(L.n, start + L.block);
-    return this.fns.lloyd(L.x, L.cl, L.labels, start, end, L.partSums + b * kd * 8, L.partCounts + b * L.k * 8);
-  }
-
-  /** {@link nearestBlock}'s labels and inertia from the bounds (finalBounds.ts; {@link WasmMatrix.boundsCurrent} must hold). */
-  finalBlock(b: number): number {
-    const L = this.layout;
-    const start = b * L.block;
-    const run = this.fns.finalBounds;
-    if (run === undefined) throw new Error('finalBlock: this shape keeps no distance bounds');
-    return run(L.x, L.cn, L.labels, start, Math.min(L.n, start + L.block));
-  }
-
-  /** Exact nearest centroid of block b; returns the block's inertia. */
-  nearestBlock(b: number): number {
-    const L = this.layout;
-    const start = b * L.block;
-    return this.nearestRows(start, Math.min(L.n, start + L.block));
-  }
-
-  /** Exact nearest centroid of the rows [start, end); returns their inertia (rows in order). */
-  nearestRows(start: number, end: number): number {
-    const L = this.layout;
-    return this.fns.nearest(L.x, L.cn, L.labels, start, end);
-  }
 }
