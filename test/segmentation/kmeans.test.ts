@@ -245,6 +245,28 @@ test('1, 2 and 3 threads give byte-identical results', async () => {
   await assert.rejects(kmeansParallel(m, { k: 5, seed: 7, threads: 0 }), /threads must be an integer in \[1, 64\]/);
 });
 
+test('1, 2 and 3 threads give byte-identical results on a wide, mostly-zero table (sparse kernels, bounded final assignment)', async () => {
+  // 9,000 rows of 10 numbers and 20 one-hot categoricals of 8 levels: 3 row blocks, 170 columns
+  const rng = new Rng(31);
+  const n = 9000;
+  const d = 10 + 20 * 8;
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const g = i % 4;
+    for (let j = 0; j < 10; j++) data[i * d + j] = g + rng.nextFloat();
+    for (let c = 0; c < 20; c++) data[i * d + 10 + c * 8 + (rng.nextFloat() < 0.6 ? (g + c) % 8 : rng.nextInt(8))] = 0.125;
+  }
+  const m = matrix(n, d, data);
+  const one = kmeans(m, { k: 6, seed: 3, nInit: 2 });
+  for (const threads of [2, 3]) {
+    const par = await kmeansParallel(m, { k: 6, seed: 3, nInit: 2, threads });
+    assert.deepEqual(bytes(par.centroids), bytes(one.centroids), `${threads} threads: centroids`);
+    assert.deepEqual(bytes(par.labels), bytes(one.labels), `${threads} threads: labels`);
+    assert.equal(par.inertia, one.inertia);
+    assert.equal(par.iterations, one.iterations);
+  }
+});
+
 test('the unrolled and the plain-loop kernels compute the same bits', () => {
   // k * d above UNROLL_LIMIT takes the plain loops; split the same data into a narrow and a wide view
   const { m } = blobs(4, 300, 3, 21, 2);
