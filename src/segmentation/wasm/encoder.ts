@@ -106,11 +106,42 @@ export type MemOp = keyof typeof MEM_OPS;
 const LANE_OPS = { 'i64x2.extract_lane': [0xfd, 0x1d], 'f32x4.extract_lane': [0xfd, 0x1f], 'f64x2.extract_lane': [0xfd, 0x21] } as const;
 export type LaneOp = keyof typeof LANE_OPS;
 
-/** The body of one function: bytes and text, built instruction by instruction. */
+let recordText = false;
+
+/**
+ * Runs `build` with every FnBuilder made meanwhile recording its instructions' text as well as
+ * their bytes, for {@link moduleWat}. Off otherwise: formatting the text took longer than
+ * encoding (a wide shape's module has some 100,000 instructions, one per k scored).
+ */
+export function withText<T>(build: () => T): T {
+  const was = recordText;
+  recordText = true;
+  try {
+    return build();
+  } finally {
+    recordText = was;
+  }
+}
+
+/** Appends v as unsigned LEB128. */
+function pushUleb(out: number[], v: number): void {
+  for (;;) {
+    const b = v & 0x7f;
+    v >>>= 7;
+    if (v === 0) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** The body of one function: bytes (and, within {@link withText}, text), built instruction by instruction. */
 export class FnBuilder {
   readonly bytes: number[] = [];
   readonly text: string[] = [];
   private readonly locals: ValType[] = [];
+  private readonly textOn = recordText;
 
   constructor(
     readonly params: readonly ValType[],
@@ -124,51 +155,66 @@ export class FnBuilder {
   }
 
   private put(text: string, ...bytes: number[]): this {
-    this.bytes.push(...bytes);
-    this.text.push(text);
+    for (const b of bytes) this.bytes.push(b);
+    if (this.textOn) this.text.push(text);
+    return this;
+  }
+
+  /** An instruction of one opcode byte and an unsigned immediate (local and branch indices). */
+  private withIndex(name: string, code: number, i: number): this {
+    this.bytes.push(code);
+    pushUleb(this.bytes, i);
+    if (this.textOn) this.text.push(`${name} ${i}`);
     return this;
   }
 
   op(name: Op): this {
-    return this.put(name, ...OPS[name]);
+    const code = OPS[name];
+    for (let q = 0; q < code.length; q++) this.bytes.push(code[q]);
+    if (this.textOn) this.text.push(name);
+    return this;
   }
   get(i: number): this {
-    return this.put(`local.get ${i}`, 0x20, ...uleb(i));
+    return this.withIndex('local.get', 0x20, i);
   }
   set(i: number): this {
-    return this.put(`local.set ${i}`, 0x21, ...uleb(i));
+    return this.withIndex('local.set', 0x21, i);
   }
   tee(i: number): this {
-    return this.put(`local.tee ${i}`, 0x22, ...uleb(i));
+    return this.withIndex('local.tee', 0x22, i);
   }
   i32(v: number): this {
-    return this.put(`i32.const ${v}`, 0x41, ...sleb(v));
+    return this.put(this.textOn ? `i32.const ${v}` : '', 0x41, ...sleb(v));
   }
 
   f64(v: number): this {
     const b = new Uint8Array(new Float64Array([v]).buffer);
-    return this.put(`f64.const ${v === Infinity ? 'inf' : v}`, 0x44, ...b);
+    return this.put(this.textOn ? `f64.const ${v === Infinity ? 'inf' : v}` : '', 0x44, ...b);
   }
 
   f32(v: number): this {
     const b = new Uint8Array(new Float32Array([v]).buffer);
-    return this.put(`f32.const ${v === Infinity ? 'inf' : v}`, 0x43, ...b);
+    return this.put(this.textOn ? `f32.const ${v === Infinity ? 'inf' : v}` : '', 0x43, ...b);
   }
 
   /** v128.const from two i64 lanes (small non-negative integers). */
   i64x2(a: number, b: number): this {
     const buf = new BigInt64Array([BigInt(a), BigInt(b)]);
-    return this.put(`v128.const i64x2 ${a} ${b}`, 0xfd, 0x0c, ...new Uint8Array(buf.buffer));
+    return this.put(this.textOn ? `v128.const i64x2 ${a} ${b}` : '', 0xfd, 0x0c, ...new Uint8Array(buf.buffer));
   }
 
   /** Memory access at address (top of stack) + offset, natural alignment. */
   mem(name: MemOp, offset: number): this {
     const [code, align] = MEM_OPS[name];
-    return this.put(offset === 0 ? name : `${name} offset=${offset}`, ...code, ...uleb(align), ...uleb(offset));
+    for (let q = 0; q < code.length; q++) this.bytes.push(code[q]);
+    this.bytes.push(align);
+    pushUleb(this.bytes, offset);
+    if (this.textOn) this.text.push(offset === 0 ? name : `${name} offset=${offset}`);
+    return this;
   }
 
   lane(name: LaneOp, lane: number): this {
-    return this.put(`${name} ${lane}`, ...LANE_OPS[name], lane);
+    return this.put(this.textOn ? `${name} ${lane}` : '', ...LANE_OPS[name], lane);
   }
   block(): this {
     return this.put('block', 0x02, 0x40);
@@ -177,14 +223,14 @@ export class FnBuilder {
     return this.put('loop', 0x03, 0x40);
   }
   br(depth: number): this {
-    return this.put(`br ${depth}`, 0x0c, ...uleb(depth));
+    return this.withIndex('br', 0x0c, depth);
   }
   brIf(depth: number): this {
-    return this.put(`br_if ${depth}`, 0x0d, ...uleb(depth));
+    return this.withIndex('br_if', 0x0d, depth);
   }
   /** `if` producing one value of type t; close with elseBranch() and op('end'). */
   ifResult(t: ValType): this {
-    return this.put(`if (result ${t})`, 0x04, VALTYPE[t]);
+    return this.put(this.textOn ? `if (result ${t})` : '', 0x04, VALTYPE[t]);
   }
   /** `if` without a value; close with op('end') (optionally elseBranch() first). */
   ifVoid(): this {
@@ -195,16 +241,16 @@ export class FnBuilder {
   }
   /** Calls function `index` of the module (functions are numbered in the order given to encodeModule). */
   call(index: number): this {
-    return this.put(`call ${index}`, 0x10, ...uleb(index));
+    return this.withIndex('call', 0x10, index);
   }
   /** i8x16.shuffle of the two v128 on the stack by 16 lane indices (0-31). */
   shuffle(lanes: readonly number[]): this {
     if (lanes.length !== 16 || lanes.some((l) => !Number.isInteger(l) || l < 0 || l > 31)) throw new RangeError(`shuffle lanes ${lanes.join(',')}`);
-    return this.put(`i8x16.shuffle ${lanes.join(' ')}`, 0xfd, 0x0d, ...lanes);
+    return this.put(this.textOn ? `i8x16.shuffle ${lanes.join(' ')}` : '', 0xfd, 0x0d, ...lanes);
   }
 
   /** The code-section entry: locals (runs of one type, in order) and the body with its final `end`. */
-  encode(): number[] {
+  encode(): Uint8Array {
     const runs: Array<[number, ValType]> = [];
     for (const t of this.locals) {
       const last = runs[runs.length - 1];
@@ -212,13 +258,14 @@ export class FnBuilder {
       else runs.push([1, t]);
     }
     const head = uleb(runs.length);
-    for (const [count, t] of runs) append(head, uleb(count), [VALTYPE[t]]);
+    for (const [count, t] of runs) head.push(...uleb(count), VALTYPE[t]);
     const size = head.length + this.bytes.length + 1;
-    return append(uleb(size), head, this.bytes, [0x0b]);
+    return concat(uleb(size), head, this.bytes, [0x0b]);
   }
 
   /** The function as WebAssembly text (`(func ...)` without a name). */
   wat(exportName: string): string {
+    if (!this.textOn) throw new Error('FnBuilder.wat: build the function inside withText()');
     const sig = this.params.map((t) => `(param ${t})`).join(' ') + (this.result ? ` (result ${this.result})` : '');
     const locs = this.locals.map((t) => ` (local ${t})`).join('');
     return `  (func (export "${exportName}") ${sig}${locs}\n    ${this.text.join('\n    ')})`;
@@ -226,20 +273,27 @@ export class FnBuilder {
 }
 
 /**
- * Appends the parts to `out` and returns it. A loop, not `push(...part)`: the code section of a
- * wide shape is a few hundred thousand bytes, too many for spread arguments to be cheap (or safe).
+ * The parts one after the other in one new array, each copied once by `set`: the code section of
+ * a wide shape is a few hundred thousand bytes, too many to push one by one (or to spread).
  */
-function append(out: number[], ...parts: ReadonlyArray<ArrayLike<number>>): number[] {
-  for (const part of parts) for (let i = 0; i < part.length; i++) out.push(part[i]);
+function concat(...parts: ReadonlyArray<ArrayLike<number>>): Uint8Array {
+  let size = 0;
+  for (const part of parts) size += part.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
   return out;
 }
 
-function section(id: number, content: number[]): number[] {
-  return append([id], uleb(content.length), content);
+function section(id: number, content: Uint8Array): Uint8Array {
+  return concat([id], uleb(content.length), content);
 }
 
-function vec(items: number[][]): number[] {
-  return append(uleb(items.length), ...items);
+function vec(items: ReadonlyArray<ArrayLike<number>>): Uint8Array {
+  return concat(uleb(items.length), ...items);
 }
 
 function name(s: string): number[] {
@@ -265,7 +319,7 @@ export function encodeModule(fns: ReadonlyArray<{ name: string; fn: FnBuilder }>
     return at;
   });
   const memImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(MIN_PAGES), ...uleb(MAX_PAGES)];
-  const out = append(
+  return concat(
     [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     section(1, vec(types)),
     section(2, vec([memImport])),
@@ -273,7 +327,6 @@ export function encodeModule(fns: ReadonlyArray<{ name: string; fn: FnBuilder }>
     section(7, vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     section(10, vec(fns.map(({ fn }) => fn.encode()))),
   );
-  return Uint8Array.from(out);
 }
 
 /** The same module as WebAssembly text. */

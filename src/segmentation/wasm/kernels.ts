@@ -23,7 +23,7 @@
  * (same labels, sums and counts as `lloyd64` here, see there), else `lloyd64`.
  */
 import { argmin, argminLocals, columnPairLoop, exactDistances, pairsOf, storeLabelAndAdd, type KernelShape } from './common';
-import { encodeModule, FnBuilder, moduleWat } from './encoder';
+import { encodeModule, FnBuilder, moduleWat, withText } from './encoder';
 import { exactRowFn, lloyd32Fn, lloydDispatchFn } from './lloyd32';
 import { finalBoundsFn } from './finalBounds';
 import { lloyd32BoundsFn, useBounds } from './lloyd32Bounds';
@@ -177,5 +177,5 @@ export function kernelModuleBytes(k: number, d: number): Uint8Array {
 
 /** The same module as WebAssembly text (for tests and reading). */
 export function kernelModuleWat(k: number, d: number): string {
-  return moduleWat(functions({ k, d }));
+  return moduleWat(withText(() => functions({ k, d })));
 }

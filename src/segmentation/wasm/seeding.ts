@@ -20,7 +20,7 @@
 import { rowSquaredNorms, type Matrix } from '../matrix';
 import { instantiate, PAGE, sharedMemory, type WasmMemory } from './api';
 import { columnPairLoop } from './common';
-import { encodeModule, FnBuilder, moduleWat } from './encoder';
+import { encodeModule, FnBuilder, moduleWat, withText } from './encoder';
 import { countNonZeros, fillSparseRows, RECORD_BYTES, rowRecords, SPARSE_MAX_DENSITY, type SparseLocals } from './sparseRows';
 
 const PARAMS = ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'] as const;
@@ -196,7 +196,7 @@ export function trialsModuleBytes(trials: number, d: number, sparse = false): Ui
 }
 
 export function trialsModuleWat(trials: number, d: number, sparse = false): string {
-  return moduleWat(functions(trials, d, sparse));
+  return moduleWat(withText(() => functions(trials, d, sparse)));
 }
 
 /** Byte offsets of the candidate pass's buffers in a memory. */

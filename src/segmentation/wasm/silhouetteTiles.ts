@@ -14,7 +14,7 @@
  * int32) and sums (n x k float64).
  */
 import { instantiate, PAGE, sharedMemory, type WasmMemory } from './api';
-import { encodeModule, FnBuilder, MAX_PAGES, moduleWat } from './encoder';
+import { encodeModule, FnBuilder, MAX_PAGES, moduleWat, withText } from './encoder';
 import { wasmEnabled } from './engine';
 import { sqFn } from './pairwise';
 
@@ -109,7 +109,7 @@ export function silhouetteModuleBytes(d: number): Uint8Array {
 
 /** The same module as WebAssembly text (for tests and reading). */
 export function silhouetteModuleWat(d: number): string {
-  return moduleWat(functions(d));
+  return moduleWat(withText(() => functions(d)));
 }
 
 /** The pass's state in a WebAssembly memory: call tile, then fold for each labeling; the sums are views on the memory. */
