@@ -209,7 +209,8 @@ export class WasmMatrix {
     const x = m.data;
     for (let t = 0; t < x.length; t++) if (!(Math.abs(x[t]) <= F32_MAX_ABS)) return false;
     const buf = this.memory.buffer;
-    new Float32Array(buf, L.x32, L.n * L.d).set(x);
+    // the sparse passes read the records' float32 values instead: the dense copy's pages stay untouched (out of RSS)
+    if (L.records < 0) new Float32Array(buf, L.x32, L.n * L.d).set(x);
     const nx = new Float32Array(buf, L.nx, L.n);
     // ||x||^2 only serves the distance bounds; without them its pages stay untouched (out of RSS)
     const nsq = useBounds(L.k, L.d) ? new Float64Array(buf, L.nsq, L.n) : undefined;
