@@ -194,7 +194,7 @@ export function wasmEngine(m: Matrix, k: number, wm: WasmMatrix): LloydEngine {
 }
 
 /** Half squared norms 0.5 ||c||^2 of k centres of d features, as the Lloyd loop computes them. */
-function halfNormsOf(centers: Float64Array, k: number, d: number): Float64Array {
+export function halfNormsOf(centers: Float64Array, k: number, d: number): Float64Array {
   const h = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     let s = 0;

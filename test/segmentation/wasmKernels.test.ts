@@ -4,7 +4,7 @@ import { ROW_BLOCK, nearestCentroids } from '../../src/segmentation/distance';
 import { kernels } from '../../src/segmentation/kernels';
 import { kmeans, kmeansParallel, kmeansStorage } from '../../src/segmentation/kmeans';
 import { jsSeeder, kmeansPlusPlus, trialsFor } from '../../src/segmentation/kmeansInit';
-import { jsEngine, lloydEngine, runLloydOn } from '../../src/segmentation/lloyd';
+import { halfNormsOf, jsEngine, lloydEngine, runLloydOn } from '../../src/segmentation/lloyd';
 import { LloydPool } from '../../src/segmentation/lloydParallel';
 import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { Rng } from '../../src/segmentation/rng';
@@ -24,16 +24,6 @@ function gridData(n: number, d: number, seed: number): Matrix {
   for (let i = 0; i < data.length; i++) data[i] = Math.floor(rng.nextFloat() * 4) / 4 + (i % 7 === 0 ? 0 : rng.nextFloat() * 1e-3);
   for (let i = 1; i < n; i += 9) data.copyWithin(i * d, (i - 1) * d, i * d); // duplicate rows
   return matrix(n, d, data);
-}
-
-function halfNormsOf(c: Float64Array, k: number, d: number): Float64Array {
-  const h = new Float64Array(k);
-  for (let q = 0; q < k; q++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += c[q * d + j] * c[q * d + j];
-    h[q] = 0.5 * s;
-  }
-  return h;
 }
 
 const SHAPES: Array<[number, number]> = [

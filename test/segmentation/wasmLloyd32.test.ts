@@ -6,7 +6,7 @@ import { matrix, type Matrix } from '../../src/segmentation/matrix';
 import { Rng } from '../../src/segmentation/rng';
 import { setKernelBackend, wasmLayout, wasmMatrixFor, wasmSimdSupported, WasmMatrix } from '../../src/segmentation/wasm/engine';
 import { kmeans } from '../../src/segmentation/kmeans';
-import { jsEngine, runLloydOn, wasmEngine } from '../../src/segmentation/lloyd';
+import { halfNormsOf, jsEngine, runLloydOn, wasmEngine } from '../../src/segmentation/lloyd';
 import { blobs } from './blobs';
 import { F32_MAX_ABS, HEADER } from '../../src/segmentation/wasm/lloyd32';
 import { useBounds } from '../../src/segmentation/wasm/lloyd32Bounds';
@@ -15,16 +15,6 @@ import { trialsModuleBytes, trialsModuleWat, WasmSeeder } from '../../src/segmen
 import { countNonZeros, SPARSE_MAX_DENSITY } from '../../src/segmentation/wasm/sparseRows';
 
 const maybe = wasmSimdSupported() ? test : test.skip;
-
-function halfNormsOf(c: Float64Array, k: number, d: number): Float64Array {
-  const h = new Float64Array(k);
-  for (let q = 0; q < k; q++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += c[q * d + j] * c[q * d + j];
-    h[q] = 0.5 * s;
-  }
-  return h;
-}
 
 /** Rows placed on or within 1e-9 of the bisector of two centroids, with a large common offset. */
 function nearTies(n: number, d: number, offset: number, seed: number): { m: Matrix; centers: Float64Array; k: number } {

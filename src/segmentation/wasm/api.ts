@@ -15,7 +15,23 @@ export interface WasmApi {
 }
 
 /** Bytes of a WebAssembly memory page. */
-export const PAGE = 65536;
+const PAGE = 65536;
+
+/**
+ * Lays regions out one after the other from byte `start`, each 16-byte aligned (for v128
+ * loads): take(bytes) returns a region's offset; pages() the whole pages they need so far.
+ */
+export function regionLayout(start = 0): { take(bytes: number): number; pages(): number } {
+  let top = start;
+  return {
+    take(bytes) {
+      const at = top;
+      top = Math.ceil((top + bytes) / 16) * 16;
+      return at;
+    },
+    pages: () => Math.max(1, Math.ceil(top / PAGE)),
+  };
+}
 
 /** The runtime's WebAssembly API, or undefined where there is none. */
 export const wasmApi: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;

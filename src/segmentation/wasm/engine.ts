@@ -9,7 +9,7 @@
  * bit-identical results.
  */
 import type { Matrix } from '../matrix';
-import { instantiate, PAGE, sharedMemory, wasmApi, type WasmMemory } from './api';
+import { instantiate, regionLayout, sharedMemory, wasmApi, type WasmMemory } from './api';
 import { WasmKernels } from './kernelInstance';
 import { MAX_PAGES } from './encoder';
 import { kernelModuleBytes, pairsOf } from './kernels';
@@ -69,20 +69,12 @@ export interface LayoutOptions {
   readonly sparse?: boolean;
 }
 
-function align16(v: number): number {
-  return Math.ceil(v / 16) * 16;
-}
-
 /** The layout for n x d rows and k centroids, or undefined when it does not fit a wasm32 memory. */
 export function wasmLayout(n: number, d: number, k: number, block: number, opts: LayoutOptions = {}): WasmLayout | undefined {
   const np = pairsOf(k);
   const nBlocks = Math.max(1, Math.ceil(n / block));
-  let at = HEADER_BYTES;
-  const take = (bytes: number): number => {
-    const p = at;
-    at = align16(at + bytes);
-    return p;
-  };
+  const regions = regionLayout(HEADER_BYTES);
+  const take = regions.take;
   const x = take(n * d * 8);
   const cl = take((d + 1) * np * 16);
   const cn = take(d * np * 16);
@@ -90,8 +82,7 @@ export function wasmLayout(n: number, d: number, k: number, block: number, opts:
   const partSums = take(nBlocks * k * d * 8);
   const partCounts = take(nBlocks * k * 8);
   const seed = opts.seedTrials === undefined ? undefined : seedRegions(take, n, d, opts.seedTrials);
-  const pagesOf = (bytes: number): number => Math.max(1, Math.ceil(bytes / PAGE));
-  const base = pagesOf(at);
+  const base = regions.pages();
   if (base > MAX_PAGES - 1) return undefined;
   const none = { records: -1, rowStart: -1, nonZeros: -1 };
   const without = { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32: -1, nx: -1, cf: -1, ub: -1, lb: -1, nsq: -1, dl: -1, todo: -1, ...none, seed, pages: base };
@@ -107,7 +98,7 @@ export function wasmLayout(n: number, d: number, k: number, block: number, opts:
   const todo = take(n * 4);
   const nonZeros = opts.nonZeros !== undefined && useBounds(k, d) ? opts.nonZeros : -1;
   const sparse = nonZeros < 0 ? none : { records: take(nonZeros * RECORD_BYTES), rowStart: take((n + 1) * 4), nonZeros };
-  const pages = pagesOf(at);
+  const pages = regions.pages();
   // without room for the float32 copy, the float64 kernel alone runs (same results, slower)
   if (pages > MAX_PAGES - 1) return without;
   return { n, d, k, block, nBlocks, x, cl, cn, labels, partSums, partCounts, x32, nx, cf, ub, lb, nsq, dl, todo, ...sparse, seed, pages };

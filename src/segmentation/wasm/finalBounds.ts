@@ -24,6 +24,7 @@ import { boundCheck, rowThreshold, type BoundLocals, type RowPtrs } from './boun
 import { pairsOf, type KernelShape } from './common';
 import { FnBuilder } from './encoder';
 import { HEADER, quadsOf } from './lloyd32';
+import { listedRow, listGroups, listRow, rowLoop, type RowList } from './rowLists';
 
 /** Rows whose own-centre distances are computed together in pass 2. */
 const GROUP = 4;
@@ -89,33 +90,23 @@ export function finalBoundsFn({ k, d }: KernelShape, nearestIndex: number): FnBu
   };
 
   // pass 1: bounds; rows that keep their label to the to-do list, the others computed exactly
-  f.get(start).set(i);
-  f.block().loop();
-  f.get(i).get(end).op('i32.ge_s').brIf(1);
-  f.get(i);
-  pointTo(0);
-  f.i32(1).set(B.skip);
-  boundCheck(f, B, P[0], k);
-  f.get(B.skip).ifVoid();
-  f.get(todo).get(start).get(cnt).op('i32.add').i32(4).op('i32.mul').op('i32.add').get(i).mem('i32.store', 0);
-  f.get(cnt).i32(1).op('i32.add').set(cnt);
-  f.elseBranch();
-  exact(0);
-  f.op('end');
-  f.get(i).i32(1).op('i32.add').set(i);
-  f.br(0).op('end').op('end');
+  const list: RowList = { todo, start, cnt, g };
+  rowLoop(f, i, start, end, () => {
+    f.get(i);
+    pointTo(0);
+    f.i32(1).set(B.skip);
+    boundCheck(f, B, P[0], k);
+    f.get(B.skip).ifVoid();
+    listRow(f, list, i);
+    f.elseBranch();
+    exact(0);
+    f.op('end');
+  });
 
   // pass 2: the listed rows' distances to their own centres, `rows` at a time
   const own = (rows: number): void => {
     for (let r = 0; r < rows; r++) {
-      f.get(todo)
-        .get(start)
-        .get(g)
-        .op('i32.add')
-        .i32(4)
-        .op('i32.mul')
-        .op('i32.add')
-        .mem('i32.load', r * 4);
+      listedRow(f, list, r);
       pointTo(r);
       f.f64(0).set(s[r]);
     }
@@ -145,29 +136,14 @@ export function finalBoundsFn({ k, d }: KernelShape, nearestIndex: number): FnBu
       f.op('end');
     }
   };
-  const groups = (rows: number): void => {
-    f.block().loop();
-    f.get(g)
-      .i32(rows - 1)
-      .op('i32.add')
-      .get(cnt)
-      .op('i32.ge_s')
-      .brIf(1);
-    own(rows);
-    f.get(g).i32(rows).op('i32.add').set(g);
-    f.br(0).op('end').op('end');
-  };
-  groups(GROUP);
-  groups(1);
+  listGroups(f, list, GROUP, own);
+  listGroups(f, list, 1, own);
 
   // pass 3: the inertia, rows in order
   f.f64(0).set(inertia);
-  f.get(start).set(i);
-  f.block().loop();
-  f.get(i).get(end).op('i32.ge_s').brIf(1);
-  f.get(inertia).get(base.ub).get(i).i32(8).op('i32.mul').op('i32.add').mem('f64.load', 0).op('f64.add').set(inertia);
-  f.get(i).i32(1).op('i32.add').set(i);
-  f.br(0).op('end').op('end');
+  rowLoop(f, i, start, end, () => {
+    f.get(inertia).get(base.ub).get(i).i32(8).op('i32.mul').op('i32.add').mem('f64.load', 0).op('f64.add').set(inertia);
+  });
   f.get(inertia);
   return f;
 }

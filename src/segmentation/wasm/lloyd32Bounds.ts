@@ -10,6 +10,7 @@ import { boundCheck, boundRefresh, boundReset, type BoundLocals, type RowPtrs } 
 import { storeLabelAndAdd, type KernelShape } from './common';
 import { FnBuilder } from './encoder';
 import { HEADER, hmin, loadScreenThreshold, quadsOf, rowsPerGroup, screenDistances, screenLocals, screenRow } from './lloyd32';
+import { listedRow, listGroups, rowLoop as rowLoopOver, writeSlot, type RowList } from './rowLists';
 import { addSparseRow, rowRecords, screenSparse, type SparseLocals } from './sparseRows';
 
 /** Whether the bounds pay for k centroids of d features: d * (centroid quads) >= 128, a guess between the two measured shapes. */
@@ -87,15 +88,8 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
     ])
       f.get(b).get(p.ir).i32(bytes).op('i32.mul').op('i32.add').set(loc);
   };
-  /** A loop over i in [start, end): body, then i += 1. */
-  const rowLoop = (body: () => void): void => {
-    f.get(start).set(i);
-    f.block().loop();
-    f.get(i).get(end).op('i32.ge_s').brIf(1);
-    body();
-    f.get(i).i32(1).op('i32.add').set(i);
-    f.br(0).op('end').op('end');
-  };
+  const list: RowList = { todo, start, cnt, g };
+  const rowLoop = (body: () => void): void => rowLoopOver(f, i, start, end, body);
 
   // pass 1: bounds; todo[start + cnt] = i for every row to compute
   rowLoop(() => {
@@ -103,7 +97,7 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
     pointTo(0);
     f.i32(1).set(B.skip);
     boundCheck(f, B, P[0], k);
-    f.get(todo).get(start).get(cnt).op('i32.add').i32(4).op('i32.mul').op('i32.add').get(i).mem('i32.store', 0);
+    writeSlot(f, list, i);
     f.get(cnt).i32(1).op('i32.add').get(B.skip).op('i32.sub').set(cnt);
   });
   // counted for benchmarks only (threads may race on it; results never read it)
@@ -112,14 +106,7 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
   // pass 2: the to-do rows, `rows` at a time (one at a time from the non-zeros: `sparse`)
   const computed = (rows: number, sparse: boolean): void => {
     for (let r = 0; r < rows; r++) {
-      f.get(todo)
-        .get(start)
-        .get(g)
-        .op('i32.add')
-        .i32(4)
-        .op('i32.mul')
-        .op('i32.add')
-        .mem('i32.load', r * 4);
+      listedRow(f, list, r);
       pointTo(r);
     }
     // the to-do rows are scattered: each through its own pointers
@@ -151,18 +138,7 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
       f.get(P[r].lp).get(best).mem('i32.store', 0);
     }
   };
-  const groups = (rows: number, sparse = false): void => {
-    f.block().loop();
-    f.get(g)
-      .i32(rows - 1)
-      .op('i32.add')
-      .get(cnt)
-      .op('i32.ge_s')
-      .brIf(1);
-    computed(rows, sparse);
-    f.get(g).i32(rows).op('i32.add').set(g);
-    f.br(0).op('end').op('end');
-  };
+  const groups = (rows: number, sparse = false): void => listGroups(f, list, rows, (n) => computed(n, sparse));
   f.get(base.records).ifVoid();
   groups(1, true);
   f.elseBranch();

@@ -18,9 +18,9 @@
  * all float64; the records and row starts of the sparse kernel where it runs.
  */
 import { rowSquaredNorms, type Matrix } from '../matrix';
-import { instantiate, PAGE, sharedMemory, type WasmMemory } from './api';
+import { instantiate, regionLayout, sharedMemory, type WasmMemory } from './api';
 import { columnPairLoop } from './common';
-import { encodeModule, FnBuilder, moduleWat, withText } from './encoder';
+import { encodeModule, FnBuilder, MAX_PAGES, moduleWat, withText } from './encoder';
 import { countNonZeros, fillSparseRows, RECORD_BYTES, rowRecords, SPARSE_MAX_DENSITY, type SparseLocals } from './sparseRows';
 
 const PARAMS = ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'] as const;
@@ -282,19 +282,13 @@ export class WasmSeeder {
   /** A seeder with a memory of its own holding a copy of m's rows. Throws RangeError when the memory cannot be had. */
   static own(m: Matrix, trials: number): WasmSeeder {
     const { rows: n, cols: d } = m;
-    let top = 0;
-    const take = (bytes: number): number => {
-      const p = top;
-      top = Math.ceil((top + bytes) / 16) * 16;
-      return p;
-    };
+    const { take, pages } = regionLayout();
     const x = take(n * d * 8);
     const at = seedRegions(take, n, d, trials);
     const nonZeros = countNonZeros(m.data, n * d);
     const sparse = nonZeros <= SPARSE_MAX_DENSITY * n * d ? { records: take(nonZeros * RECORD_BYTES), rowStart: take((n + 1) * 4) } : undefined;
-    const pages = Math.max(1, Math.ceil(top / PAGE));
-    if (pages > 65535) throw new RangeError('k-means++ data exceed a wasm32 memory');
-    const memory = sharedMemory(pages);
+    if (pages() > MAX_PAGES - 1) throw new RangeError('k-means++ data exceed a wasm32 memory');
+    const memory = sharedMemory(pages());
     new Float64Array(memory.buffer, x, n * d).set(m.data);
     if (sparse !== undefined) fillSparseRows(memory.buffer, sparse.records, sparse.rowStart, m.data, n, d, nonZeros);
     return new WasmSeeder(memory, x, n, d, at, sparse);

@@ -13,7 +13,7 @@
  * Memory: the rows (n x d float64), the tile (tile x tile float64), each labeling's labels (n
  * int32) and sums (n x k float64).
  */
-import { instantiate, PAGE, sharedMemory, type WasmMemory } from './api';
+import { instantiate, regionLayout, sharedMemory, type WasmMemory } from './api';
 import { encodeModule, FnBuilder, MAX_PAGES, moduleWat, withText } from './encoder';
 import { wasmEnabled } from './engine';
 import { sqFn } from './pairwise';
@@ -134,17 +134,12 @@ interface TileExports {
  */
 export function silhouetteTiles(x: Float64Array, n: number, d: number, size: number, labelings: readonly Int32Array[], ks: readonly number[]): SilhouetteTiles | undefined {
   if (!wasmEnabled()) return undefined;
-  let top = 0;
-  const take = (bytes: number): number => {
-    const at = top;
-    top = Math.ceil((top + bytes) / 16) * 16;
-    return at;
-  };
+  const { take, pages: pagesNeeded } = regionLayout();
   const xAt = take(n * d * 8);
   const distAt = take(size * size * 8);
   const labelsAt = labelings.map(() => take(n * 4));
   const sumsAt = ks.map((k) => take(n * k * 8));
-  const pages = Math.max(1, Math.ceil(top / PAGE));
+  const pages = pagesNeeded();
   if (pages > MAX_PAGES - 1) return undefined;
   let memory: WasmMemory;
   try {
