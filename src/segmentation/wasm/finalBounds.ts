@@ -23,7 +23,7 @@
 import { boundCheck, rowThreshold, type BoundLocals, type RowPtrs } from './bounds';
 import { pairsOf, type KernelShape } from './common';
 import { FnBuilder } from './encoder';
-import { HEADER, quadsOf } from './lloyd32';
+import { HEADER, loadHeader, loadScreenThreshold, quadsOf } from './lloyd32';
 import { listedRow, listGroups, listRow, rowLoop, type RowList } from './rowLists';
 
 /** Rows whose own-centre distances are computed together in pass 2. */
@@ -51,7 +51,7 @@ export function finalBoundsFn({ k, d }: KernelShape, nearestIndex: number): FnBu
   const s = Array.from({ length: GROUP }, () => f.local('f64'));
   const u = f.local('f64');
   const inertia = f.local('f64');
-  for (const [loc, h] of [
+  loadHeader(f, [
     [base.nx, HEADER.nx],
     [base.ub, HEADER.ub],
     [base.lb, HEADER.lb],
@@ -59,14 +59,8 @@ export function finalBoundsFn({ k, d }: KernelShape, nearestIndex: number): FnBu
     [B.dl, HEADER.dl],
     [cf, HEADER.cf],
     [todo, HEADER.todo],
-  ])
-    f.i32(0).mem('i32.load', h).set(loc);
-  f.get(cf)
-    .mem('f32.load', (d + 1) * Q * 16)
-    .set(B.alpha);
-  f.get(cf)
-    .mem('f32.load', (d + 1) * Q * 16 + 4)
-    .set(B.beta);
+  ]);
+  loadScreenThreshold(f, { cf, alpha: B.alpha, beta: B.beta }, d, Q);
 
   /** Sets P[r]'s pointers from the row index on the stack (cp: its label's centre in cn's layout). */
   const pointTo = (r: number): void => {

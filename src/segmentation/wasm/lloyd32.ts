@@ -131,8 +131,13 @@ export function screenLocals(f: FnBuilder, R: number, Q: number, cf: number, bit
   return { cf, alpha, beta, cv, m, t, bits, xs, acc };
 }
 
+/** Sets each local to the address the header holds at its offset (HEADER). */
+export function loadHeader(f: FnBuilder, entries: ReadonlyArray<readonly [local: number, offset: number]>): void {
+  for (const [local, offset] of entries) f.i32(0).mem('i32.load', offset).set(local);
+}
+
 /** Emits the loads of the screening threshold's alpha and beta, stored after the centre block at `cf` (set by then). */
-export function loadScreenThreshold(f: FnBuilder, s: ScreenLocals, d: number, Q: number): void {
+export function loadScreenThreshold(f: FnBuilder, s: Pick<ScreenLocals, 'cf' | 'alpha' | 'beta'>, d: number, Q: number): void {
   f.get(s.cf)
     .mem('f32.load', (d + 1) * Q * 16)
     .set(s.alpha);

@@ -9,7 +9,7 @@
 import { boundCheck, boundRefresh, boundReset, type BoundLocals, type RowPtrs } from './bounds';
 import { storeLabelAndAdd, type KernelShape } from './common';
 import { FnBuilder } from './encoder';
-import { HEADER, hmin, loadScreenThreshold, quadsOf, rowsPerGroup, screenDistances, screenLocals, screenRow } from './lloyd32';
+import { HEADER, hmin, loadHeader, loadScreenThreshold, quadsOf, rowsPerGroup, screenDistances, screenLocals, screenRow } from './lloyd32';
 import { listedRow, listGroups, rowLoop as rowLoopOver, writeSlot, type RowList } from './rowLists';
 import { addSparseRow, rowRecords, screenSparse, type SparseLocals } from './sparseRows';
 
@@ -59,7 +59,7 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
   const P = Array.from({ length: R }, rowPtrs);
   const B: BoundLocals = { dl: i32(), alpha, beta, a: i32(), u: f.local('f64'), l: f.local('f64'), tr: f.local('f64'), skip: i32() };
   f.f32(Infinity).op('f32x4.splat').set(inf);
-  for (const [loc, h] of [
+  loadHeader(f, [
     [base.x32, HEADER.x32],
     [base.nx, HEADER.nx],
     [base.ub, HEADER.ub],
@@ -70,8 +70,7 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
     [todo, HEADER.todo],
     [base.records, HEADER.records],
     [base.rowStart, HEADER.rowStart],
-  ])
-    f.i32(0).mem('i32.load', h).set(loc);
+  ]);
   loadScreenThreshold(f, screen, d, Q);
   /** Sets the pointers of P[r] from the row index on the stack. */
   const pointTo = (r: number): void => {
