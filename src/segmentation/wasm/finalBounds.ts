@@ -24,7 +24,7 @@ import { boundCheck, rowThreshold, type BoundLocals, type RowPtrs } from './boun
 import { pairsOf, type KernelShape } from './common';
 import { FnBuilder } from './encoder';
 import { HEADER, loadHeader, loadScreenThreshold, quadsOf } from './lloyd32';
-import { listedRow, listGroups, listRow, rowLoop, type RowList } from './rowLists';
+import { listedRow, listGroups, listRow, rowLoop, rowListLocals } from './rowLists';
 
 /** Rows whose own-centre distances are computed together in pass 2. */
 const GROUP = 4;
@@ -39,10 +39,8 @@ export function finalBoundsFn({ k, d }: KernelShape, nearestIndex: number): FnBu
   const np = pairsOf(k);
   const Q = quadsOf(k);
   const i32 = (): number => f.local('i32');
-  const i = i32();
-  const cnt = i32();
-  const g = i32();
-  const todo = i32();
+  const list = rowListLocals(f, start);
+  const { i, todo } = list;
   const cf = i32();
   const base = { nx: i32(), ub: i32(), lb: i32(), nsq: i32() };
   const rowPtrs = (): RowPtrs & { ir: number; xo: number; cp: number } => ({ ir: i32(), xo: i32(), cp: i32(), lp: i32(), ubp: i32(), lbp: i32(), nsqp: i32(), np: i32() });
@@ -84,7 +82,6 @@ export function finalBoundsFn({ k, d }: KernelShape, nearestIndex: number): FnBu
   };
 
   // pass 1: bounds; rows that keep their label to the to-do list, the others computed exactly
-  const list: RowList = { todo, start, cnt, g };
   rowLoop(f, i, start, end, () => {
     f.get(i);
     pointTo(0);

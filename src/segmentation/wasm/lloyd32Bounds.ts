@@ -10,7 +10,7 @@ import { boundCheck, boundRefresh, boundReset, type BoundLocals, type RowPtrs } 
 import { storeLabelAndAdd, type KernelShape } from './common';
 import { FnBuilder } from './encoder';
 import { HEADER, hmin, loadHeader, loadScreenThreshold, quadsOf, rowsPerGroup, screenDistances, screenLocals, screenRow } from './lloyd32';
-import { listedRow, listGroups, rowLoop as rowLoopOver, writeSlot, type RowList } from './rowLists';
+import { listedRow, listGroups, rowLoop as rowLoopOver, writeSlot, rowListLocals } from './rowLists';
 import { addSparseRow, rowRecords, screenSparse, type SparseLocals } from './sparseRows';
 
 /** Whether the bounds pay for k centroids of d features: d * (centroid quads) >= 128, a guess between the two measured shapes. */
@@ -37,10 +37,8 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
   const Q = quadsOf(k);
   const R = rowsPerGroup(k);
   const i32 = (): number => f.local('i32');
-  const i = i32();
-  const cnt = i32();
-  const g = i32();
-  const todo = i32();
+  const list = rowListLocals(f, start);
+  const { i, cnt, todo } = list;
   const cf = i32();
   const changed = i32();
   const best = i32();
@@ -87,7 +85,6 @@ export function lloyd32BoundsFn({ k, d }: KernelShape, exactIndex: number): FnBu
     ])
       f.get(b).get(p.ir).i32(bytes).op('i32.mul').op('i32.add').set(loc);
   };
-  const list: RowList = { todo, start, cnt, g };
   const rowLoop = (body: () => void): void => rowLoopOver(f, i, start, end, body);
 
   // pass 1: bounds; todo[start + cnt] = i for every row to compute

@@ -14,6 +14,11 @@ export interface RowList {
   readonly g: number;
 }
 
+/** Declares a list's locals (its base `todo` is loaded from the header by the caller) and a row index `i`, for the rows from local `start`. */
+export function rowListLocals(f: FnBuilder, start: number): RowList & { readonly i: number } {
+  return { i: f.local('i32'), cnt: f.local('i32'), g: f.local('i32'), todo: f.local('i32'), start };
+}
+
 /** A loop over local i in [start, end): body, then i += 1. */
 export function rowLoop(f: FnBuilder, i: number, start: number, end: number, body: () => void): void {
   f.get(start).set(i);
