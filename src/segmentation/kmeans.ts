@@ -1,6 +1,6 @@
 import { kmeansPlusPlus, seederFor, trialsFor } from './kmeansInit';
-import { resolveKMeansOptions, type KMeansOptions } from './kmeansParams';
-import { lloydEngine, runLloydOn, type LloydResult } from './lloyd';
+import { resolveKMeansOptions, type KMeansOptions, type ResolvedKMeansOptions } from './kmeansParams';
+import { lloydEngine, runLloydOn, type LloydEngine, type LloydResult } from './lloyd';
 import { LloydPool } from './lloydParallel';
 import type { Matrix } from './matrix';
 import { ROW_BLOCK } from './distance';
@@ -78,10 +78,15 @@ export function kmeans(m: Matrix, opts: KMeansOptions): KMeansResult {
   const tolAbs = absoluteTolerance(m, o.tol);
   const engine = lloydEngine(m, o.k, trialsFor(o.k));
   const seeder = engine.seeder ?? seederFor(m, o.k);
+  return bestRun(engine, m, o, tolAbs, (rng) => kmeansPlusPlus(m, o.k, rng, seeder));
+}
+
+/** Lloyd from each restart's initial centres (`init`, seeded by the restart's stream) on `engine`; the lowest inertia kept. */
+function bestRun(engine: LloydEngine, m: Matrix, o: ResolvedKMeansOptions, tolAbs: number, init: (rng: Rng, restart: number) => Float64Array): KMeansResult {
+  const rngs = restartRngs(o.seed, o.nInit);
   let best: LloydResult | undefined;
-  for (const rng of restartRngs(o.seed, o.nInit)) {
-    const init = kmeansPlusPlus(m, o.k, rng, seeder);
-    const run = runLloydOn(engine, m, init, o.k, o.maxIter, tolAbs);
+  for (let r = 0; r < rngs.length; r++) {
+    const run = runLloydOn(engine, m, init(rngs[r], r), o.k, o.maxIter, tolAbs);
     if (better(best, run)) best = run;
   }
   const b = best as LloydResult;
@@ -101,39 +106,23 @@ export function kmeans(m: Matrix, opts: KMeansOptions): KMeansResult {
  */
 export function kmeansForKs(m: Matrix, ks: readonly number[], opts: Omit<KMeansOptions, 'k'>): KMeansResult[] {
   const resolved = ks.map((k) => resolveKMeansOptions(m, { ...opts, k }));
-  const d = m.cols;
-  // inits[q][r]: restart r's initial centres for ks[q]
-  const inits: Float64Array[][] = ks.map(() => []);
-  const byTrials = new Map<number, number[]>();
-  resolved.forEach((o, q) => byTrials.set(trialsFor(o.k), [...(byTrials.get(trialsFor(o.k)) ?? []), q]));
-  for (const group of byTrials.values()) {
-    const kMax = Math.max(...group.map((q) => resolved[q].k));
+  if (resolved.length === 0) return [];
+  // every k has the same seed, restarts and tolerance (opts is shared): one seeding per candidate count
+  const { seed, nInit, tol } = resolved[0];
+  const kMaxOf = new Map<number, number>();
+  for (const o of resolved) kMaxOf.set(trialsFor(o.k), Math.max(o.k, kMaxOf.get(trialsFor(o.k)) ?? 0));
+  const seeded = new Map<number, Float64Array[]>();
+  for (const [trials, kMax] of kMaxOf) {
     const seeder = seederFor(m, kMax);
-    // restarts forked from each k's own seed and count: equal across k when the options are
-    const streams = new Map<string, Float64Array[]>();
-    for (const q of group) {
-      const o = resolved[q];
-      const key = `${o.seed}:${o.nInit}`;
-      let seeded = streams.get(key);
-      if (seeded === undefined) {
-        seeded = restartRngs(o.seed, o.nInit).map((rng) => kmeansPlusPlus(m, kMax, rng, seeder));
-        streams.set(key, seeded);
-      }
-      inits[q] = seeded.map((c) => c.slice(0, o.k * d));
-    }
+    seeded.set(
+      trials,
+      restartRngs(seed, nInit).map((rng) => kmeansPlusPlus(m, kMax, rng, seeder)),
+    );
   }
-  const tolerances = new Map<number, number>();
-  return resolved.map((o, q) => {
-    const tolAbs = tolerances.get(o.tol) ?? absoluteTolerance(m, o.tol);
-    tolerances.set(o.tol, tolAbs);
-    const engine = lloydEngine(m, o.k);
-    let best: LloydResult | undefined;
-    for (const init of inits[q]) {
-      const run = runLloydOn(engine, m, init, o.k, o.maxIter, tolAbs);
-      if (better(best, run)) best = run;
-    }
-    const b = best as LloydResult;
-    return { centroids: b.centroids, labels: b.labels, inertia: b.inertia, iterations: b.iterations };
+  const tolAbs = absoluteTolerance(m, tol);
+  return resolved.map((o) => {
+    const inits = seeded.get(trialsFor(o.k)) as Float64Array[];
+    return bestRun(lloydEngine(m, o.k), m, o, tolAbs, (_, r) => inits[r].subarray(0, o.k * m.cols));
   });
 }
 

@@ -21,7 +21,7 @@ import { rowSquaredNorms, type Matrix } from '../matrix';
 import { instantiate, regionLayout, sharedMemory, type WasmMemory } from './api';
 import { columnPairLoop } from './common';
 import { encodeModule, FnBuilder, MAX_PAGES, moduleWat, withText } from './encoder';
-import { countNonZeros, fillSparseRows, RECORD_BYTES, rowRecords, SPARSE_MAX_DENSITY, type SparseLocals } from './sparseRows';
+import { countNonZeros, eachRecord, fillSparseRows, RECORD_BYTES, rowRecords, SPARSE_MAX_DENSITY, type SparseLocals } from './sparseRows';
 
 const PARAMS = ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'] as const;
 /** The parameters' indices: trials(x, cand, closest, n, trial, pots, norms, candNorms, records, rowStart). */
@@ -142,7 +142,7 @@ export function trialsFn(trials: number, d: number): FnBuilder {
 }
 
 /** trials(...) on the rows' non-zero records: one row per step, only its non-zero products added. */
-export function trialsSparseFn(trials: number, d: number): FnBuilder {
+export function trialsSparseFn(trials: number): FnBuilder {
   const f = new FnBuilder([...PARAMS], null);
   const np = Math.ceil(trials / 2);
   const L = trialLocals(f, np);
@@ -152,35 +152,33 @@ export function trialsSparseFn(trials: number, d: number): FnBuilder {
   rowSteps(f, L, 1, () => {
     for (let p = 0; p < np; p++) f.i64x2(0, 0).set(acc[p]);
     rowRecords(f, S, RECORDS, ROW_START, L.i);
-    f.block().loop();
-    f.get(S.rec).get(S.recEnd).op('i32.ge_u').brIf(1);
-    f.get(S.rec).mem('v128.load64_splat', 8).set(xs);
-    f.get(CAND)
-      .get(S.rec)
-      .mem('i32.load', 0)
-      .i32(np * 16)
-      .op('i32.mul')
-      .op('i32.add')
-      .set(S.at);
-    for (let p = 0; p < np; p++)
-      f.get(acc[p])
-        .get(xs)
-        .get(S.at)
-        .mem('v128.load', p * 16)
-        .op('f64x2.mul')
-        .op('f64x2.add')
-        .set(acc[p]);
-    f.get(S.rec).i32(RECORD_BYTES).op('i32.add').set(S.rec);
-    f.br(0).op('end').op('end');
+    eachRecord(f, S, () => {
+      f.get(S.rec).mem('v128.load64_splat', 8).set(xs);
+      f.get(CAND)
+        .get(S.rec)
+        .mem('i32.load', 0)
+        .i32(np * 16)
+        .op('i32.mul')
+        .op('i32.add')
+        .set(S.at);
+      for (let p = 0; p < np; p++)
+        f.get(acc[p])
+          .get(xs)
+          .get(S.at)
+          .mem('v128.load', p * 16)
+          .op('f64x2.mul')
+          .op('f64x2.add')
+          .set(acc[p]);
+    });
     rowEpilogue(f, L, trials, acc, 0);
   });
   storePots(f, L);
-  if (d < 1) throw new RangeError(`row width must be a positive integer, got ${d}`);
   return f;
 }
 
 function functions(trials: number, d: number, sparse: boolean): Array<{ name: string; fn: FnBuilder }> {
-  return [{ name: 'trials', fn: sparse ? trialsSparseFn(trials, d) : trialsFn(trials, d) }];
+  if (!Number.isSafeInteger(d) || d < 1) throw new RangeError(`row width must be a positive integer, got ${d}`);
+  return [{ name: 'trials', fn: sparse ? trialsSparseFn(trials) : trialsFn(trials, d) }];
 }
 
 const cache = new Map<string, Uint8Array>();

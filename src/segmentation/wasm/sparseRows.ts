@@ -65,6 +65,15 @@ export function rowRecords(f: FnBuilder, S: SparseLocals, records: number, rowSt
   f.get(records).get(S.at).mem('i32.load', 4).i32(RECORD_BYTES).op('i32.mul').op('i32.add').set(S.recEnd);
 }
 
+/** A loop over the records [rec, recEnd) one at a time: body (the record at rec), then rec += RECORD_BYTES. */
+export function eachRecord(f: FnBuilder, S: SparseLocals, body: () => void): void {
+  f.block().loop();
+  f.get(S.rec).get(S.recEnd).op('i32.ge_u').brIf(1);
+  body();
+  f.get(S.rec).i32(RECORD_BYTES).op('i32.add').set(S.rec);
+  f.br(0).op('end').op('end');
+}
+
 /**
  * The screened float32 scores of the one row whose records are [rec, recEnd), into L.acc[0]:
  * bias[q] - sum over its non-zeros of x_j c[j][q], even-numbered non-zeros into acc[0], odd ones
@@ -124,11 +133,9 @@ export function screenSparse(f: FnBuilder, L: ScreenLocals, S: SparseLocals, d: 
  * values), feature by feature in order, and 1 to the count at `countAt`. Advances rec.
  */
 export function addSparseRow(f: FnBuilder, S: SparseLocals, so: number, countAt: number): void {
-  f.block().loop();
-  f.get(S.rec).get(S.recEnd).op('i32.ge_u').brIf(1);
-  f.get(so).get(S.rec).mem('i32.load', 0).i32(3).op('i32.shl').op('i32.add').set(S.at);
-  f.get(S.at).get(S.at).mem('f64.load', 0).get(S.rec).mem('f64.load', 8).op('f64.add').mem('f64.store', 0);
-  f.get(S.rec).i32(RECORD_BYTES).op('i32.add').set(S.rec);
-  f.br(0).op('end').op('end');
+  eachRecord(f, S, () => {
+    f.get(so).get(S.rec).mem('i32.load', 0).i32(3).op('i32.shl').op('i32.add').set(S.at);
+    f.get(S.at).get(S.at).mem('f64.load', 0).get(S.rec).mem('f64.load', 8).op('f64.add').mem('f64.store', 0);
+  });
   f.get(countAt).get(countAt).mem('f64.load', 0).f64(1).op('f64.add').mem('f64.store', 0);
 }
